@@ -1,0 +1,12 @@
+namespace UNetPP.Cluster.Segmentation.Inference;
+
+/// <summary>What a batching loop has done so far.</summary>
+/// <param name="Batches">Model runs.</param>
+/// <param name="Tiles">Tiles inferred.</param>
+/// <param name="BusyTime">Time spent inside the model.</param>
+/// <param name="MaxBatchSize">The configured batch size, to judge the fill against.</param>
+public sealed record BatcherStatistics(long Batches, long Tiles, TimeSpan BusyTime, int MaxBatchSize)
+{
+    /// <summary>Mean tiles per batch as a fraction of the batch size (1 = every batch full).</summary>
+    public double MeanBatchFill => Batches == 0 ? 0 : (double)Tiles / Batches / MaxBatchSize;
+}

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+
+namespace UNetPP.Cluster.Segmentation.Inference;
+
+/// <summary>
+/// Feeds one device from one loop on a dedicated thread: tiles from many images queue up, are
+/// grouped into batches of up to <see cref="BatcherOptions.MaxBatchSize"/>, run, and handed back.
+/// Grouping across images is what keeps a GPU full; running on our own thread keeps long model
+/// runs off the thread pool and the Orleans scheduler.
+/// </summary>
+public sealed class DeviceBatcher : IDisposable
+{
+    private readonly DeviceSession _session;
+    private readonly TileShape _shape;
+    private readonly BatcherOptions _options;
+    private readonly Queue<TileRequest> _queue = new();
+    private readonly List<Segment> _segments = [];
+    private readonly float[] _batchInput;
+    private readonly float[] _batchOutput;
+    private readonly Thread _loop;
+    private readonly object _gate = new();
+    private bool _stopping;
+    private long _batches;
+    private long _tiles;
+    private long _busyTicks;
+
+    public DeviceBatcher(DeviceSession session, TileShape shape, BatcherOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
+        _session = session;
+        _shape = shape;
+        _options = options;
+        _batchInput = new float[options.MaxBatchSize * shape.InputLength];
+        _batchOutput = new float[options.MaxBatchSize * shape.OutputLength];
+        _loop = new Thread(RunLoop) { IsBackground = true, Name = $"unetpp-infer-{session.Device}" };
+        _loop.Start();
+    }
+
+    public TileShape Shape => _shape;
+
+    public InferenceDevice Device => _session.Device;
+
+    public BatcherStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new(_batches, _tiles, TimeSpan.FromTicks(_busyTicks), _options.MaxBatchSize);
+            }
+        }
+    }
+
+    /// <summary>Tiles waiting for the device.</summary>
+    public int QueuedTiles
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Sum(r => r.Count - r.Taken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Infers <paramref name="count"/> tiles laid out one after another in <paramref name="inputs"/>
+    /// ([count, C, T, T]) and writes their results into <paramref name="outputs"/> ([count, K, T, T]).
+    /// The buffers must stay untouched until the returned task ends.
+    /// </summary>
+    public Task InferAsync(Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken = default)
+    {
+        if (count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputs.Length, count * _shape.InputLength, nameof(inputs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs.Length, count * _shape.OutputLength, nameof(outputs));
+        var request = new TileRequest(inputs, outputs, count, cancellationToken);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _queue.Enqueue(request);
+            Monitor.Pulse(_gate);
+        }
+
+        return request.Completion.Task;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _loop.Join();
+    }
+
+    private void RunLoop()
+    {
+        while (TakeBatch())
+        {
+            RunBatch();
+        }
+    }
+
+    /// <summary>Fills <see cref="_segments"/> with up to one batch of tiles; false once stopping with nothing left.</summary>
+    private bool TakeBatch()
+    {
+        _segments.Clear();
+        var filled = 0;
+        lock (_gate)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_stopping)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_gate);
+            }
+
+            var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+            while (filled < _options.MaxBatchSize)
+            {
+                if (_queue.TryPeek(out var head))
+                {
+                    if (head.CancellationToken.IsCancellationRequested)
+                    {
+                        _queue.Dequeue();
+                        head.Completion.TrySetCanceled(head.CancellationToken);
+                        continue;
+                    }
+
+                    var take = Math.Min(head.Count - head.Taken, _options.MaxBatchSize - filled);
+                    _segments.Add(new Segment(head, head.Taken, take));
+                    head.Taken += take;
+                    filled += take;
+                    if (head.Taken == head.Count)
+                    {
+                        _queue.Dequeue();
+                    }
+
+                    continue;
+                }
+
+                var left = deadline - Stopwatch.GetTimestamp();
+                if (left <= 0 || _stopping)
+                {
+                    break;
+                }
+
+                Monitor.Wait(_gate, TimeSpan.FromSeconds((double)left / Stopwatch.Frequency));
+            }
+        }
+
+        return true;
+    }
+
+    private void RunBatch()
+    {
+        var tiles = _segments.Sum(s => s.Count);
+        if (tiles == 0)
+        {
+            return;
+        }
+
+        var inLength = _shape.InputLength;
+        var outLength = _shape.OutputLength;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (_segments.Count == 1)
+            {
+                // One request fills the batch: run on its own buffers, no copies.
+                var only = _segments[0];
+                _session.Run(
+                    only.Request.Inputs.Slice(only.First * inLength, tiles * inLength),
+                    only.Request.Outputs.Slice(only.First * outLength, tiles * outLength),
+                    tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
+            }
+            else
+            {
+                var offset = 0;
+                foreach (var s in _segments)
+                {
+                    s.Request.Inputs.Span.Slice(s.First * inLength, s.Count * inLength).CopyTo(_batchInput.AsSpan(offset * inLength));
+                    offset += s.Count;
+                }
+
+                _session.Run(_batchInput, _batchOutput, tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
+                offset = 0;
+                foreach (var s in _segments)
+                {
+                    _batchOutput.AsSpan(offset * outLength, s.Count * outLength).CopyTo(s.Request.Outputs.Span.Slice(s.First * outLength));
+                    offset += s.Count;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            FailAll(ex);
+            return;
+        }
+
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        lock (_gate)
+        {
+            _batches++;
+            _tiles += tiles;
+            _busyTicks += (long)(elapsed * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+        }
+
+        foreach (var s in _segments)
+        {
+            if (Interlocked.Add(ref s.Request.Done, s.Count) == s.Request.Count)
+            {
+                s.Request.Completion.TrySetResult();
+            }
+        }
+    }
+
+    private void FailAll(Exception ex)
+    {
+        lock (_gate)
+        {
+            foreach (var s in _segments)
+            {
+                s.Request.Completion.TrySetException(ex);
+                if (s.Request.Taken < s.Request.Count && _queue.TryPeek(out var head) && ReferenceEquals(head, s.Request))
+                {
+                    // The rest of a failed request would fail the same way: drop it from the queue.
+                    _queue.Dequeue();
+                }
+            }
+        }
+    }
+
+    private readonly record struct Segment(TileRequest Request, int First, int Count);
+
+    private sealed class TileRequest(Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken)
+    {
+        public Memory<float> Inputs { get; } = inputs;
+
+        public Memory<float> Outputs { get; } = outputs;
+
+        public int Count { get; } = count;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Tiles handed to a batch so far; touched under the batcher's lock.</summary>
+        public int Taken { get; set; }
+
+        /// <summary>Tiles finished; the field is public so it can be incremented atomically.</summary>
+        public int Done;
+    }
+}

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace UNetPP.Cluster.Segmentation.Inference;
+
+/// <summary>
+/// One ONNX Runtime session on one device, for a model with one input [N, C, H, W] and one output
+/// [N, K, H, W]. A session has one CUDA stream, so callers feed it from one loop (see
+/// <see cref="DeviceBatcher"/>) rather than calling <see cref="Run"/> concurrently.
+/// </summary>
+public sealed class DeviceSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _sessionOptions;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+
+    private DeviceSession(InferenceSession session, SessionOptions sessionOptions, InferenceDevice device, string inputName, string outputName)
+    {
+        _session = session;
+        _sessionOptions = sessionOptions;
+        Device = device;
+        _inputNames = [inputName];
+        _outputNames = [outputName];
+    }
+
+    /// <summary>The device the session actually runs on (CPU after a CUDA fallback).</summary>
+    public InferenceDevice Device { get; }
+
+    public string InputName => _inputNames[0];
+
+    public string OutputName => _outputNames[0];
+
+    /// <summary>Builds the session, falling back from CUDA to the CPU when allowed, with one log line saying which and why.</summary>
+    public static DeviceSession Open(byte[] model, DeviceSessionOptions options, ILogger logger)
+    {
+        var (session, sessionOptions, device) = options.Device.IsCuda
+            ? OpenOnCuda(model, options, logger)
+            : OpenOnCpu(model, options);
+
+        try
+        {
+            if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
+            {
+                throw new InvalidOperationException(
+                    $"the model has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; a segmentation graph has one of each.");
+            }
+
+            if (!options.Device.IsCuda)
+            {
+                logger.RunsOnCpu(options.IntraOpThreads == 0 ? "all cores" : $"{options.IntraOpThreads} threads");
+            }
+
+            return new DeviceSession(session, sessionOptions, device, session.InputMetadata.Keys.Single(), session.OutputMetadata.Keys.Single());
+        }
+        catch
+        {
+            session.Dispose();
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> images of [channels, height, width] from <paramref name="input"/>
+    /// and writes [batch, classes, height, width] into <paramref name="output"/>. Both buffers belong
+    /// to the caller and are used in place, so nothing is allocated per image.
+    /// </summary>
+    public void Run(Memory<float> input, Memory<float> output, int batch, int channels, int classes, int height, int width)
+    {
+        long[] inputShape = [batch, channels, height, width];
+        long[] outputShape = [batch, classes, height, width];
+        var info = OrtMemoryInfo.DefaultInstance;
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(info, input[..(batch * channels * height * width)], inputShape);
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(info, output[..(batch * classes * height * width)], outputShape);
+        _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _sessionOptions.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static (InferenceSession, SessionOptions, InferenceDevice) OpenOnCpu(byte[] model, DeviceSessionOptions options)
+    {
+        var sessionOptions = CreateOptions(options);
+        try
+        {
+            return (new InferenceSession(model, sessionOptions), sessionOptions, InferenceDevice.Cpu);
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    private static (InferenceSession, SessionOptions, InferenceDevice) OpenOnCuda(byte[] model, DeviceSessionOptions options, ILogger logger)
+    {
+        var sessionOptions = CreateOptions(options);
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(options.Device.Index);
+            var session = new InferenceSession(model, sessionOptions);
+            logger.RunsOnCuda(options.Device);
+            return (session, sessionOptions, options.Device);
+        }
+        catch (Exception ex) when (options.FallBackToCpu && ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            sessionOptions.Dispose();
+            logger.FellBackToCpu(options.Device, FirstLine(ex.Message));
+            return OpenOnCpu(model, options);
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    private static SessionOptions CreateOptions(DeviceSessionOptions options) => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        IntraOpNumThreads = options.IntraOpThreads,
+        InterOpNumThreads = 1,
+    };
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        return end < 0 ? text : text[..end].TrimEnd();
+    }
+
+}
+
+internal static partial class DeviceSessionLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on cpu ({Threads} per operator).")]
+    public static partial void RunsOnCpu(this ILogger logger, string threads);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on {Device} (CUDA execution provider).")]
+    public static partial void RunsOnCuda(this ILogger logger, InferenceDevice device);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inference runs on cpu: {Device} could not be used ({Reason}).")]
+    public static partial void FellBackToCpu(this ILogger logger, InferenceDevice device, string reason);
+}

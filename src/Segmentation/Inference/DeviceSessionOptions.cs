@@ -1,0 +1,16 @@
+namespace UNetPP.Cluster.Segmentation.Inference;
+
+/// <summary>How one device's ONNX Runtime session is built.</summary>
+public sealed record DeviceSessionOptions
+{
+    public InferenceDevice Device { get; init; } = InferenceDevice.Cpu;
+
+    /// <summary>Threads one operator may use on the CPU; 0 lets ONNX Runtime use every core.</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// When CUDA was asked for but cannot be loaded, run on the CPU instead of failing. On by
+    /// default so one configuration serves GPU and CPU machines alike.
+    /// </summary>
+    public bool FallBackToCpu { get; init; } = true;
+}

@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using UNetPP.Cluster.Segmentation.Inference;
+
+namespace UNetPP.Cluster.Segmentation.Tests.Inference;
+
+public sealed class DeviceBatcherTests
+{
+    private const int Channels = 3;
+    private const int Classes = 2;
+    private const int Size = 16;
+
+    [Fact]
+    public async Task TilesFromManyCallersComeBackToTheirOwnBuffersInFewerBatches()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        var shape = new TileShape(Channels, Classes, Size);
+        using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromMilliseconds(50) });
+
+        // Requests of 1..7 tiles: most batches must mix tiles of several requests.
+        var requests = Enumerable.Range(1, 7).Select(count => MakeRequest(count, seed: count)).ToArray();
+        await Task.WhenAll(requests.Select(r => batcher.InferAsync(r.Inputs, r.Outputs, r.Count)));
+
+        foreach (var r in requests)
+        {
+            AssertOutputs(r, weights, shape);
+        }
+
+        var stats = batcher.Statistics;
+        Assert.Equal(28, stats.Tiles);
+        Assert.InRange(stats.Batches, 7, 27);
+        Assert.Equal(0, batcher.QueuedTiles);
+    }
+
+    [Fact]
+    public async Task ARequestLargerThanABatchIsSplitAcrossBatches()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        var shape = new TileShape(Channels, Classes, Size);
+        using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 3 });
+
+        var request = MakeRequest(10, seed: 42);
+        await batcher.InferAsync(request.Inputs, request.Outputs, request.Count);
+
+        AssertOutputs(request, weights, shape);
+        Assert.Equal(4, batcher.Statistics.Batches);
+    }
+
+    [Fact]
+    public async Task ACancelledRequestIsNotRun()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out _);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        using var batcher = new DeviceBatcher(session, new TileShape(Channels, Classes, Size), new BatcherOptions());
+        var request = MakeRequest(2, seed: 1);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => batcher.InferAsync(request.Inputs, request.Outputs, request.Count, new CancellationToken(canceled: true)));
+        Assert.Equal(0, batcher.Statistics.Tiles);
+    }
+
+    [Fact]
+    public async Task AModelThatFailsFailsTheWaitingCallersAndTheLoopGoesOn()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+
+        // The batcher believes tiles have 4 channels; the model takes 3, so every run fails.
+        var wrong = new TileShape(Channels + 1, Classes, Size);
+        using (var broken = new DeviceBatcher(session, wrong, new BatcherOptions()))
+        {
+            var bad = new float[wrong.InputLength];
+            var badOut = new float[wrong.OutputLength];
+            await Assert.ThrowsAnyAsync<Exception>(() => broken.InferAsync(bad, badOut, 1));
+        }
+
+        using var batcher = new DeviceBatcher(session, new TileShape(Channels, Classes, Size), new BatcherOptions());
+        var good = MakeRequest(2, seed: 3);
+        await batcher.InferAsync(good.Inputs, good.Outputs, good.Count);
+        AssertOutputs(good, weights, new TileShape(Channels, Classes, Size));
+    }
+
+    [Fact]
+    public void CudaThatCannotLoadFallsBackToTheCpu()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out _);
+        var options = new DeviceSessionOptions { Device = InferenceDevice.Cuda(0) };
+        using var session = DeviceSession.Open(model, options, NullLogger.Instance);
+
+        // These machines have no GPU; a machine with one runs the same test on CUDA.
+        Assert.True(session.Device == InferenceDevice.Cpu || session.Device == InferenceDevice.Cuda(0));
+        Assert.Equal("input", session.InputName);
+        Assert.Equal("output", session.OutputName);
+    }
+
+    [Theory]
+    [InlineData("cpu", false, 0)]
+    [InlineData("CUDA:1", true, 1)]
+    [InlineData("cuda", true, 0)]
+    public void DevicesParseAsOperatorsWriteThem(string text, bool isCuda, int index)
+    {
+        var device = InferenceDevice.Parse(text);
+        Assert.Equal(isCuda, device.IsCuda);
+        Assert.Equal(index, device.Index);
+    }
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:-1")]
+    [InlineData("cuda:x")]
+    public void UnknownDevicesAreRefusedWithTheirName(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => InferenceDevice.Parse(text));
+        Assert.Contains(text, error.Message, StringComparison.Ordinal);
+    }
+
+    private static TileRequestData MakeRequest(int count, int seed)
+    {
+        var random = new Random(seed);
+        var inputs = new float[count * Channels * Size * Size];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        return new TileRequestData(inputs, new float[count * Classes * Size * Size], count);
+    }
+
+    private static void AssertOutputs(TileRequestData r, float[] weights, TileShape shape)
+    {
+        Span<float> pixel = stackalloc float[Channels];
+        var plane = Size * Size;
+        for (var t = 0; t < r.Count; t++)
+        {
+            for (var p = 0; p < plane; p++)
+            {
+                for (var c = 0; c < Channels; c++)
+                {
+                    pixel[c] = r.Inputs[(t * shape.InputLength) + (c * plane) + p];
+                }
+
+                for (var k = 0; k < Classes; k++)
+                {
+                    var actual = r.Outputs[(t * shape.OutputLength) + (k * plane) + p];
+                    Assert.Equal(TinyModels.Expected(weights, Channels, k, pixel), actual, 1e-4f);
+                }
+            }
+        }
+    }
+
+    private sealed record TileRequestData(float[] Inputs, float[] Outputs, int Count);
+}
