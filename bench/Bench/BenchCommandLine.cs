@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace UNetPP.Cluster.Bench;
+
+internal static class BenchCommandLine
+{
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("UNetPP.Cluster benchmarks and benchmark data.")
+        {
+            SamplesCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
+    }
+}

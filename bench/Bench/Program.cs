@@ -1,0 +1,3 @@
+using UNetPP.Cluster.Bench;
+
+return await BenchCommandLine.RunAsync(args);

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace UNetPP.Cluster.Bench;
+
+/// <summary><c>unetpp-bench samples</c>: writes a synthetic nuclei data set (images/ and masks/ with matching names).</summary>
+internal static class SamplesCommand
+{
+    private static readonly Option<string> Out = new("--out") { Description = "Folder to create images/ and masks/ in.", Required = true };
+    private static readonly Option<int> Count = new("--count") { Description = "Number of images.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> Width = new("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => 256 };
+    private static readonly Option<int> Height = new("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => 256 };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seed; the same seed gives the same images.", DefaultValueFactory = _ => 1 };
+
+    public static Command Create()
+    {
+        var command = new Command("samples", "Write a synthetic nuclei data set.") { Out, Count, Width, Height, Seed };
+        command.SetAction(parse =>
+        {
+            Write(parse.GetRequiredValue(Out), parse.GetValue(Count), parse.GetValue(Width), parse.GetValue(Height), parse.GetValue(Seed));
+            return 0;
+        });
+        return command;
+    }
+
+    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed)
+    {
+        var images = Directory.CreateDirectory(Path.Combine(folder, "images")).FullName;
+        var masks = Directory.CreateDirectory(Path.Combine(folder, "masks")).FullName;
+        var generator = new SyntheticNuclei(width, height, seed);
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"nuclei-{i:D3}.png");
+            var (image, mask) = generator.Create(i);
+            File.WriteAllBytes(Path.Combine(images, name), image);
+            File.WriteAllBytes(Path.Combine(masks, name), mask);
+            names.Add(Path.Combine(images, name));
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using UNetPP.Cluster.Client.Commands;
+
+namespace UNetPP.Cluster.Client;
+
+/// <summary>The <c>unetpp</c> command line: parses, runs one command, and turns failures into exit codes.</summary>
+internal static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("UNetPP.Cluster: segment whole datasets of images with UNet++.")
+        {
+            SegmentCommand.Create(terminal),
+            ModelCommand.Create(terminal),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await terminal.Error.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await terminal.Error.WriteLineAsync("Run 'unetpp --help' for usage.");
+            return ExitCodes.UsageError;
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = terminal.Output,
+            Error = terminal.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return await parsed.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (Exception ex) when (IsUserError(ex))
+        {
+            await terminal.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+    }
+
+    /// <summary>Failures the user can fix from what the message says, as opposed to bugs.</summary>
+    private static bool IsUserError(Exception ex) =>
+        ex is UsageException or Segmentation.Model.ModelException or FormatException or ArgumentException
+            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
+}

@@ -1,0 +1,3 @@
+using UNetPP.Cluster.Client;
+
+return await CommandLine.RunAsync(args, Terminal.FromConsole());

@@ -1,0 +1,29 @@
+using Spectre.Console;
+
+namespace UNetPP.Cluster.Client;
+
+/// <summary>
+/// Where the command line writes: human text to stdout, or to stderr when <c>--json</c> puts
+/// machine-readable results on stdout. Tests pass their own writers.
+/// </summary>
+internal sealed class Terminal(TextWriter output, TextWriter error, bool interactive)
+{
+    public TextWriter Output { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Whether a person is watching: live progress bars instead of plain lines.</summary>
+    public bool Interactive { get; } = interactive;
+
+    public static Terminal FromConsole() =>
+        new(Console.Out, Console.Error, !Console.IsErrorRedirected && !Console.IsOutputRedirected);
+
+    /// <summary>The console for human-readable text.</summary>
+    public IAnsiConsole Human(bool json) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(json ? Error : Output),
+        Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+    });
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of the solution. Installs and starts what the tests need first, so it works
+# on a fresh machine with only the .NET SDK; prints one summary line at the end.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+status=0
+dotnet test UNetPP.Cluster.sln -c Release --nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for every runner's counts together.
+awk '
+  /(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+/ {
+    gsub(",", ""); for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
+' "$log"
+exit "$status"
