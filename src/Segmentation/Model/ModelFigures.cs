@@ -53,20 +53,30 @@ public static class ModelFigures
     public static IReadOnlyList<ModeFigures> MeasureAll(ModelProto full, ModelCard card, int height, int width) =>
         [.. Enum.GetValues<InferenceMode>().Where(card.Supports).Select(m => Measure(full, card, m, height, width))];
 
-    /// <summary>Floating-point initializers, less batch norm's running mean and variance (state, not learnt).</summary>
+    /// <summary>
+    /// Initializers in the weight and bias slots of layers that learn (convolutions, matrix products, the
+    /// affine part of normalisation, and the Add after a MatMul that is how Linear's bias is exported);
+    /// constants such as resize scales and batch norm's running statistics are not parameters.
+    /// </summary>
     private static long CountParameters(GraphProto graph)
     {
-        var statistics = graph.Node
-            .Where(n => n.OpType == "BatchNormalization")
-            .SelectMany(n => n.Input.Skip(3).Take(2))
-            .ToHashSet(StringComparer.Ordinal);
-        int[] floating =
-        [
-            (int)TensorProto.Types.DataType.Float, (int)TensorProto.Types.DataType.Float16,
-            (int)TensorProto.Types.DataType.Double, 16, // bfloat16, absent from the trimmed proto's enum
-        ];
+        var producers = graph.Node.SelectMany(n => n.Output.Select(o => (Output: o, n.OpType)))
+            .ToDictionary(p => p.Output, p => p.OpType, StringComparer.Ordinal);
+        var learnt = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            IEnumerable<string> slots = node.OpType switch
+            {
+                "Conv" or "ConvTranspose" or "Gemm" or "MatMul" => node.Input,
+                "BatchNormalization" or "InstanceNormalization" or "LayerNormalization" => node.Input.Skip(1).Take(2),
+                "Add" when node.Input.Any(i => producers.GetValueOrDefault(i) == "MatMul") => node.Input,
+                _ => [],
+            };
+            learnt.UnionWith(slots);
+        }
+
         return graph.Initializer
-            .Where(t => floating.Contains(t.DataType) && !statistics.Contains(t.Name))
+            .Where(t => learnt.Contains(t.Name))
             .Sum(t => t.Dims.Aggregate(1L, (a, b) => a * b));
     }
 }
