@@ -24,7 +24,11 @@ internal static class AtomicFile
         }
         catch
         {
-            File.Delete(temp);
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+
             throw;
         }
     }

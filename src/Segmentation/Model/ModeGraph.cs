@@ -71,7 +71,7 @@ public static class ModeGraph
     }
 
     /// <summary>The head outputs a mode reads; L1–L3 exist only on four-head cards (checked by the card).</summary>
-    internal static IEnumerable<string> HeadsFor(ModelCard card, InferenceMode mode) => mode switch
+    private static IEnumerable<string> HeadsFor(ModelCard card, InferenceMode mode) => mode switch
     {
         InferenceMode.Accurate => card.HeadOutputs,
         InferenceMode.L4 => [card.HeadOutputs[^1]],

@@ -83,7 +83,7 @@ public static class ModelFile
 
     private static ModelCard? ReadSidecar(string path)
     {
-        string[] candidates = [path + CardSuffix, System.IO.Path.ChangeExtension(path, null) + CardSuffix];
+        string[] candidates = [path + CardSuffix, Path.ChangeExtension(path, null) + CardSuffix];
         var sidecar = candidates.FirstOrDefault(File.Exists);
         if (sidecar is null)
         {
@@ -155,7 +155,7 @@ public static class ModelFile
         if (graph.Output.Count != 1)
         {
             throw ModelException.For(
-                path, $"the graph has {graph.Output.Count} outputs and no card says which are heads; add {System.IO.Path.GetFileName(path)}{CardSuffix}");
+                path, $"the graph has {graph.Output.Count} outputs and no card says which are heads; add {Path.GetFileName(path)}{CardSuffix}");
         }
 
         var output = graph.Output[0];
@@ -163,7 +163,7 @@ public static class ModelFile
         if (channels is null || classes is null)
         {
             throw ModelException.For(
-                path, $"the channel counts of '{input.Name}' or '{output.Name}' are not fixed in the graph and no card gives them; add {System.IO.Path.GetFileName(path)}{CardSuffix}");
+                path, $"the channel counts of '{input.Name}' or '{output.Name}' are not fixed in the graph and no card gives them; add {Path.GetFileName(path)}{CardSuffix}");
         }
 
         return new ModelCard

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 
 namespace UNetPP.Cluster.Segmentation.Model;
@@ -93,8 +92,9 @@ internal sealed class SafetensorsFile
         {
             throw NotSafetensors(path, "its header is not JSON", e);
         }
-        catch (ArgumentException e)
+        catch (InvalidOperationException e)
         {
+            // System.Text.Json reports invalid UTF-8 in a name only when the name is read.
             throw NotSafetensors(path, "its header is not UTF-8 JSON", e);
         }
 

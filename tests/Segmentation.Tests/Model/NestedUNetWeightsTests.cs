@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 using UNetPP.Cluster.Segmentation.Model;
 using static UNetPP.Cluster.Segmentation.Tests.Model.ModelTestKit;
@@ -125,13 +124,15 @@ public sealed class NestedUNetWeightsTests : IDisposable
         Assert.Contains("not a safetensors file", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void HeaderThatIsNotJsonIsRefused()
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'n', (byte)'o', (byte)'t', (byte)' ', (byte)'j', (byte)'s', (byte)'o', (byte)'n' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)':', (byte)'1', (byte)'}' })]
+    public void HeaderThatIsNotJsonIsRefused(byte[] header)
     {
         var path = Path.Combine(directory, "garbage.safetensors");
-        var bytes = new byte[24];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, 16);
-        Encoding.ASCII.GetBytes("{not json at all").CopyTo(bytes, 8);
+        var bytes = new byte[8 + header.Length + 8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
         File.WriteAllBytes(path, bytes);
 
         var error = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(path, Small()));
