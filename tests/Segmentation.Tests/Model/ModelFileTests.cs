@@ -70,6 +70,20 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains("not an ONNX model", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0x08, 0x08 })]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })]
+    public void BytesWithoutAGraphAreRefused(byte[] bytes)
+    {
+        var path = Path.Combine(directory, "empty.onnx");
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path));
+
+        Assert.StartsWith($"{path}: not an ONNX model", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingFileIsRefused()
     {
