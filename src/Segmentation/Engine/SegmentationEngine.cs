@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Diagnostics;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Masks;
+using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Tiling;
+
+namespace UNetPP.Cluster.Segmentation.Engine;
+
+/// <summary>
+/// Segments images with one model in one mode on one device: decode → tile → batched inference
+/// (shared with every other image in flight) → Gaussian blend → mask, statistics → PNG bytes.
+/// Safe to call from many tasks at once; that is how the device's batches fill up.
+/// </summary>
+public sealed class SegmentationEngine : IDisposable
+{
+    private readonly DeviceSession _session;
+    private readonly DeviceBatcher _batcher;
+    private readonly ImageDecoder _decoder;
+    private readonly InputSpec _input;
+    private readonly MaskWriter _maskWriter = new(new OverlayOptions());
+    private readonly SegmentationOptions _options;
+
+    private SegmentationEngine(LoadedModel model, SegmentationOptions options, DeviceSession session, int tileSize)
+    {
+        Model = model;
+        _options = options;
+        _session = session;
+        _input = model.Card.ToInputSpec();
+        _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
+        TileSize = tileSize;
+        _batcher = new DeviceBatcher(session, new TileShape(model.Card.InChannels, model.Card.Classes, tileSize),
+            new BatcherOptions { MaxBatchSize = options.BatchSize });
+    }
+
+    public LoadedModel Model { get; }
+
+    public InferenceMode Mode => _options.Mode;
+
+    public int TileSize { get; }
+
+    /// <summary>The device inference really runs on (the CPU after a CUDA fallback).</summary>
+    public InferenceDevice Device => _session.Device;
+
+    public BatcherStatistics Batching => _batcher.Statistics;
+
+    /// <summary>
+    /// Prepares the mode's graph and opens it on the device. Throws <see cref="ModelException"/>
+    /// when the model cannot serve the request (a mode it lacks, for example).
+    /// </summary>
+    public static SegmentationEngine Create(LoadedModel model, SegmentationOptions options, ILogger logger)
+    {
+        options.Validate();
+        if (!model.Card.Supports(options.Mode))
+        {
+            throw new ModelException(
+                $"{model.Path}: mode {options.Mode.ToName()} is not available; this model offers {string.Join(", ", model.Card.Modes)}.");
+        }
+
+        var tileSize = options.TileSize ?? model.Card.TileSize;
+        var graph = ModeGraph.Select(model.Model, model.Card, options.Mode);
+        DeviceSession session;
+        try
+        {
+            session = DeviceSession.Open(graph.ToByteArray(), options.Device, logger);
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            throw new ModelException($"{model.Path}: ONNX Runtime cannot load the model ({ex.Message}).", ex);
+        }
+
+        try
+        {
+            return new SegmentationEngine(model, options, session, tileSize);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Segments one encoded image. Throws <see cref="ImageRejectedException"/> (naming the image and
+    /// the reason) for input that cannot be used; other images are unaffected.
+    /// </summary>
+    public async Task<SegmentedImage> SegmentAsync(string name, byte[] image, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SegmentCoreAsync(name, image, groundTruth, cancellationToken);
+        }
+        catch (ImageRejectedException)
+        {
+            SegmentationMetrics.RecordRefused();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _batcher.Dispose();
+        _session.Dispose();
+    }
+
+    private async Task<SegmentedImage> SegmentCoreAsync(string name, byte[] image, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var tensor = _decoder.Decode(name, image, _input);
+        var truth = groundTruth is null ? null : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);
+        var decode = clock.Elapsed;
+
+        var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);
+        var blender = new GaussianBlender(tensor.Height, tensor.Width, _batcher.Shape.Classes, TileSize);
+        var (infer, blend) = await InferTilesAsync(tensor, grid, blender, cancellationToken);
+
+        clock.Restart();
+        var probabilities = blender.Finish();
+        blend += clock.Elapsed;
+
+        clock.Restart();
+        var card = Model.Card;
+        var mask = MaskBuilder.Build(probabilities, card.Classes, tensor.Height, tensor.Width, card.Threshold);
+        var summary = MaskStatistics.Summarise(mask, probabilities);
+        var quality = truth is null
+            ? null
+            : card.Classes == 1
+                ? [SegmentationQuality.Binary(name, probabilities, tensor.Width, tensor.Height, groundTruth!.Name, truth)]
+                : SegmentationQuality.PerClass(name, mask, groundTruth!.Name, truth);
+        var post = clock.Elapsed;
+
+        clock.Restart();
+        var maskPng = MaskWriter.EncodeMaskPng(mask);
+        var probabilityPng = _options.Probabilities
+            ? MaskWriter.EncodeProbabilityPng(MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width), tensor.Width, tensor.Height)
+            : null;
+        var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image), mask) : null;
+        var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
+
+        SegmentationMetrics.Record(times, grid.Tiles.Count);
+        return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times);
+    }
+
+    /// <summary>
+    /// Sends the tiles in chunks of one batch, blending a chunk's results while the next one runs,
+    /// so the device never waits for this image's blending. Buffers come from the shared pool.
+    /// </summary>
+    private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
+        ImageTensor tensor, TileGrid grid, GaussianBlender blender, CancellationToken cancellationToken)
+    {
+        var shape = _batcher.Shape;
+        var chunk = _options.BatchSize;
+        var tiles = grid.Tiles;
+        var buffers = new[]
+        {
+            (Input: ArrayPool<float>.Shared.Rent(chunk * shape.InputLength), Output: ArrayPool<float>.Shared.Rent(chunk * shape.OutputLength)),
+            (Input: ArrayPool<float>.Shared.Rent(chunk * shape.InputLength), Output: ArrayPool<float>.Shared.Rent(chunk * shape.OutputLength)),
+        };
+        var infer = TimeSpan.Zero;
+        var blend = TimeSpan.Zero;
+        Task? running = null;
+        Task? next = null;
+        try
+        {
+            var runningStart = 0;
+            var runningCount = 0;
+            var runningBuffer = 0;
+            var started = Stopwatch.GetTimestamp();
+            for (var first = 0; first < tiles.Count || running is not null; first += chunk)
+            {
+                next = null;
+                var count = Math.Min(chunk, tiles.Count - first);
+                var buffer = 1 - runningBuffer;
+                if (count > 0)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        grid.CopyTile(tensor, tiles[first + i], buffers[buffer].Input.AsSpan(i * shape.InputLength, shape.InputLength));
+                    }
+
+                    next = _batcher.InferAsync(buffers[buffer].Input, buffers[buffer].Output, count, cancellationToken);
+                }
+
+                if (running is not null)
+                {
+                    await running;
+                    var blendStart = Stopwatch.GetTimestamp();
+                    var output = buffers[runningBuffer].Output;
+                    for (var i = 0; i < runningCount; i++)
+                    {
+                        blender.Add(tiles[runningStart + i], output.AsSpan(i * shape.OutputLength, shape.OutputLength));
+                    }
+
+                    blend += Stopwatch.GetElapsedTime(blendStart);
+                }
+
+                (running, runningStart, runningCount, runningBuffer) = (next, first, count, buffer);
+            }
+
+            infer = Stopwatch.GetElapsedTime(started) - blend;
+        }
+        finally
+        {
+            // A failed or cancelled image may leave a chunk in the device's queue: the buffers go
+            // back to the pool only once nothing can write into them any more.
+            foreach (var pending in new[] { running, next })
+            {
+                if (pending is not null)
+                {
+                    await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+
+            foreach (var (input, output) in buffers)
+            {
+                ArrayPool<float>.Shared.Return(input);
+                ArrayPool<float>.Shared.Return(output);
+            }
+        }
+
+        return (infer, blend);
+    }
+}

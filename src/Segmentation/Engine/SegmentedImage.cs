@@ -1,0 +1,22 @@
+using UNetPP.Cluster.Segmentation.Masks;
+
+namespace UNetPP.Cluster.Segmentation.Engine;
+
+/// <summary>
+/// One image's result: what was found, how good it is against ground truth (when given), and the
+/// encoded files, as bytes, so the caller decides where they are stored.
+/// </summary>
+public sealed record SegmentedImage(
+    string Name,
+    int Width,
+    int Height,
+    int Tiles,
+    ImageMaskSummary Summary,
+    IReadOnlyList<ClassQuality>? Quality,
+    byte[] MaskPng,
+    byte[]? ProbabilityPng,
+    byte[]? OverlayPng,
+    StageTimes Times);
+
+/// <summary>Ground truth for an image: the mask's name (for messages) and its encoded bytes.</summary>
+public sealed record GroundTruth(string Name, byte[] Bytes);
