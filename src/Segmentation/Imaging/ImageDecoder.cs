@@ -273,6 +273,12 @@ public sealed class ImageDecoder
                 $"{info.Width}×{info.Height} = {FormatPixels(info.PixelCount)} exceeds the limit of {FormatPixels(Options.MaxPixels)}"));
         }
 
+        // Every output holds at least one value per pixel in one array, whatever MaxPixels allows.
+        if (info.PixelCount > Array.MaxLength)
+        {
+            throw Rejected(name, Invariant($"{info.Width}×{info.Height} is too large to decode into memory"));
+        }
+
         if (image.Interpretation == Enums.Interpretation.Cmyk)
         {
             throw Rejected(name, "CMYK images are not supported; convert it to RGB");

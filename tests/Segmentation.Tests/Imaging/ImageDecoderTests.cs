@@ -233,6 +233,7 @@ public sealed class ImageDecoderTests
 
         Assert.Equal("bomb.png: 100000×100000 = 10 gigapixels exceeds the limit of 1 gigapixel", e.Message);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed}");
+        Assert.Equal((100_000, 100_000), (ImageDecoder.ReadInfo("bomb.png", bomb).Width, ImageDecoder.ReadInfo("bomb.png", bomb).Height));
     }
 
     [Fact]
