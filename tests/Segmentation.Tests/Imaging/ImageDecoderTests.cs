@@ -245,6 +245,25 @@ public sealed class ImageDecoderTests
     }
 
     [Fact]
+    public void MultispectralTiffDecodesForAModelWithAsManyChannels()
+    {
+        var samples = TestImages.Ramp(3 * 2 * 5);
+        var spec = new InputSpec(5, false, new InputNormalization(new float[5], [1f, 1f, 1f, 1f, 1f]));
+        var tensor = decoder.Decode("m.tif", TestImages.Tiff(samples, 3, 2, 5), spec);
+        Assert.Equal(5, tensor.Channels);
+        Assert.Equal(samples[(4 * 5) + 3] / 255f, At(tensor, 3, 1, 1));
+    }
+
+    [Fact]
+    public void CmykIsRejected()
+    {
+        using var image = Image.NewFromMemory(new byte[8 * 8 * 4], 8, 8, 4, Enums.BandFormat.Uchar)
+            .Copy(interpretation: Enums.Interpretation.Cmyk);
+        var e = Assert.Throws<ImageRejectedException>(() => decoder.Decode("k.jpg", image.JpegsaveBuffer(), Rgb));
+        Assert.Equal("k.jpg: CMYK images are not supported; convert it to RGB", e.Message);
+    }
+
+    [Fact]
     public void NormalisationMustMatchTheChannels()
     {
         var spec = new InputSpec(3, false, new InputNormalization([0f], [1f]));
