@@ -17,7 +17,10 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
 /// <param name="Normalization">Per-channel normalisation; its arrays have <paramref name="Channels"/> entries.</param>
 public sealed record InputSpec(int Channels, bool AllowColorToGray, InputNormalization Normalization);
 
-/// <summary>A decoded, normalised image in planar layout: channel-major, then rows, then columns.</summary>
+/// <summary>
+/// A decoded, normalised image in planar layout: channel-major, then rows, then columns. Produced by
+/// <see cref="ImageDecoder.Decode"/>; <see cref="Tiling.TileGrid.CopyTile"/> cuts model-sized tiles from it.
+/// </summary>
 public sealed class ImageTensor(int channels, int height, int width, float[] data)
 {
     public int Channels { get; } = channels;

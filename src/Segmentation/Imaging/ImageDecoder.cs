@@ -1,0 +1,394 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using NetVips;
+
+namespace UNetPP.Cluster.Segmentation.Imaging;
+
+/// <summary>
+/// Turns PNG, JPEG and TIFF bytes into model input, previews and ground-truth masks. Every failure is an
+/// <see cref="ImageRejectedException"/>. Stateless apart from its options, so one instance may be shared
+/// by concurrent callers (libvips itself is thread-safe).
+/// </summary>
+/// <remarks>
+/// Pixels are taken in stored orientation: EXIF orientation is not applied, so masks line up
+/// pixel-for-pixel with the stored raster. Only the first page of a multi-page TIFF is read.
+/// </remarks>
+public sealed class ImageDecoder
+{
+    // ITU-R BT.601 luma, the weights OpenCV's BGR2GRAY (and so the seed's gray reads) use.
+    private const float LumaRed = 0.299f;
+    private const float LumaGreen = 0.587f;
+    private const float LumaBlue = 0.114f;
+
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    static ImageDecoder() => VipsSettings.Apply();
+
+    public ImageDecoder(ImageDecoderOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxPixels);
+        Options = options;
+    }
+
+    public ImageDecoderOptions Options { get; }
+
+    /// <summary>Reads the header only; no pixel data is decoded and no size limit is applied.</summary>
+    public static ImageInfo ReadInfo(string name, byte[] bytes)
+    {
+        using var image = OpenHeader(name, bytes, out var format);
+        return Describe(image, format);
+    }
+
+    /// <summary>
+    /// Decodes an image into a planar tensor with <see cref="InputSpec.Channels"/> channels: alpha is
+    /// dropped, gray is replicated for a three-channel model, colour becomes BT.601 luma for a one-channel
+    /// model only when <see cref="InputSpec.AllowColorToGray"/> is set. Samples are scaled to [0, 1] by
+    /// the sample type's maximum (float TIFF samples are taken as already scaled), then normalised per
+    /// channel as (x − mean) / std.
+    /// </summary>
+    public ImageTensor Decode(string name, byte[] bytes, InputSpec spec)
+    {
+        ValidateSpec(spec);
+        using var image = OpenHeader(name, bytes, out var format);
+        var info = Describe(image, format);
+        CheckDecodable(name, image, info);
+
+        var channels = spec.Channels;
+        var colorBands = info.ColorBands;
+        var toGray = false;
+        if (colorBands != channels && !(colorBands == 1 && channels == 3))
+        {
+            if (colorBands == 3 && channels == 1 && spec.AllowColorToGray)
+            {
+                toGray = true;
+            }
+            else
+            {
+                var hint = colorBands == 3 && channels == 1 ? " (colour-to-gray conversion is not allowed)" : "";
+                throw Rejected(name, Invariant($"{colorBands} channels, but the model takes {channels}{hint}"));
+            }
+        }
+
+        var planeLength = info.PixelCount;
+        if (planeLength * channels > Array.MaxLength)
+        {
+            throw Rejected(name, Invariant($"{info.Width}×{info.Height} × {channels} channels is too large for one tensor"));
+        }
+
+        var data = new float[planeLength * channels];
+        var width = info.Width;
+        var bands = info.Bands;
+        var mean = spec.Normalization.Mean;
+        var std = spec.Normalization.Std;
+        var row = new float[width * bands];
+        using var pixels = RenderedPixels.Render(name, image);
+        for (var y = 0; y < info.Height; y++)
+        {
+            pixels.ReadRow(y, row);
+            for (var c = 0; c < channels; c++)
+            {
+                var destination = data.AsSpan((int)(((long)c * info.Height + y) * width), width);
+                var band = colorBands == 1 ? 0 : c;
+                var m = mean[c];
+                var s = std[c];
+                for (var x = 0; x < width; x++)
+                {
+                    var p = x * bands;
+                    var v = toGray
+                        ? (LumaRed * row[p]) + (LumaGreen * row[p + 1]) + (LumaBlue * row[p + 2])
+                        : row[p + band];
+                    destination[x] = (v - m) / s;
+                }
+            }
+        }
+
+        return new ImageTensor(channels, info.Height, width, data);
+    }
+
+    /// <summary>
+    /// Decodes an image to 8-bit RGB for people to look at (overlays): gray is replicated, alpha is
+    /// dropped, 16-bit samples are rounded to 8 bits, and an image with more than three colour bands
+    /// shows its first three.
+    /// </summary>
+    public Rgb8Image DecodePreview(string name, byte[] bytes)
+    {
+        using var image = OpenHeader(name, bytes, out var format);
+        var info = Describe(image, format);
+        CheckDecodable(name, image, info);
+        if (info.PixelCount * 3 > Array.MaxLength)
+        {
+            throw Rejected(name, Invariant($"{info.Width}×{info.Height} is too large for a preview"));
+        }
+
+        var width = info.Width;
+        var bands = info.Bands;
+        var gray = info.ColorBands < 3;
+        var rgb = new byte[info.PixelCount * 3];
+        var row = new float[width * bands];
+        using var pixels = RenderedPixels.Render(name, image);
+        for (var y = 0; y < info.Height; y++)
+        {
+            pixels.ReadRow(y, row);
+            var destination = rgb.AsSpan(y * width * 3, width * 3);
+            for (var x = 0; x < width; x++)
+            {
+                var p = x * bands;
+                destination[x * 3] = ToByte(row[p]);
+                destination[(x * 3) + 1] = ToByte(row[gray ? p : p + 1]);
+                destination[(x * 3) + 2] = ToByte(row[gray ? p : p + 2]);
+            }
+        }
+
+        return new Rgb8Image(width, info.Height, rgb);
+    }
+
+    /// <summary>
+    /// Decodes a ground-truth mask to 8-bit gray, as the seed's <c>cv2.imread(…, IMREAD_GRAYSCALE)</c>
+    /// does: alpha is dropped, colour becomes rounded BT.601 luma, 16-bit samples are rounded to 8 bits.
+    /// Binary masks then hold 0…255; multi-class masks hold class indices.
+    /// </summary>
+    public Gray8Image DecodeGray8(string name, byte[] bytes)
+    {
+        using var image = OpenHeader(name, bytes, out var format);
+        var info = Describe(image, format);
+        CheckDecodable(name, image, info);
+        if (info.ColorBands is not (1 or 3))
+        {
+            throw Rejected(name, Invariant($"{info.ColorBands} channels, but a mask must be gray"));
+        }
+
+        var width = info.Width;
+        var bands = info.Bands;
+        var toGray = info.ColorBands == 3;
+        var gray = new byte[info.PixelCount];
+        var row = new float[width * bands];
+        using var pixels = RenderedPixels.Render(name, image);
+        for (var y = 0; y < info.Height; y++)
+        {
+            pixels.ReadRow(y, row);
+            var destination = gray.AsSpan(y * width, width);
+            for (var x = 0; x < width; x++)
+            {
+                var p = x * bands;
+                destination[x] = ToByte(toGray
+                    ? (LumaRed * row[p]) + (LumaGreen * row[p + 1]) + (LumaBlue * row[p + 2])
+                    : row[p]);
+            }
+        }
+
+        return new Gray8Image(width, info.Height, gray);
+    }
+
+    private static byte ToByte(float unit) => (byte)Math.Clamp(MathF.Round(unit * 255f), 0f, 255f);
+
+    private static void ValidateSpec(InputSpec spec)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Channels);
+        var normalization = spec.Normalization;
+        if (normalization.Mean.Length != spec.Channels || normalization.Std.Length != spec.Channels)
+        {
+            throw new ArgumentException("The normalisation must have one mean and one std per channel.", nameof(spec));
+        }
+
+        if (Array.Exists(normalization.Std, s => s == 0f || !float.IsFinite(s)))
+        {
+            throw new ArgumentException("Every normalisation std must be finite and non-zero.", nameof(spec));
+        }
+    }
+
+    /// <summary>Opens the image lazily: libvips reads the header here and decodes pixels only when rendered.</summary>
+    private static Image OpenHeader(string name, byte[] bytes, out ImageFormat format)
+    {
+        if (bytes.Length == 0)
+        {
+            throw Rejected(name, "the file is empty");
+        }
+
+        format = Sniff(bytes) ?? throw Rejected(name, "not a PNG, JPEG or TIFF image");
+        try
+        {
+            // Format-specific loaders, so crafted bytes can never reach any other libvips loader.
+            // FailOn.Error makes truncated data throw instead of yielding a partly gray image.
+            return format switch
+            {
+                ImageFormat.Png => Image.PngloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+                ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+                _ => Image.TiffloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            };
+        }
+        catch (VipsException e)
+        {
+            throw Corrupt(name, e);
+        }
+    }
+
+    private static ImageFormat? Sniff(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith(PngSignature))
+        {
+            return ImageFormat.Png;
+        }
+
+        if (bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+        {
+            return ImageFormat.Jpeg;
+        }
+
+        // Classic TIFF has version 42, BigTIFF 43, in either byte order.
+        if (bytes.Length >= 4
+            && ((bytes[0] == 'I' && bytes[1] == 'I' && bytes[3] == 0 && bytes[2] is 42 or 43)
+                || (bytes[0] == 'M' && bytes[1] == 'M' && bytes[2] == 0 && bytes[3] is 42 or 43)))
+        {
+            return ImageFormat.Tiff;
+        }
+
+        return null;
+    }
+
+    private static ImageInfo Describe(Image image, ImageFormat format)
+    {
+        var bands = image.Bands;
+        // libvips counts any band past the colour bands as alpha, which would make a five-band
+        // multispectral TIFF look like RGBA + 1; only the two standard layouts carry alpha here.
+        var hasAlpha = bands == 2 || (bands == 4 && image.Interpretation != Enums.Interpretation.Cmyk);
+        var bits = image.Contains("bits-per-sample") ? (int)image.Get("bits-per-sample") : BitsOf(image.Format);
+        return new ImageInfo(format, image.Width, image.Height, bands, bits, hasAlpha);
+    }
+
+    private static int BitsOf(Enums.BandFormat format) => format switch
+    {
+        Enums.BandFormat.Uchar or Enums.BandFormat.Char => 8,
+        Enums.BandFormat.Ushort or Enums.BandFormat.Short => 16,
+        Enums.BandFormat.Double or Enums.BandFormat.Complex => 64,
+        Enums.BandFormat.Dpcomplex => 128,
+        _ => 32,
+    };
+
+    /// <summary>Everything that can be refused from the header alone, checked before any pixel is decoded.</summary>
+    private void CheckDecodable(string name, Image image, ImageInfo info)
+    {
+        if (info.PixelCount > Options.MaxPixels)
+        {
+            throw Rejected(name, Invariant(
+                $"{info.Width}×{info.Height} = {FormatPixels(info.PixelCount)} exceeds the limit of {FormatPixels(Options.MaxPixels)}"));
+        }
+
+        // Every output holds at least one value per pixel in one array, whatever MaxPixels allows.
+        if (info.PixelCount > Array.MaxLength)
+        {
+            throw Rejected(name, Invariant($"{info.Width}×{info.Height} is too large to decode into memory"));
+        }
+
+        if (image.Interpretation == Enums.Interpretation.Cmyk)
+        {
+            throw Rejected(name, "CMYK images are not supported; convert it to RGB");
+        }
+
+        if (image.Format is not (Enums.BandFormat.Uchar or Enums.BandFormat.Ushort or Enums.BandFormat.Float or Enums.BandFormat.Double))
+        {
+            throw Rejected(name, Invariant($"{info.BitsPerSample}-bit {image.Format} samples are not supported"));
+        }
+    }
+
+    private static string FormatPixels(long count)
+    {
+        var (value, unit) = count switch
+        {
+            >= 1_000_000_000 => (count / 1e9, "gigapixel"),
+            >= 1_000_000 => (count / 1e6, "megapixel"),
+            _ => ((double)count, "pixel"),
+        };
+        var number = value.ToString("0.##", CultureInfo.InvariantCulture);
+        return number == "1" ? $"{number} {unit}" : $"{number} {unit}s";
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    private static ImageRejectedException Rejected(string name, string reason) => new(name, reason);
+
+    private static ImageRejectedException Corrupt(string name, VipsException e)
+    {
+        // libvips reports a stack of lines; the generic "unable to call …" ones say nothing to a user.
+        var details = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.StartsWith("unable to", StringComparison.Ordinal))
+            .ToArray();
+        var summary = details.Length > 0 ? string.Join("; ", details) : e.Message.ReplaceLineEndings(" ").Trim();
+        return new ImageRejectedException(name, $"truncated or corrupt image data ({summary})", e);
+    }
+
+    /// <summary>A fully decoded raster in native memory, read back one row at a time as [0, 1] samples.</summary>
+    private sealed unsafe class RenderedPixels : IDisposable
+    {
+        private readonly nint data;
+        private readonly int rowBytes;
+        private readonly Enums.BandFormat format;
+
+        private RenderedPixels(nint data, int rowBytes, Enums.BandFormat format)
+        {
+            this.data = data;
+            this.rowBytes = rowBytes;
+            this.format = format;
+        }
+
+        /// <summary>Decodes every pixel; this is where truncated or corrupt data surfaces.</summary>
+        public static RenderedPixels Render(string name, Image image)
+        {
+            var rowBytes = checked(image.Width * image.Bands * SampleBytes(image.Format));
+            nint data;
+            try
+            {
+                data = image.WriteToMemory(out _);
+            }
+            catch (VipsException e)
+            {
+                throw Corrupt(name, e);
+            }
+
+            return new RenderedPixels(data, rowBytes, image.Format);
+        }
+
+        public void ReadRow(int y, Span<float> destination)
+        {
+            var bytes = new ReadOnlySpan<byte>((byte*)data + ((long)y * rowBytes), rowBytes);
+            switch (format)
+            {
+                case Enums.BandFormat.Uchar:
+                    for (var i = 0; i < bytes.Length; i++)
+                    {
+                        destination[i] = bytes[i] / 255f;
+                    }
+
+                    break;
+                case Enums.BandFormat.Ushort:
+                    var shorts = MemoryMarshal.Cast<byte, ushort>(bytes);
+                    for (var i = 0; i < shorts.Length; i++)
+                    {
+                        destination[i] = shorts[i] / 65535f;
+                    }
+
+                    break;
+                case Enums.BandFormat.Float:
+                    MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
+                    break;
+                default:
+                    var doubles = MemoryMarshal.Cast<byte, double>(bytes);
+                    for (var i = 0; i < doubles.Length; i++)
+                    {
+                        destination[i] = (float)doubles[i];
+                    }
+
+                    break;
+            }
+        }
+
+        public void Dispose() => global::NetVips.NetVips.Free(data);
+
+        private static int SampleBytes(Enums.BandFormat format) => format switch
+        {
+            Enums.BandFormat.Uchar => 1,
+            Enums.BandFormat.Ushort => 2,
+            Enums.BandFormat.Float => 4,
+            _ => 8,
+        };
+    }
+}

@@ -1,0 +1,83 @@
+namespace UNetPP.Cluster.Segmentation.Masks;
+
+/// <summary>What one image's mask contains, per foreground class.</summary>
+/// <param name="Width">Image width.</param>
+/// <param name="Height">Image height.</param>
+/// <param name="Classes">One entry per foreground class, in class order (a single entry for a one-output model).</param>
+public sealed record ImageMaskSummary(int Width, int Height, IReadOnlyList<ClassMaskSummary> Classes);
+
+/// <summary>
+/// One foreground class of one image. Objects are 8-connected; area statistics are 0 when the class has
+/// no object, and <see cref="MeanProbability"/> is 0 when it has no pixel.
+/// </summary>
+/// <param name="ClassIndex">1 for a one-output model, else the class index 1 … K − 1.</param>
+/// <param name="PixelCount">Pixels assigned to the class.</param>
+/// <param name="ForegroundFraction">PixelCount / (Width × Height).</param>
+/// <param name="MeanProbability">Mean predicted probability of the class over its own pixels.</param>
+/// <param name="ObjectAreas">Area in pixels of every object, largest first.</param>
+public sealed record ClassMaskSummary(int ClassIndex, long PixelCount, double ForegroundFraction, double MeanProbability, IReadOnlyList<int> ObjectAreas)
+{
+    public int ObjectCount => ObjectAreas.Count;
+    public int MinArea => ObjectAreas.Count == 0 ? 0 : ObjectAreas[^1];
+    public int MaxArea => ObjectAreas.Count == 0 ? 0 : ObjectAreas[0];
+    public double MeanArea => ObjectAreas.Count == 0 ? 0 : (double)PixelCount / ObjectAreas.Count;
+
+    /// <summary>The middle area, or the mean of the two middle areas for an even count.</summary>
+    public double MedianArea
+    {
+        get
+        {
+            var n = ObjectAreas.Count;
+            if (n == 0)
+            {
+                return 0;
+            }
+
+            return n % 2 == 1 ? ObjectAreas[n / 2] : (ObjectAreas[(n / 2) - 1] + (double)ObjectAreas[n / 2]) / 2;
+        }
+    }
+}
+
+/// <summary>Summarises a mask for reports: coverage, objects and confidence per class.</summary>
+public static class MaskStatistics
+{
+    /// <param name="mask">The mask built from <paramref name="probabilities"/>.</param>
+    /// <param name="probabilities">The blended probabilities [K, H, W] the mask was built from.</param>
+    public static ImageMaskSummary Summarise(SegmentationMask mask, ReadOnlySpan<float> probabilities)
+    {
+        var plane = mask.Width * mask.Height;
+        if (probabilities.Length != (long)mask.Classes * plane)
+        {
+            throw new ArgumentException($"Expected {mask.Classes}×{mask.Height}×{mask.Width} probabilities.", nameof(probabilities));
+        }
+
+        var foreground = mask.ForegroundClasses;
+        var pixels = new long[foreground + 1];
+        var probabilitySums = new double[foreground + 1];
+        var labels = mask.Labels;
+        for (var i = 0; i < plane; i++)
+        {
+            var cls = mask.ClassOf(labels[i]);
+            if (cls == 0)
+            {
+                continue;
+            }
+
+            pixels[cls]++;
+            // One-output models have a single probability plane; otherwise the class's own plane.
+            probabilitySums[cls] += probabilities[(mask.Classes == 1 ? 0 : cls * plane) + i];
+        }
+
+        var areasByLabel = ConnectedComponents.AreasByLabel(labels, mask.Width, mask.Height);
+        var classes = new ClassMaskSummary[foreground];
+        for (var cls = 1; cls <= foreground; cls++)
+        {
+            var areas = areasByLabel[mask.Classes == 1 ? SegmentationMask.BinaryForeground : cls];
+            areas.Sort((a, b) => b.CompareTo(a));
+            var mean = pixels[cls] == 0 ? 0 : probabilitySums[cls] / pixels[cls];
+            classes[cls - 1] = new ClassMaskSummary(cls, pixels[cls], (double)pixels[cls] / plane, mean, areas);
+        }
+
+        return new ImageMaskSummary(mask.Width, mask.Height, classes);
+    }
+}

@@ -1,0 +1,121 @@
+using UNetPP.Cluster.Segmentation.Imaging;
+
+namespace UNetPP.Cluster.Segmentation.Tiling;
+
+/// <summary>
+/// Covers an image with overlapping square tiles for sliding-window inference. Along each axis tiles
+/// start at 0, stride, 2·stride, … and the last one is moved back to end exactly at the edge, so every
+/// tile lies inside the image and every pixel is covered. An axis no longer than a tile gets one tile at
+/// 0 and is padded up to the tile size.
+/// </summary>
+public sealed class TileGrid
+{
+    /// <summary>UNet++ halves the resolution four times, so tile sides must divide by 2⁴.</summary>
+    public const int SizeMultiple = 16;
+
+    public const double DefaultOverlap = 0.25;
+
+    private readonly Tile[] tiles;
+
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="tileSize">Side of the square tile; a positive multiple of 16.</param>
+    /// <param name="overlap">
+    /// Fraction of a tile shared with its neighbour, in [0, 1). The stride is
+    /// max(1, round(tileSize × (1 − overlap))), rounding halves away from zero.
+    /// </param>
+    public TileGrid(int height, int width, int tileSize, double overlap = DefaultOverlap)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        if (tileSize < SizeMultiple || tileSize % SizeMultiple != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tileSize), tileSize, $"The tile size must be a positive multiple of {SizeMultiple}.");
+        }
+
+        if (!(overlap >= 0 && overlap < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(overlap), overlap, "The overlap must be in [0, 1).");
+        }
+
+        Height = height;
+        Width = width;
+        TileSize = tileSize;
+        Overlap = overlap;
+        Stride = Math.Max(1, (int)Math.Round(tileSize * (1 - overlap), MidpointRounding.AwayFromZero));
+
+        var rows = Starts(height, tileSize, Stride);
+        var columns = Starts(width, tileSize, Stride);
+        var validHeight = Math.Min(height, tileSize);
+        var validWidth = Math.Min(width, tileSize);
+        tiles = new Tile[rows.Length * columns.Length];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var index = (r * columns.Length) + c;
+                tiles[index] = new Tile(columns[c], rows[r], validWidth, validHeight, index);
+            }
+        }
+    }
+
+    public int Height { get; }
+    public int Width { get; }
+    public int TileSize { get; }
+    public double Overlap { get; }
+
+    /// <summary>Distance between the starts of neighbouring tiles, except the last one on each axis.</summary>
+    public int Stride { get; }
+
+    /// <summary>All tiles, row by row from the top, left to right within a row.</summary>
+    public IReadOnlyList<Tile> Tiles => tiles;
+
+    /// <summary>Tiles along one axis of <paramref name="size"/> pixels: 1 if it fits in a tile, else ⌈(size − tile) / stride⌉ + 1.</summary>
+    public static int TilesAlong(int size, int tileSize, int stride) =>
+        size <= tileSize ? 1 : checked((int)(((long)size - tileSize + stride - 1) / stride) + 1);
+
+    /// <summary>
+    /// Copies one tile of <paramref name="image"/> into <paramref name="destination"/>, laid out
+    /// [channels, TileSize, TileSize], with zeros outside the tile's valid part. Allocation-free: this
+    /// runs once per tile on the inference path.
+    /// </summary>
+    public void CopyTile(ImageTensor image, Tile tile, Span<float> destination)
+    {
+        if (image.Height != Height || image.Width != Width)
+        {
+            throw new ArgumentException($"The image is {image.Width}×{image.Height} but the grid was made for {Width}×{Height}.", nameof(image));
+        }
+
+        var t = TileSize;
+        if (destination.Length != image.Channels * t * t)
+        {
+            throw new ArgumentException($"The destination must hold {image.Channels}×{t}×{t} values.", nameof(destination));
+        }
+
+        var source = image.Data.AsSpan();
+        for (var c = 0; c < image.Channels; c++)
+        {
+            var plane = destination.Slice(c * t * t, t * t);
+            for (var r = 0; r < tile.Height; r++)
+            {
+                var row = plane.Slice(r * t, t);
+                var offset = (((long)c * Height) + tile.Y + r) * Width + tile.X;
+                source.Slice((int)offset, tile.Width).CopyTo(row);
+                row[tile.Width..].Clear();
+            }
+
+            plane[(tile.Height * t)..].Clear();
+        }
+    }
+
+    private static int[] Starts(int size, int tileSize, int stride)
+    {
+        var starts = new int[TilesAlong(size, tileSize, stride)];
+        for (var i = 0; i < starts.Length; i++)
+        {
+            starts[i] = Math.Min(i * stride, Math.Max(0, size - tileSize));
+        }
+
+        return starts;
+    }
+}
