@@ -9,6 +9,7 @@ internal static class BenchCommandLine
         var root = new RootCommand("UNetPP.Cluster benchmarks and benchmark data.")
         {
             SamplesCommand.Create(),
+            RunCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

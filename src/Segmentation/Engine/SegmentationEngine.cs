@@ -42,6 +42,10 @@ public sealed class SegmentationEngine : IDisposable
 
     public int TileSize { get; }
 
+    public double Overlap => _options.Overlap;
+
+    public int BatchSize => _options.BatchSize;
+
     /// <summary>The device inference really runs on (the CPU after a CUDA fallback).</summary>
     public InferenceDevice Device => _session.Device;
 

@@ -139,12 +139,12 @@ public sealed class DeviceSession : IDisposable
 
 internal static partial class DeviceSessionLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on cpu ({Threads} per operator).")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Inference runs on cpu ({Threads} per operator).")]
     public static partial void RunsOnCpu(this ILogger logger, string threads);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on {Device} (CUDA execution provider).")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Inference runs on {Device} (CUDA execution provider).")]
     public static partial void RunsOnCuda(this ILogger logger, InferenceDevice device);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inference runs on cpu: {Device} could not be used ({Reason}).")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Inference runs on cpu: {Device} could not be used ({Reason}).")]
     public static partial void FellBackToCpu(this ILogger logger, InferenceDevice device, string reason);
 }
