@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Spectre.Console;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary>
+/// <c>unetpp model build</c>: writes a NestedUNet as ONNX with its card, with weights drawn from a seed
+/// or read from a PyTorch state dict saved as safetensors.
+/// </summary>
+internal static class ModelBuildCommand
+{
+    private static readonly Option<string> Out = new("--out")
+    {
+        Description = "The ONNX file to write (replaced atomically if it exists).",
+        Required = true,
+    };
+
+    private static readonly Option<int[]> Filters = new("--filters")
+    {
+        Description = "Channel width of each of the five levels, comma-separated.",
+        DefaultValueFactory = _ => [.. new NestedUNetOptions().Filters],
+        CustomParser = ParseFilters,
+        Arity = ArgumentArity.ExactlyOne,
+    };
+
+    private static readonly Option<int> InChannels = new("--in-channels")
+    {
+        Description = "Image channels the model takes (3 for RGB, 1 for grey).",
+        DefaultValueFactory = _ => 3,
+    };
+
+    private static readonly Option<int> Classes = new("--classes")
+    {
+        Description = "Output channels: 1 for foreground/background (sigmoid), more for competing classes (softmax).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private static readonly Option<bool> DeepSupervision = new("--deep-supervision")
+    {
+        Description = "Four heads instead of one, which enables the fast L1–L3 modes and the accurate mode.",
+    };
+
+    private static readonly Option<string?> Weights = new("--weights")
+    {
+        Description = "A PyTorch state dict saved as safetensors; without it, weights are drawn from --seed.",
+    };
+
+    private static readonly Option<int> Seed = new("--seed")
+    {
+        Description = "Seed for PyTorch-style initial weights when no --weights are given.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    private static readonly Option<int> TileSize = new("--tile-size")
+    {
+        Description = "Suggested tile edge recorded in the model card (a multiple of 16).",
+        DefaultValueFactory = _ => new ModelCard().TileSize,
+    };
+
+    private static readonly Option<float?> Threshold = new("--threshold")
+    {
+        Description = "Foreground probability threshold recorded in the model card, in (0, 1); default 0.5.",
+    };
+
+    public static Command Create(Terminal terminal)
+    {
+        var command = new Command("build", "Build a UNet++ (NestedUNet) ONNX model file with its model card.")
+        {
+            Out, Filters, InChannels, Classes, DeepSupervision, Weights, Seed, TileSize, Threshold,
+        };
+        command.SetAction(parse => Run(parse, terminal));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, Terminal terminal)
+    {
+        var path = parse.GetRequiredValue(Out);
+        var options = new NestedUNetOptions
+        {
+            Filters = parse.GetRequiredValue(Filters),
+            InChannels = Positive(parse.GetValue(InChannels), "--in-channels"),
+            Classes = Positive(parse.GetValue(Classes), "--classes"),
+            DeepSupervision = parse.GetValue(DeepSupervision),
+        };
+        var tileSize = parse.GetValue(TileSize);
+        if (tileSize <= 0 || tileSize % 16 != 0)
+        {
+            throw new UsageException($"--tile-size must be a positive multiple of 16 (four 2× poolings divide it); got {tileSize}.");
+        }
+
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = tileSize };
+        if (parse.GetValue(Threshold) is { } threshold)
+        {
+            if (threshold is not (> 0 and < 1))
+            {
+                throw new UsageException($"--threshold must lie strictly between 0 and 1; got {threshold.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            card = card with { Threshold = threshold };
+        }
+
+        var weightsPath = parse.GetValue(Weights);
+        var weights = weightsPath is null
+            ? NestedUNetWeights.CreateInitial(options, parse.GetValue(Seed))
+            : NestedUNetWeights.LoadSafetensors(weightsPath, options);
+        var model = NestedUNetBuilder.Build(options, weights, card);
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        ModelFile.Save(model, path);
+
+        var full = ModelFigures.Measure(model, card, InferenceMode.L4, card.TileSize, card.TileSize);
+        var megabytes = new FileInfo(path).Length / (1024.0 * 1024.0);
+        var console = terminal.Human(json: false);
+        console.WriteLine($"Wrote {Path.GetFullPath(path)}");
+        var weightsSource = weightsPath ?? $"initial, seed {parse.GetValue(Seed).ToString(CultureInfo.InvariantCulture)}";
+        console.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
+        console.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
+        console.WriteLine($"  Weights     {weightsSource}");
+        console.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
+        return ExitCodes.Success;
+    }
+
+    private static int Positive(int value, string option) =>
+        value > 0 ? value : throw new UsageException($"{option} must be a positive whole number; got {value}.");
+
+    private static int[] ParseFilters(ArgumentResult result)
+    {
+        var text = string.Join(",", result.Tokens.Select(t => t.Value));
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new List<int>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0)
+            {
+                widths.Clear();
+                break;
+            }
+
+            widths.Add(width);
+        }
+
+        if (widths.Count != NestedUNetOptions.Levels)
+        {
+            result.AddError(
+                $"--filters needs {NestedUNetOptions.Levels} positive whole numbers separated by commas, one per level (e.g. 32,64,128,256,512); got '{text}'.");
+            return [];
+        }
+
+        return [.. widths];
+    }
+}
