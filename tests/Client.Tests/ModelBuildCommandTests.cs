@@ -17,7 +17,8 @@ public sealed class ModelBuildCommandTests : IDisposable
     [Fact]
     public async Task BuildWritesAModelWithItsCardAndSaysWhatItWrote()
     {
-        var path = folder.File("m.onnx");
+        // A new folder, and a path longer than a console line, which must still be printed whole.
+        var path = folder.File(Path.Combine("a-new-folder-whose-name-takes-the-path-past-eighty-columns", "m.onnx"));
 
         var result = await CliRunner.RunAsync(
             "model", "build", "--out", path, "--filters", "4,8,16,32,64", "--deep-supervision",

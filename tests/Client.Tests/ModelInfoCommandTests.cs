@@ -79,6 +79,7 @@ public sealed class ModelInfoCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Equal("", result.Error);
+        Assert.Contains($"Model {path}", result.Output, StringComparison.Ordinal);
         Assert.Equal(["103,041", "0.56 G"], Row(result.Output, "L1")[2..]);
         Assert.Equal(["519,105", "1.45 G"], Row(result.Output, "L2")[2..]);
         Assert.Equal(["2,236,161", "2.85 G"], Row(result.Output, "L3")[2..]);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Spectre.Console;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Client.Commands;
@@ -20,8 +19,8 @@ internal static class ModelBuildCommand
 
     private static readonly Option<int[]> Filters = new("--filters")
     {
-        Description = "Channel width of each of the five levels, comma-separated.",
-        DefaultValueFactory = _ => [.. new NestedUNetOptions().Filters],
+        Description = "Channel width of each of the five levels, comma-separated (default 32,64,128,256,512).",
+        HelpName = "widths",
         CustomParser = ParseFilters,
         Arity = ArgumentArity.ExactlyOne,
     };
@@ -80,7 +79,7 @@ internal static class ModelBuildCommand
         var path = parse.GetRequiredValue(Out);
         var options = new NestedUNetOptions
         {
-            Filters = parse.GetRequiredValue(Filters),
+            Filters = parse.GetValue(Filters) is { Length: > 0 } widths ? widths : new NestedUNetOptions().Filters,
             InChannels = Positive(parse.GetValue(InChannels), "--in-channels"),
             Classes = Positive(parse.GetValue(Classes), "--classes"),
             DeepSupervision = parse.GetValue(DeepSupervision),
@@ -118,13 +117,14 @@ internal static class ModelBuildCommand
 
         var full = ModelFigures.Measure(model, card, InferenceMode.L4, card.TileSize, card.TileSize);
         var megabytes = new FileInfo(path).Length / (1024.0 * 1024.0);
-        var console = terminal.Human(json: false);
-        console.WriteLine($"Wrote {Path.GetFullPath(path)}");
+        // Plain lines on the writer itself: a path must not be wrapped at the console width, so it can be copied.
+        var output = terminal.Output;
         var weightsSource = weightsPath ?? $"initial, seed {parse.GetValue(Seed).ToString(CultureInfo.InvariantCulture)}";
-        console.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
-        console.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
-        console.WriteLine($"  Weights     {weightsSource}");
-        console.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
+        output.WriteLine($"Wrote {Path.GetFullPath(path)}");
+        output.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
+        output.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
+        output.WriteLine($"  Weights     {weightsSource}");
+        output.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
         return ExitCodes.Success;
     }
 
@@ -133,6 +133,12 @@ internal static class ModelBuildCommand
 
     private static int[] ParseFilters(ArgumentResult result)
     {
+        // Called with no tokens when --filters is absent; no widths means the default ones.
+        if (result.Tokens.Count == 0)
+        {
+            return [];
+        }
+
         var text = string.Join(",", result.Tokens.Select(t => t.Value));
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var widths = new List<int>(parts.Length);

@@ -59,8 +59,9 @@ internal static class ModelInfoCommand
             return ExitCodes.Success;
         }
 
+        // The path goes on the writer itself, so it is never wrapped at the console width.
+        terminal.Output.WriteLine($"Model {Path.GetFullPath(path)}");
         var console = terminal.Human(json: false);
-        console.WriteLine($"Model {Path.GetFullPath(path)}");
         console.Write(CardTable(loaded.Card));
         console.WriteLine();
         console.Write(ModesTable(figures, size));
