@@ -9,15 +9,15 @@ namespace UNetPP.Cluster.Client.Commands;
 /// <c>unetpp model build</c>: writes a NestedUNet as ONNX with its card, with weights drawn from a seed
 /// or read from a PyTorch state dict saved as safetensors.
 /// </summary>
-internal static class ModelBuildCommand
+internal sealed class ModelBuildCommand : Command
 {
-    private static readonly Option<string> Out = new("--out")
+    private readonly Option<string> outPath = new("--out")
     {
         Description = "The ONNX file to write (replaced atomically if it exists).",
         Required = true,
     };
 
-    private static readonly Option<int[]> Filters = new("--filters")
+    private readonly Option<int[]> filters = new("--filters")
     {
         Description = "Channel width of each of the five levels, comma-separated (default 32,64,128,256,512).",
         HelpName = "widths",
@@ -25,87 +25,92 @@ internal static class ModelBuildCommand
         Arity = ArgumentArity.ExactlyOne,
     };
 
-    private static readonly Option<int> InChannels = new("--in-channels")
+    private readonly Option<int> inChannels = new("--in-channels")
     {
         Description = "Image channels the model takes (3 for RGB, 1 for grey).",
         DefaultValueFactory = _ => 3,
     };
 
-    private static readonly Option<int> Classes = new("--classes")
+    private readonly Option<int> classes = new("--classes")
     {
         Description = "Output channels: 1 for foreground/background (sigmoid), more for competing classes (softmax).",
         DefaultValueFactory = _ => 1,
     };
 
-    private static readonly Option<bool> DeepSupervision = new("--deep-supervision")
+    private readonly Option<bool> deepSupervision = new("--deep-supervision")
     {
         Description = "Four heads instead of one, which enables the fast L1–L3 modes and the accurate mode.",
     };
 
-    private static readonly Option<string?> Weights = new("--weights")
+    private readonly Option<string?> weights = new("--weights")
     {
         Description = "A PyTorch state dict saved as safetensors; without it, weights are drawn from --seed.",
     };
 
-    private static readonly Option<int> Seed = new("--seed")
+    private readonly Option<int> seed = new("--seed")
     {
         Description = "Seed for PyTorch-style initial weights when no --weights are given.",
         DefaultValueFactory = _ => 0,
     };
 
-    private static readonly Option<int> TileSize = new("--tile-size")
+    private readonly Option<int> tileSize = new("--tile-size")
     {
         Description = "Suggested tile edge recorded in the model card (a multiple of 16).",
         DefaultValueFactory = _ => new ModelCard().TileSize,
     };
 
-    private static readonly Option<float?> Threshold = new("--threshold")
+    private readonly Option<float?> threshold = new("--threshold")
     {
         Description = "Foreground probability threshold recorded in the model card, in (0, 1); default 0.5.",
     };
 
-    public static Command Create(Terminal terminal)
+    public ModelBuildCommand(Terminal terminal)
+        : base("build", "Build a UNet++ (NestedUNet) ONNX model file with its model card.")
     {
-        var command = new Command("build", "Build a UNet++ (NestedUNet) ONNX model file with its model card.")
-        {
-            Out, Filters, InChannels, Classes, DeepSupervision, Weights, Seed, TileSize, Threshold,
-        };
-        command.SetAction(parse => Run(parse, terminal));
-        return command;
+        Options.Add(outPath);
+        Options.Add(filters);
+        Options.Add(inChannels);
+        Options.Add(classes);
+        Options.Add(deepSupervision);
+        Options.Add(weights);
+        Options.Add(seed);
+        Options.Add(tileSize);
+        Options.Add(threshold);
+        SetAction(parse => Run(parse, terminal));
     }
 
-    private static int Run(ParseResult parse, Terminal terminal)
+    private int Run(ParseResult parse, Terminal terminal)
     {
-        var path = parse.GetRequiredValue(Out);
+        var path = parse.GetRequiredValue(outPath);
         var options = new NestedUNetOptions
         {
-            Filters = parse.GetValue(Filters) is { Length: > 0 } widths ? widths : new NestedUNetOptions().Filters,
-            InChannels = Positive(parse.GetValue(InChannels), "--in-channels"),
-            Classes = Positive(parse.GetValue(Classes), "--classes"),
-            DeepSupervision = parse.GetValue(DeepSupervision),
+            Filters = parse.GetValue(filters) is { Length: > 0 } widths ? widths : new NestedUNetOptions().Filters,
+            InChannels = Positive(parse.GetValue(inChannels), "--in-channels"),
+            Classes = Positive(parse.GetValue(classes), "--classes"),
+            DeepSupervision = parse.GetValue(deepSupervision),
         };
-        var tileSize = parse.GetValue(TileSize);
-        if (tileSize <= 0 || tileSize % 16 != 0)
+        var tile = parse.GetValue(tileSize);
+        if (tile <= 0 || tile % 16 != 0)
         {
-            throw new UsageException($"--tile-size must be a positive multiple of 16 (four 2× poolings divide it); got {tileSize}.");
+            throw new UsageException($"--tile-size must be a positive multiple of 16 (four 2× poolings divide it); got {tile}.");
         }
 
-        var card = ModelCard.ForNestedUNet(options) with { TileSize = tileSize };
-        if (parse.GetValue(Threshold) is { } threshold)
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = tile };
+        if (parse.GetValue(threshold) is { } limit)
         {
-            if (threshold is not (> 0 and < 1))
+            if (limit is not (> 0 and < 1))
             {
-                throw new UsageException($"--threshold must lie strictly between 0 and 1; got {threshold.ToString(CultureInfo.InvariantCulture)}.");
+                throw new UsageException($"--threshold must lie strictly between 0 and 1; got {limit.ToString(CultureInfo.InvariantCulture)}.");
             }
 
-            card = card with { Threshold = threshold };
+            card = card with { Threshold = limit };
         }
 
-        var weightsPath = parse.GetValue(Weights);
-        var weights = weightsPath is null
-            ? NestedUNetWeights.CreateInitial(options, parse.GetValue(Seed))
+        var weightsPath = parse.GetValue(weights);
+        var tensors = weightsPath is null
+            ? NestedUNetWeights.CreateInitial(options, parse.GetValue(seed))
             : NestedUNetWeights.LoadSafetensors(weightsPath, options);
-        var model = NestedUNetBuilder.Build(options, weights, card);
+        var model = NestedUNetBuilder.Build(options, tensors, card);
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null)
@@ -119,7 +124,7 @@ internal static class ModelBuildCommand
         var megabytes = new FileInfo(path).Length / (1024.0 * 1024.0);
         // Plain lines on the writer itself: a path must not be wrapped at the console width, so it can be copied.
         var output = terminal.Output;
-        var weightsSource = weightsPath ?? $"initial, seed {parse.GetValue(Seed).ToString(CultureInfo.InvariantCulture)}";
+        var weightsSource = weightsPath ?? $"initial, seed {parse.GetValue(seed).ToString(CultureInfo.InvariantCulture)}";
         output.WriteLine($"Wrote {Path.GetFullPath(path)}");
         output.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
         output.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");

@@ -8,7 +8,7 @@ internal static class ModelCommand
     public static Command Create(Terminal terminal) =>
         new("model", "Build a UNet++ model file, or show what a model file holds and what each inference mode costs.")
         {
-            ModelBuildCommand.Create(terminal),
-            ModelInfoCommand.Create(terminal),
+            new ModelBuildCommand(terminal),
+            new ModelInfoCommand(terminal),
         };
 }

@@ -12,50 +12,49 @@ namespace UNetPP.Cluster.Client.Commands;
 /// <c>unetpp model info</c>: the model card of a file and, per inference mode, its nodes, parameters and
 /// multiply-accumulates, so a user can weigh a fast mode against the accurate one before running a dataset.
 /// </summary>
-internal static class ModelInfoCommand
+internal sealed class ModelInfoCommand : Command
 {
     private const int SmallestSize = 16;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static readonly Argument<string> ModelPath = new("model")
+    private readonly Argument<string> modelPath = new("model")
     {
         Description = "The ONNX model file (a sidecar m.onnx.card.json or m.card.json overrides its card).",
     };
 
-    private static readonly Option<ImageSize> Size = new("--size")
+    private readonly Option<ImageSize> size = new("--size")
     {
         Description = "Image size for multiply-accumulates: N for N×N, or HxW.",
         DefaultValueFactory = _ => new ImageSize(96, 96),
         CustomParser = ParseSize,
     };
 
-    private static readonly Option<bool> Json = new("--json")
+    private readonly Option<bool> json = new("--json")
     {
-        Description = "Print one JSON object on stdout (human text goes to stderr).",
+        Description = "Print one JSON object on stdout instead of the tables.",
     };
 
-    public static Command Create(Terminal terminal)
+    public ModelInfoCommand(Terminal terminal)
+        : base("info", "Show a model file's card and what each inference mode costs.")
     {
-        var command = new Command("info", "Show a model file's card and what each inference mode costs.")
-        {
-            ModelPath, Size, Json,
-        };
-        command.SetAction(parse => Run(parse, terminal));
-        return command;
+        Arguments.Add(modelPath);
+        Options.Add(size);
+        Options.Add(json);
+        SetAction(parse => Run(parse, terminal));
     }
 
-    private static int Run(ParseResult parse, Terminal terminal)
+    private int Run(ParseResult parse, Terminal terminal)
     {
-        var path = parse.GetRequiredValue(ModelPath);
-        var size = parse.GetRequiredValue(Size);
-        var json = parse.GetValue(Json);
+        var path = parse.GetRequiredValue(modelPath);
+        var imageSize = parse.GetRequiredValue(size);
+        var asJson = parse.GetValue(json);
         var loaded = ModelFile.Load(path);
-        var figures = ModelFigures.MeasureAll(loaded.Model, loaded.Card, size.Height, size.Width);
+        var figures = ModelFigures.MeasureAll(loaded.Model, loaded.Card, imageSize.Height, imageSize.Width);
 
-        if (json)
+        if (asJson)
         {
-            terminal.Output.WriteLine(ToJson(path, loaded.Card, size, figures).ToJsonString(Indented));
+            terminal.Output.WriteLine(ToJson(path, loaded.Card, imageSize, figures).ToJsonString(Indented));
             return ExitCodes.Success;
         }
 
@@ -64,7 +63,7 @@ internal static class ModelInfoCommand
         var console = terminal.Human(json: false);
         console.Write(CardTable(loaded.Card));
         console.WriteLine();
-        console.Write(ModesTable(figures, size));
+        console.Write(ModesTable(figures, imageSize));
         return ExitCodes.Success;
     }
 
