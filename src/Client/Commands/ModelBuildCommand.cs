@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary>
+/// <c>unetpp model build</c>: writes a NestedUNet as ONNX with its card, with weights drawn from a seed
+/// or read from a PyTorch state dict saved as safetensors.
+/// </summary>
+internal sealed class ModelBuildCommand : Command
+{
+    private readonly Option<string> outPath = new("--out")
+    {
+        Description = "The ONNX file to write (replaced atomically if it exists).",
+        Required = true,
+    };
+
+    private readonly Option<int[]> filters = new("--filters")
+    {
+        Description = "Channel width of each of the five levels, comma-separated (default 32,64,128,256,512).",
+        HelpName = "widths",
+        CustomParser = ParseFilters,
+        Arity = ArgumentArity.ExactlyOne,
+    };
+
+    private readonly Option<int> inChannels = new("--in-channels")
+    {
+        Description = "Image channels the model takes (3 for RGB, 1 for grey).",
+        DefaultValueFactory = _ => 3,
+    };
+
+    private readonly Option<int> classes = new("--classes")
+    {
+        Description = "Output channels: 1 for foreground/background (sigmoid), more for competing classes (softmax).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private readonly Option<bool> deepSupervision = new("--deep-supervision")
+    {
+        Description = "Four heads instead of one, which enables the fast L1–L3 modes and the accurate mode.",
+    };
+
+    private readonly Option<string?> weights = new("--weights")
+    {
+        Description = "A PyTorch state dict saved as safetensors; without it, weights are drawn from --seed.",
+    };
+
+    private readonly Option<int> seed = new("--seed")
+    {
+        Description = "Seed for PyTorch-style initial weights when no --weights are given.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<int> tileSize = new("--tile-size")
+    {
+        Description = "Suggested tile edge recorded in the model card (a multiple of 16).",
+        DefaultValueFactory = _ => new ModelCard().TileSize,
+    };
+
+    private readonly Option<float?> threshold = new("--threshold")
+    {
+        Description = "Foreground probability threshold recorded in the model card, in (0, 1); default 0.5.",
+    };
+
+    public ModelBuildCommand(Terminal terminal)
+        : base("build", "Build a UNet++ (NestedUNet) ONNX model file with its model card.")
+    {
+        Options.Add(outPath);
+        Options.Add(filters);
+        Options.Add(inChannels);
+        Options.Add(classes);
+        Options.Add(deepSupervision);
+        Options.Add(weights);
+        Options.Add(seed);
+        Options.Add(tileSize);
+        Options.Add(threshold);
+        SetAction(parse => Run(parse, terminal));
+    }
+
+    private int Run(ParseResult parse, Terminal terminal)
+    {
+        var path = parse.GetRequiredValue(outPath);
+        var options = new NestedUNetOptions
+        {
+            Filters = parse.GetValue(filters) is { Length: > 0 } widths ? widths : new NestedUNetOptions().Filters,
+            InChannels = Positive(parse.GetValue(inChannels), "--in-channels"),
+            Classes = Positive(parse.GetValue(classes), "--classes"),
+            DeepSupervision = parse.GetValue(deepSupervision),
+        };
+        var tile = parse.GetValue(tileSize);
+        if (tile <= 0 || tile % 16 != 0)
+        {
+            throw new UsageException($"--tile-size must be a positive multiple of 16 (four 2× poolings divide it); got {tile}.");
+        }
+
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = tile };
+        if (parse.GetValue(threshold) is { } limit)
+        {
+            if (limit is not (> 0 and < 1))
+            {
+                throw new UsageException($"--threshold must lie strictly between 0 and 1; got {limit.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            card = card with { Threshold = limit };
+        }
+
+        var weightsPath = parse.GetValue(weights);
+        var tensors = weightsPath is null
+            ? NestedUNetWeights.CreateInitial(options, parse.GetValue(seed))
+            : NestedUNetWeights.LoadSafetensors(weightsPath, options);
+        var model = NestedUNetBuilder.Build(options, tensors, card);
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        ModelFile.Save(model, path);
+
+        var full = ModelFigures.Measure(model, card, InferenceMode.L4, card.TileSize, card.TileSize);
+        var megabytes = new FileInfo(path).Length / (1024.0 * 1024.0);
+        // Plain lines on the writer itself: a path must not be wrapped at the console width, so it can be copied.
+        var output = terminal.Output;
+        var weightsSource = weightsPath ?? $"initial, seed {parse.GetValue(seed).ToString(CultureInfo.InvariantCulture)}";
+        output.WriteLine($"Wrote {Path.GetFullPath(path)}");
+        output.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
+        output.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
+        output.WriteLine($"  Weights     {weightsSource}");
+        output.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
+        return ExitCodes.Success;
+    }
+
+    private static int Positive(int value, string option) =>
+        value > 0 ? value : throw new UsageException($"{option} must be a positive whole number; got {value}.");
+
+    private static int[] ParseFilters(ArgumentResult result)
+    {
+        // Called with no tokens when --filters is absent; no widths means the default ones.
+        if (result.Tokens.Count == 0)
+        {
+            return [];
+        }
+
+        var text = string.Join(",", result.Tokens.Select(t => t.Value));
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new List<int>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0)
+            {
+                widths.Clear();
+                break;
+            }
+
+            widths.Add(width);
+        }
+
+        if (widths.Count != NestedUNetOptions.Levels)
+        {
+            result.AddError(
+                $"--filters needs {NestedUNetOptions.Levels} positive whole numbers separated by commas, one per level (e.g. 32,64,128,256,512); got '{text}'.");
+            return [];
+        }
+
+        return [.. widths];
+    }
+}
