@@ -10,7 +10,7 @@ internal static class CommandLine
     {
         var root = new RootCommand("UNetPP.Cluster: segment whole datasets of images with UNet++.")
         {
-            SegmentCommand.Create(terminal),
+            new SegmentCommand(terminal),
             ModelCommand.Create(terminal),
         };
 

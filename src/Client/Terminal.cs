@@ -19,11 +19,21 @@ internal sealed class Terminal(TextWriter output, TextWriter error, bool interac
         new(Console.Out, Console.Error, !Console.IsErrorRedirected && !Console.IsOutputRedirected);
 
     /// <summary>The console for human-readable text.</summary>
-    public IAnsiConsole Human(bool json) => AnsiConsole.Create(new AnsiConsoleSettings
+    public IAnsiConsole Human(bool json)
     {
-        Out = new AnsiConsoleOutput(json ? Error : Output),
-        Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
-        Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(json ? Error : Output),
+            Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!Interactive)
+        {
+            // Logs and pipes have no width: a line split at 80 columns only breaks greps and long paths.
+            console.Profile.Width = 4096;
+        }
+
+        return console;
+    }
 }

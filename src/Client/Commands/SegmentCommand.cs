@@ -9,56 +9,58 @@ using UNetPP.Cluster.Segmentation.Model;
 namespace UNetPP.Cluster.Client.Commands;
 
 /// <summary><c>unetpp segment</c>: one command from a folder of images to masks and a report.</summary>
-internal static class SegmentCommand
+internal sealed class SegmentCommand : Command
 {
-    private static readonly Argument<string> Input = new("input") { Description = "An image file, or a folder of images (sub-folders included)." };
-    private static readonly Option<string> Out = new("--out") { Description = "Folder for masks/, overlays/, probabilities/ and report.json.", Required = true };
-    private static readonly Option<string?> ModelPath = new("--model") { Description = "ONNX model file (default: the built-in model)." };
-    private static readonly Option<string> Mode = new("--mode") { Description = "L4, L3, L2, L1 (pruned, faster) or accurate (mean of the four heads).", DefaultValueFactory = _ => "L4" };
-    private static readonly Option<int?> Tile = new("--tile") { Description = "Tile edge in pixels, a multiple of 16 (default: the model card's hint)." };
-    private static readonly Option<double> Overlap = new("--overlap") { Description = "Fraction of a tile shared with its neighbours.", DefaultValueFactory = _ => 0.25 };
-    private static readonly Option<int> Batch = new("--batch") { Description = "Tiles per model run.", DefaultValueFactory = _ => 4 };
-    private static readonly Option<string> Device = new("--device") { Description = "cpu or cuda:N; CUDA falls back to the CPU when it cannot load.", DefaultValueFactory = _ => "cpu" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<string?> Labels = new("--labels") { Description = "Folder of ground-truth masks with the same names: adds IoU and Dice." };
-    private static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Also write 16-bit probability maps." };
-    private static readonly Option<bool> Overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
-    private static readonly Option<long> MaxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
-    private static readonly Option<bool> Json = new("--json") { Description = "Print the report as JSON on stdout; human text goes to stderr." };
+    private readonly Argument<string> input = new("input") { Description = "An image file, or a folder of images (sub-folders included)." };
+    private readonly Option<string> outFolder = new("--out") { Description = "Folder for masks/, overlays/, probabilities/ and report.json.", Required = true };
+    private readonly Option<string?> modelPath = new("--model") { Description = "ONNX model file (default: the built-in model)." };
+    private readonly Option<string> mode = new("--mode") { Description = "L4, L3, L2, L1 (pruned, faster) or accurate (mean of the four heads).", DefaultValueFactory = _ => "L4" };
+    private readonly Option<int?> tile = new("--tile") { Description = "Tile edge in pixels, a multiple of 16 (default: the model card's hint)." };
+    private readonly Option<double> overlap = new("--overlap") { Description = "Fraction of a tile shared with its neighbours.", DefaultValueFactory = _ => 0.25 };
+    private readonly Option<int> batch = new("--batch") { Description = "Tiles per model run.", DefaultValueFactory = _ => 4 };
+    private readonly Option<string> device = new("--device") { Description = "cpu or cuda:N; CUDA falls back to the CPU when it cannot load.", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<int> threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
+    private readonly Option<string?> labels = new("--labels") { Description = "Folder of ground-truth masks with the same names: adds IoU and Dice." };
+    private readonly Option<bool> probabilities = new("--probabilities") { Description = "Also write 16-bit probability maps." };
+    private readonly Option<bool> overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
+    private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
+    private readonly Option<bool> json = new("--json") { Description = "Print the report as JSON on stdout; human text goes to stderr." };
 
-    public static Command Create(Terminal terminal)
+    public SegmentCommand(Terminal terminal)
+        : base("segment", "Segment an image or a folder of images.")
     {
-        var command = new Command("segment", "Segment an image or a folder of images.")
+        Arguments.Add(input);
+        foreach (var option in new Option[] { outFolder, modelPath, mode, tile, overlap, batch, device, threads, labels, probabilities, overlays, maxPixels, json })
         {
-            Input, Out, ModelPath, Mode, Tile, Overlap, Batch, Device, Threads, Labels, Probabilities, Overlays, MaxPixels, Json,
-        };
-        command.SetAction((parse, ct) => RunAsync(parse, terminal, ct));
-        return command;
-    }
-
-    private static async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
-    {
-        var json = parse.GetValue(Json);
-        var console = terminal.Human(json);
-        var input = parse.GetRequiredValue(Input);
-        var output = Path.GetFullPath(parse.GetRequiredValue(Out));
-        var labels = parse.GetValue(Labels);
-        if (labels is not null && !Directory.Exists(labels))
-        {
-            throw new UsageException($"--labels {labels}: no such folder.");
+            Options.Add(option);
         }
 
-        var dataset = LocalDataset.Open(input);
+        SetAction((parse, ct) => RunAsync(parse, terminal, ct));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var asJson = parse.GetValue(json);
+        var console = terminal.Human(asJson);
+        var inputPath = parse.GetRequiredValue(input);
+        var output = Path.GetFullPath(parse.GetRequiredValue(outFolder));
+        var labelsRoot = parse.GetValue(labels);
+        if (labelsRoot is not null && !Directory.Exists(labelsRoot))
+        {
+            throw new UsageException($"--labels {labelsRoot}: no such folder.");
+        }
+
+        var dataset = LocalDataset.Open(inputPath);
         var options = new SegmentationOptions
         {
-            Mode = InferenceModes.Parse(parse.GetRequiredValue(Mode)),
-            TileSize = parse.GetValue(Tile),
-            Overlap = parse.GetValue(Overlap),
-            BatchSize = parse.GetValue(Batch),
-            Device = new DeviceSessionOptions { Device = InferenceDevice.Parse(parse.GetRequiredValue(Device)), IntraOpThreads = parse.GetValue(Threads) },
-            MaxPixels = parse.GetValue(MaxPixels),
-            Probabilities = parse.GetValue(Probabilities),
-            Overlays = parse.GetValue(Overlays),
+            Mode = InferenceModes.Parse(parse.GetRequiredValue(mode)),
+            TileSize = parse.GetValue(tile),
+            Overlap = parse.GetValue(overlap),
+            BatchSize = parse.GetValue(batch),
+            Device = new DeviceSessionOptions { Device = InferenceDevice.Parse(parse.GetRequiredValue(device)), IntraOpThreads = parse.GetValue(threads) },
+            MaxPixels = parse.GetValue(maxPixels),
+            Probabilities = parse.GetValue(probabilities),
+            Overlays = parse.GetValue(overlays),
         };
         options.Validate();
         if (options.Device.IntraOpThreads < 0)
@@ -66,33 +68,33 @@ internal static class SegmentCommand
             throw new UsageException($"--threads {options.Device.IntraOpThreads}: use 0 (all cores) or a positive count.");
         }
 
-        var model = parse.GetValue(ModelPath) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
+        var model = parse.GetValue(modelPath) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
         using var loggers = Logging.CreateFactory();
         using var engine = SegmentationEngine.Create(model, options, loggers.CreateLogger("unetpp"));
         Directory.CreateDirectory(output);
 
-        console.MarkupLineInterpolated($"Segmenting {dataset.Images.Count} image(s) from {input} with {model.Path}, mode {options.Mode.ToName()}, tile {engine.TileSize}, on {engine.Device}.");
+        console.MarkupLineInterpolated($"Segmenting {dataset.Images.Count} image(s) from {inputPath} with {model.Path}, mode {options.Mode.ToName()}, tile {engine.TileSize}, on {engine.Device}.");
         var imagesInFlight = Math.Max(2, options.BatchSize * 2);
         JobReport report;
-        if (terminal.Interactive && !json)
+        if (terminal.Interactive && !asJson)
         {
             report = await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async context =>
                 {
                     var task = context.AddTask("segmenting", maxValue: dataset.Images.Count);
-                    var live = new DatasetRun(engine, output, labels, new BarProgress(task));
-                    return await live.RunAsync(input, dataset, imagesInFlight, cancellationToken);
+                    var live = new DatasetRun(engine, output, labelsRoot, new BarProgress(task));
+                    return await live.RunAsync(inputPath, dataset, imagesInFlight, cancellationToken);
                 });
         }
         else
         {
-            var run = new DatasetRun(engine, output, labels, new LineProgress(console, dataset.Images.Count));
-            report = await run.RunAsync(input, dataset, imagesInFlight, cancellationToken);
+            var run = new DatasetRun(engine, output, labelsRoot, new LineProgress(console, dataset.Images.Count));
+            report = await run.RunAsync(inputPath, dataset, imagesInFlight, cancellationToken);
         }
 
         PrintSummary(console, report);
-        if (json)
+        if (asJson)
         {
             await terminal.Output.WriteLineAsync(report.ToJson());
         }

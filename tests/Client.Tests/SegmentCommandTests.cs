@@ -1,0 +1,220 @@
+using System.Text.Json;
+using NetVips;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Client.Tests;
+
+/// <summary><c>unetpp segment</c> as a script runs it: exit codes, files on disk, the report, and one clear line per bad input.</summary>
+public sealed class SegmentCommandTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly string _model;
+    private readonly string _images;
+
+    public SegmentCommandTests()
+    {
+        // A small deeply supervised model keeps the whole class fast; the engine is the same for any size.
+        var options = new NestedUNetOptions { Filters = [4, 8, 16, 32, 64], DeepSupervision = true };
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = 64 };
+        _model = _temp.File("small.onnx");
+        ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), _model);
+        _images = Directory.CreateDirectory(_temp.File("images")).FullName;
+        Directory.CreateDirectory(Path.Combine(_images, "plate-1"));
+        WriteImage(Path.Combine(_images, "a.png"), 96, 80, bands: 3);
+        WriteImage(Path.Combine(_images, "plate-1", "b.png"), 40, 50, bands: 1);
+        WriteImage(Path.Combine(_images, "c.tif"), 70, 70, bands: 3, sixteenBit: true);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task EveryGoodImageGetsAMaskAndTheReportSaysSo()
+    {
+        var output = _temp.File("out");
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--overlays", "--probabilities");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        foreach (var (name, width, height) in new[] { ("a", 96, 80), ("plate-1/b", 40, 50), ("c", 70, 70) })
+        {
+            using var mask = Image.NewFromFile(Path.Combine(output, "masks", name + ".png"));
+            Assert.Equal((width, height, 1), (mask.Width, mask.Height, mask.Bands));
+            using var overlay = Image.NewFromFile(Path.Combine(output, "overlays", name + ".png"));
+            Assert.Equal(3, overlay.Bands);
+            using var probability = Image.NewFromFile(Path.Combine(output, "probabilities", name + ".png"));
+            Assert.Equal(Enums.BandFormat.Ushort, probability.Format);
+        }
+
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+        Assert.Equal(new ReportCounts(3, 3, 0), report.Counts);
+        Assert.Equal(["a.png", "c.tif", "plate-1/b.png"], report.Images.Select(i => i.Name));
+        Assert.Equal(4, report.Images.Single(i => i.Name == "a.png").Tiles); // 2 × 2 tiles of 64 with a stride of 48
+        Assert.True(report.Throughput.Tiles >= 4);
+        Assert.Empty(Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories));
+        Assert.Contains("Done: 3 of 3", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadImagesFailOneByOneWithTheirReasonAndTheRestFinish()
+    {
+        var good = await File.ReadAllBytesAsync(Path.Combine(_images, "a.png"));
+        await File.WriteAllBytesAsync(Path.Combine(_images, "truncated.png"), good[..(good.Length / 2)]);
+        await File.WriteAllBytesAsync(Path.Combine(_images, "empty.png"), []);
+        await File.WriteAllTextAsync(Path.Combine(_images, "notes.png"), "this is not an image");
+        using (var multispectral = Image.Black(20, 20, bands: 5))
+        {
+            multispectral.WriteToFile(Path.Combine(_images, "five-bands.tif"));
+        }
+
+        WriteImage(Path.Combine(_images, "huge.png"), 300, 300, bands: 3);
+        var output = _temp.File("out");
+
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--max-pixels", "50000");
+
+        Assert.Equal(ExitCodes.ImagesFailed, result.ExitCode);
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+        Assert.Equal(new ReportCounts(8, 3, 5), report.Counts);
+        var reasons = report.Failures.ToDictionary(f => f.Name, f => f.Reason);
+        Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
+        Assert.Contains("empty", reasons["empty.png"], StringComparison.Ordinal);
+        Assert.Contains("not a PNG, JPEG or TIFF", reasons["notes.png"], StringComparison.Ordinal);
+        Assert.Contains("5 channels", reasons["five-bands.tif"], StringComparison.Ordinal);
+        Assert.Contains("exceeds the limit", reasons["huge.png"], StringComparison.Ordinal);
+        foreach (var name in reasons.Keys)
+        {
+            Assert.False(File.Exists(Path.Combine(output, "masks", Path.ChangeExtension(name, ".png"))), $"{name} left a mask");
+            Assert.Contains($"failed {name}: ", result.Output, StringComparison.Ordinal);
+        }
+
+        Assert.True(File.Exists(Path.Combine(output, "masks", "a.png")));
+        Assert.Empty(Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task TwoInputsThatWouldShareAMaskNameAreNotBothWritten()
+    {
+        WriteImage(Path.Combine(_images, "a.tif"), 30, 30, bands: 3);
+        var output = _temp.File("out");
+
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model);
+
+        Assert.Equal(ExitCodes.ImagesFailed, result.ExitCode);
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal("a.tif", failure.Name);
+        Assert.Contains("already taken by a.png", failure.Reason, StringComparison.Ordinal);
+        using var mask = Image.NewFromFile(Path.Combine(output, "masks", "a.png"));
+        Assert.Equal(96, mask.Width);
+    }
+
+    [Fact]
+    public async Task JsonPutsOnlyTheReportOnStdout()
+    {
+        var result = await CliRunner.RunAsync("segment", Path.Combine(_images, "a.png"), "--out", _temp.File("out"), "--model", _model, "--json", "--mode", "accurate");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        using var document = JsonDocument.Parse(result.Output);
+        Assert.Equal("accurate", document.RootElement.GetProperty("model").GetProperty("mode").GetString());
+        Assert.Equal(1, document.RootElement.GetProperty("counts").GetProperty("done").GetInt32());
+        Assert.Contains("Done: 1 of 1", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GroundTruthAddsIoUAndDice()
+    {
+        var labels = Directory.CreateDirectory(_temp.File("labels")).FullName;
+        var first = _temp.File("first");
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync("segment", _images, "--out", first, "--model", _model)).ExitCode);
+
+        // The model's own masks as ground truth must score perfectly; a blank truth for one image must not.
+        File.Copy(Path.Combine(first, "masks", "a.png"), Path.Combine(labels, "a.png"));
+        using (var blank = Image.Black(70, 70))
+        {
+            blank.WriteToFile(Path.Combine(labels, "c.png"));
+        }
+
+        var output = _temp.File("out");
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--labels", labels);
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+        var a = report.Images.Single(i => i.Name == "a.png").Classes[0];
+        Assert.Equal(1.0, a.IoU!.Value, 6);
+        Assert.Equal(1.0, a.Dice!.Value, 6);
+        var c = report.Images.Single(i => i.Name == "c.tif").Classes[0];
+        Assert.Equal(c.ForegroundFraction > 0 ? 0.0 : 1.0, c.IoU!.Value, 3);
+        Assert.Null(report.Images.Single(i => i.Name == "plate-1/b.png").Classes[0].IoU);
+        Assert.Equal(2, report.Quality!.Images);
+    }
+
+    [Theory]
+    [InlineData("--tile", "50", "--tile 50")]
+    [InlineData("--overlap", "1.5", "--overlap 1.5")]
+    [InlineData("--batch", "0", "--batch 0")]
+    [InlineData("--device", "tpu", "'tpu' is not an inference device")]
+    [InlineData("--mode", "L9", "'L9' is not an inference mode")]
+    public async Task BadSettingsStopBeforeAnythingRunsAndNameTheSetting(string option, string value, string expected)
+    {
+        var output = _temp.File("out");
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, option, value);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(output, "masks")));
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAModelIsAModelError()
+    {
+        var notAModel = _temp.File("weights.onnx");
+        await File.WriteAllTextAsync(notAModel, "not a model");
+
+        var result = await CliRunner.RunAsync("segment", _images, "--out", _temp.File("out"), "--model", notAModel);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains(notAModel, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AModeTheModelDoesNotHaveIsRefusedWithTheModesItHas()
+    {
+        var options = new NestedUNetOptions { Filters = [4, 8, 16, 32, 64], DeepSupervision = false };
+        var single = _temp.File("single-head.onnx");
+        ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 1), ModelCard.ForNestedUNet(options)), single);
+
+        var result = await CliRunner.RunAsync("segment", _images, "--out", _temp.File("out"), "--model", single, "--mode", "L2");
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains("mode L2 is not available; this model offers L4", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingInputIsAUsageError()
+    {
+        var result = await CliRunner.RunAsync("segment", _temp.File("nowhere"), "--out", _temp.File("out"), "--model", _model);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains("nowhere: no such file or folder", result.Error, StringComparison.Ordinal);
+    }
+
+    private static void WriteImage(string path, int width, int height, int bands, bool sixteenBit = false)
+    {
+        // Bright discs on a dark ramp: structure for the model to respond to, different in every image.
+        var random = new Random(path.Length + width);
+        var pixels = new byte[width * height * bands];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var disc = ((x - (width / 3)) * (x - (width / 3))) + ((y - (height / 2)) * (y - (height / 2))) < width * height / 20;
+                for (var b = 0; b < bands; b++)
+                {
+                    pixels[(((y * width) + x) * bands) + b] = (byte)((disc ? 200 : x) + random.Next(20));
+                }
+            }
+        }
+
+        using var image = Image.NewFromMemory(pixels, width, height, bands, Enums.BandFormat.Uchar);
+        using var saved = sixteenBit ? image.Cast(Enums.BandFormat.Ushort).Linear([257.0], [0.0]).Cast(Enums.BandFormat.Ushort) : image.Copy();
+        saved.WriteToFile(path);
+    }
+}
