@@ -115,6 +115,12 @@ public sealed class SegmentationEngine : IDisposable
         var clock = Stopwatch.StartNew();
         var tensor = _decoder.Decode(name, image, _input);
         var truth = groundTruth is null ? null : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);
+        if (truth is not null)
+        {
+            // Refuse a mismatched ground truth now, not after the whole image has been through the device.
+            SegmentationQuality.CheckSize(name, tensor.Width, tensor.Height, groundTruth!.Name, truth);
+        }
+
         var decode = clock.Elapsed;
 
         var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);

@@ -104,7 +104,8 @@ public static class SegmentationQuality
         return new ClassQuality(classIndex, iou, dice, intersection, union, predicted, truth);
     }
 
-    private static void CheckSize(string imageName, int width, int height, string groundTruthName, Gray8Image groundTruth)
+    /// <summary>Throws <see cref="ImageRejectedException"/>, naming both files, when the ground truth is not the image's size.</summary>
+    internal static void CheckSize(string imageName, int width, int height, string groundTruthName, Gray8Image groundTruth)
     {
         if (groundTruth.Width != width || groundTruth.Height != height)
         {
