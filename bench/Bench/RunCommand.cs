@@ -20,15 +20,16 @@ internal static class RunCommand
     private static readonly Option<bool> Quick = new("--quick") { Description = "Shorter runs, one repeat: for a smoke test, not for quoting." };
     private static readonly Option<int> Batch = new("--batch") { Description = "Tiles per model run, for raw and engine alike.", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> Only = new("--only") { Description = "Measure only the configurations whose name contains this text (e.g. small, @96)." };
 
     public static Command Create()
     {
-        var command = new Command("run", "Measure raw ONNX Runtime against the engine, and every mode against L4.") { Json, Quick, Batch, Threads };
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads)));
+        var command = new Command("run", "Measure raw ONNX Runtime against the engine, and every mode against L4.") { Json, Quick, Batch, Threads, Only };
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(Only)));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads)
+    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, string? only)
     {
         BenchConfig[] configs =
         [
@@ -39,7 +40,7 @@ internal static class RunCommand
         ];
         var benchmark = new EngineBenchmark(batch, threads, TimeSpan.FromSeconds(quick ? 1 : 5), quick ? 1 : 2, Console.Error);
         var rows = new List<BenchRow>();
-        foreach (var config in configs)
+        foreach (var config in configs.Where(c => only is null || c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
             var work = Directory.CreateTempSubdirectory("unetpp-bench-");
             try

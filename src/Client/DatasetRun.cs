@@ -4,6 +4,7 @@ using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation;
 
 namespace UNetPP.Cluster.Client;
 
@@ -99,7 +100,7 @@ internal sealed class DatasetRun(SegmentationEngine engine, string outputRoot, s
             [.. results.Values.OrderBy(r => r.Name, StringComparer.Ordinal)],
             [.. failures.Values.OrderBy(f => f.Name, StringComparer.Ordinal)]);
 
-        MaskWriter.WriteFileAtomically(Path.Combine(outputRoot, ReportName), System.Text.Encoding.UTF8.GetBytes(report.ToJson()));
+        AtomicFile.Write(Path.Combine(outputRoot, ReportName), System.Text.Encoding.UTF8.GetBytes(report.ToJson()));
         return report;
     }
 
@@ -144,7 +145,7 @@ internal sealed class DatasetRun(SegmentationEngine engine, string outputRoot, s
         {
             var path = Path.Combine(outputRoot, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            MaskWriter.WriteFileAtomically(path, bytes);
+            AtomicFile.Write(path, bytes);
         }
 
         return relative.Replace('\\', '/');

@@ -112,6 +112,7 @@ public sealed class SegmentationEngine : IDisposable
 
     private async Task<SegmentedImage> SegmentCoreAsync(string name, byte[] image, GroundTruth? groundTruth, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var tensor = _decoder.Decode(name, image, _input);
         var truth = groundTruth is null ? null : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);

@@ -96,43 +96,15 @@ public sealed class MaskWriter
             throw new ArgumentException("An overlay path needs the original image.", nameof(original));
         }
 
-        WriteFileAtomically(paths.Mask, EncodeMaskPng(mask));
+        AtomicFile.Write(paths.Mask, EncodeMaskPng(mask));
         if (paths.Probability is not null)
         {
-            WriteFileAtomically(paths.Probability, EncodeProbabilityPng(probability!, mask.Width, mask.Height));
+            AtomicFile.Write(paths.Probability, EncodeProbabilityPng(probability!, mask.Width, mask.Height));
         }
 
         if (paths.Overlay is not null)
         {
-            WriteFileAtomically(paths.Overlay, EncodeOverlayPng(original!, mask));
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="bytes"/> to a temporary file beside <paramref name="path"/>, flushes it to
-    /// disk and renames it over <paramref name="path"/>; on any failure the temporary file is deleted.
-    /// The rename is atomic within one file system, which is why the temporary file shares the folder.
-    /// </summary>
-    public static void WriteFileAtomically(string path, byte[] bytes)
-    {
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
+            AtomicFile.Write(paths.Overlay, EncodeOverlayPng(original!, mask));
         }
     }
 

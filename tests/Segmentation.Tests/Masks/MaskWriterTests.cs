@@ -89,7 +89,7 @@ public sealed class MaskWriterTests : IDisposable
         // The destination is a folder, so the final rename fails after the temporary file was written.
         var blocked = Directory.CreateDirectory(Path.Combine(directory, "taken.png")).FullName;
 
-        Assert.ThrowsAny<IOException>(() => MaskWriter.WriteFileAtomically(blocked, [1, 2, 3]));
+        Assert.ThrowsAny<IOException>(() => AtomicFile.Write(blocked, [1, 2, 3]));
 
         Assert.Empty(Directory.GetFiles(directory));
         Assert.Equal([blocked], Directory.GetDirectories(directory));
