@@ -1,0 +1,37 @@
+namespace UNetPP.Cluster.Contracts;
+
+/// <summary>
+/// The coordinator of one job (key: the job id). It plans shards, leases them to workers, takes
+/// their results, retries what failed, and writes the report when the last image is done.
+/// Its state is persisted, so it continues on another silo if its own dies.
+/// </summary>
+[Alias("unetpp.IJobGrain")]
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job; submitting the same spec again under the same id is the same job.</summary>
+    [Alias("Submit")]
+    Task<JobStatus> SubmitAsync(JobSpec spec);
+
+    [Alias("GetStatus")]
+    Task<JobStatus> GetStatusAsync();
+
+    /// <summary>Stops handing out shards and tells the workers holding some to stop.</summary>
+    [Alias("Cancel")]
+    Task<JobStatus> CancelAsync();
+
+    /// <summary>Up to <paramref name="maxShards"/> shards for <paramref name="workerId"/>; none when there is nothing to do.</summary>
+    [Alias("Lease")]
+    Task<IReadOnlyList<ShardLease>> LeaseAsync(string workerId, int maxShards);
+
+    /// <summary>Extends the worker's leases; returns those it no longer holds (expired, re-leased or cancelled) so it stops them.</summary>
+    [Alias("Renew")]
+    Task<IReadOnlyList<ShardLeaseRef>> RenewAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases);
+
+    /// <summary>Takes a shard's results; results of a lease the worker no longer holds are ignored.</summary>
+    [Alias("Complete")]
+    Task CompleteAsync(ShardResult result);
+
+    /// <summary>Gives shards back unfinished (a silo shutting down), so others take them at once.</summary>
+    [Alias("Release")]
+    Task ReleaseAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases);
+}

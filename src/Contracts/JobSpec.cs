@@ -1,0 +1,73 @@
+namespace UNetPP.Cluster.Contracts;
+
+/// <summary>
+/// What a user asks the cluster to do: segment every image under <see cref="Input"/> and write
+/// the masks and the report under <see cref="Output"/>. Locations are local paths (visible to
+/// every silo), <c>az://container/prefix</c> or blob URLs.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("unetpp.JobSpec")]
+public sealed record JobSpec
+{
+    [Id(0)] public required string Input { get; init; }
+
+    [Id(1)] public required string Output { get; init; }
+
+    /// <summary>A model file's location, or null for the built-in model.</summary>
+    [Id(2)] public string? Model { get; init; }
+
+    /// <summary>L4, L3, L2, L1 or accurate.</summary>
+    [Id(3)] public string Mode { get; init; } = "L4";
+
+    /// <summary>Tile edge in pixels; null takes the model card's hint.</summary>
+    [Id(4)] public int? TileSize { get; init; }
+
+    [Id(5)] public double Overlap { get; init; } = 0.25;
+
+    [Id(6)] public int BatchSize { get; init; } = 4;
+
+    /// <summary>Ground-truth masks with the same names, for IoU and Dice; null for none.</summary>
+    [Id(7)] public string? Labels { get; init; }
+
+    /// <summary>Images in one shard: the unit a worker leases, retries and reports.</summary>
+    [Id(8)] public int ShardSize { get; init; } = 8;
+
+    /// <summary>Tries per image before it is recorded as failed with its last reason.</summary>
+    [Id(9)] public int MaxAttempts { get; init; } = 3;
+
+    [Id(10)] public bool Probabilities { get; init; }
+
+    [Id(11)] public bool Overlays { get; init; }
+
+    [Id(12)] public long MaxPixels { get; init; } = 1_000_000_000;
+
+    /// <summary>
+    /// How long a worker holds a shard without renewing before it goes back in the queue. Short
+    /// enough that a dead silo's work moves on soon, long enough that a live one renews in time.
+    /// </summary>
+    [Id(13)] public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checks what can be checked without touching storage; the message names the setting.</summary>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(Input), "input: give a folder, file or blob location of images.");
+        Require(!string.IsNullOrWhiteSpace(Output), "--out: give a folder or blob location for the masks.");
+        Require(Modes.Contains(Mode, StringComparer.OrdinalIgnoreCase), $"--mode {Mode}: use one of {string.Join(", ", Modes)}.");
+        Require(TileSize is null || (TileSize >= 16 && TileSize % 16 == 0), $"--tile {TileSize}: the tile size must be a multiple of 16 and at least 16.");
+        Require(Overlap is >= 0 and < 1, $"--overlap {Overlap}: the overlap is a fraction of a tile, at least 0 and less than 1.");
+        Require(BatchSize >= 1, $"--batch {BatchSize}: the batch size must be at least 1.");
+        Require(ShardSize >= 1, $"--shard-size {ShardSize}: a shard holds at least one image.");
+        Require(MaxAttempts >= 1, $"--max-attempts {MaxAttempts}: an image is tried at least once.");
+        Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");
+        Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
+    }
+
+    private static readonly string[] Modes = ["L1", "L2", "L3", "L4", "accurate"];
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+namespace UNetPP.Cluster.Contracts;
+
+/// <summary>A run of a job's images that one worker holds until <see cref="ExpiresAt"/> unless it renews.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ShardLease")]
+public sealed record ShardLease
+{
+    [Id(0)] public required string JobId { get; init; }
+
+    [Id(1)] public required int ShardId { get; init; }
+
+    /// <summary>Tells this holding apart from earlier ones of the same shard, whose results are stale.</summary>
+    [Id(2)] public required Guid LeaseId { get; init; }
+
+    [Id(3)] public required JobSpec Spec { get; init; }
+
+    /// <summary>Image names relative to the job's input, to do in this shard (finished ones left out).</summary>
+    [Id(4)] public required IReadOnlyList<string> Images { get; init; }
+
+    [Id(5)] public required DateTimeOffset ExpiresAt { get; init; }
+
+    public ShardLeaseRef Ref => new(ShardId, LeaseId);
+}
+
+/// <summary>Which holding of which shard a worker means when it renews, reports or lets go.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ShardLeaseRef")]
+public sealed record ShardLeaseRef([property: Id(0)] int ShardId, [property: Id(1)] Guid LeaseId);
+
+/// <summary>What was found in one class of one image.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ClassSummary")]
+public sealed record ClassSummary
+{
+    [Id(0)] public int Class { get; init; }
+
+    [Id(1)] public double ForegroundFraction { get; init; }
+
+    [Id(2)] public double MeanProbability { get; init; }
+
+    /// <summary>Connected objects, 8-connectivity.</summary>
+    [Id(3)] public int ObjectCount { get; init; }
+
+    [Id(4)] public double MeanObjectArea { get; init; }
+
+    [Id(5)] public int LargestObjectArea { get; init; }
+
+    [Id(6)] public double? IoU { get; init; }
+
+    [Id(7)] public double? Dice { get; init; }
+}
+
+/// <summary>One segmented image: its size, how many tiles it took, what it holds.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageSummary")]
+public sealed record ImageSummary
+{
+    [Id(0)] public int Width { get; init; }
+
+    [Id(1)] public int Height { get; init; }
+
+    [Id(2)] public int Tiles { get; init; }
+
+    [Id(3)] public IReadOnlyList<ClassSummary> Classes { get; init; } = [];
+
+    [Id(4)] public double Seconds { get; init; }
+
+    /// <summary>The mask's name under the job's output.</summary>
+    [Id(5)] public string Mask { get; init; } = "";
+}
+
+/// <summary>One image's outcome in a shard.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageResult")]
+public sealed record ImageResult
+{
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>Set when the image was segmented and its files written.</summary>
+    [Id(1)] public ImageSummary? Summary { get; init; }
+
+    /// <summary>Why it failed, when it did.</summary>
+    [Id(2)] public string? FailureReason { get; init; }
+
+    /// <summary>
+    /// False for failures that another try cannot change (a corrupt file, a wrong channel count):
+    /// those are recorded at once instead of being retried.
+    /// </summary>
+    [Id(3)] public bool Retryable { get; init; }
+
+    [Id(4)] public string? Silo { get; init; }
+
+    public bool Succeeded => Summary is not null;
+}
+
+/// <summary>What a worker reports when it has finished a shard.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ShardResult")]
+public sealed record ShardResult
+{
+    [Id(0)] public required string JobId { get; init; }
+
+    [Id(1)] public required ShardLeaseRef Lease { get; init; }
+
+    [Id(2)] public required string WorkerId { get; init; }
+
+    [Id(3)] public required IReadOnlyList<ImageResult> Images { get; init; }
+
+    /// <summary>Tiles inferred for this shard, for the job's throughput.</summary>
+    [Id(4)] public long Tiles { get; init; }
+}
