@@ -23,7 +23,8 @@ public sealed record JobSpec
 
     [Id(5)] public double Overlap { get; init; } = 0.25;
 
-    [Id(6)] public int BatchSize { get; init; } = 4;
+    /// <summary>Tiles per model run; null takes the silo's <c>Inference:BatchSize</c>.</summary>
+    [Id(6)] public int? BatchSize { get; init; }
 
     /// <summary>Ground-truth masks with the same names, for IoU and Dice; null for none.</summary>
     [Id(7)] public string? Labels { get; init; }
@@ -54,7 +55,7 @@ public sealed record JobSpec
         Require(Modes.Contains(Mode, StringComparer.OrdinalIgnoreCase), $"--mode {Mode}: use one of {string.Join(", ", Modes)}.");
         Require(TileSize is null || (TileSize >= 16 && TileSize % 16 == 0), $"--tile {TileSize}: the tile size must be a multiple of 16 and at least 16.");
         Require(Overlap is >= 0 and < 1, $"--overlap {Overlap}: the overlap is a fraction of a tile, at least 0 and less than 1.");
-        Require(BatchSize >= 1, $"--batch {BatchSize}: the batch size must be at least 1.");
+        Require(BatchSize is null or >= 1, $"--batch {BatchSize}: the batch size must be at least 1.");
         Require(ShardSize >= 1, $"--shard-size {ShardSize}: a shard holds at least one image.");
         Require(MaxAttempts >= 1, $"--max-attempts {MaxAttempts}: an image is tried at least once.");
         Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");

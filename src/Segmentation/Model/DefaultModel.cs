@@ -1,13 +1,11 @@
-using UNetPP.Cluster.Segmentation.Model;
-
-namespace UNetPP.Cluster.Client;
+namespace UNetPP.Cluster.Segmentation.Model;
 
 /// <summary>
 /// The model used when none is named: the seed's NestedUNet (default filters, deep supervision,
 /// RGB in, one class) with weights initialised from a fixed seed. It is not trained, so its masks
 /// show the pipeline working rather than meaningful objects.
 /// </summary>
-internal static class DefaultModel
+public static class DefaultModel
 {
     public const string Name = "built-in NestedUNet (untrained, seed 0)";
 
