@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Grains.Workers;
+using UNetPP.Cluster.Storage;
+
+namespace UNetPP.Cluster.Grains.Hosting;
+
+public static class WorkerHostingExtensions
+{
+    /// <summary>
+    /// Adds dataset storage and one device worker per configured device (settings <c>Inference:*</c>
+    /// and <c>Storage:*</c>, validated at start so a bad one stops the silo with its name). Call after
+    /// the silo is added, so the workers start after it and stop before it.
+    /// </summary>
+    public static IServiceCollection AddDeviceWorkers(this IServiceCollection services)
+    {
+        services.AddDatasetStorage();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.").ValidateOnStart();
+        services.AddHostedService<DeviceWorkers>();
+        return services;
+    }
+
+    /// <summary>Storage for job grains and workers (settings <c>Storage:*</c>).</summary>
+    public static IServiceCollection AddDatasetStorage(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new ObjectStoreFactory(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.TryAddSingleton<IDatasetStorage, DatasetStorage>();
+        return services;
+    }
+}

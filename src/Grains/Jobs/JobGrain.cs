@@ -1,0 +1,316 @@
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Storage;
+
+namespace UNetPP.Cluster.Grains.Jobs;
+
+/// <summary>
+/// The coordinator of one job. Shards are leased to workers that pull; a lease that is not
+/// renewed expires and its shard goes back in the queue; results of a stale lease are ignored,
+/// and outputs have fixed names, so a shard done twice writes the same bytes: at-least-once
+/// work, exactly-once results.
+/// </summary>
+public sealed partial class JobGrain(
+    [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
+    IDatasetStorage datasets,
+    TimeProvider clock,
+    ILogger<JobGrain> logger) : Grain, IJobGrain
+{
+    /// <summary>The grain-storage provider jobs are kept in.</summary>
+    public const string StorageName = "jobs";
+
+    private JobRecord Job => record.State;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public async Task<JobStatus> SubmitAsync(JobSpec spec)
+    {
+        if (Job.Spec is not null)
+        {
+            // The same job submitted again (a retrying client) is the same job; a different one may not reuse the id.
+            return Job.Spec == spec
+                ? Status()
+                : throw new ArgumentException($"job {JobId} already exists with a different specification; choose another job id.");
+        }
+
+        spec.Validate();
+        Job.Spec = spec;
+        Job.State = JobState.Planning;
+        Job.Submitted = clock.GetUtcNow();
+        await record.WriteStateAsync();
+
+        try
+        {
+            var plan = await JobPlan.CreateAsync(spec, datasets, CancellationToken.None);
+            Job.Shards = plan.Shards;
+            Job.Total = plan.Total;
+            Job.Failures.AddRange(plan.Refused);
+            Job.State = JobState.Running;
+            Job.Started = clock.GetUtcNow();
+            LogPlanned(logger, JobId, plan.Total, plan.Shards.Count);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Job.State = JobState.Failed;
+            Job.Error = $"{spec.Input}: {ex.Message}";
+            Job.Finished = clock.GetUtcNow();
+            LogFailed(logger, JobId, Job.Error);
+        }
+
+        await record.WriteStateAsync();
+        if (Job.State == JobState.Running)
+        {
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId);
+            await FinishIfDoneAsync();
+        }
+
+        return Status();
+    }
+
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    public async Task<JobStatus> CancelAsync()
+    {
+        if (Job.Spec is null || Status().IsFinished)
+        {
+            return Status();
+        }
+
+        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Leased))
+        {
+            shard.State = ShardState.Pending;
+            shard.Worker = null;
+        }
+
+        Job.State = JobState.Cancelled;
+        Job.Finished = clock.GetUtcNow();
+        await record.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+        await WriteReportAsync();
+        return Status();
+    }
+
+    public async Task<IReadOnlyList<ShardLease>> LeaseAsync(string workerId, int maxShards)
+    {
+        if (Job.State != JobState.Running || maxShards < 1)
+        {
+            return [];
+        }
+
+        var changed = await ExpireLeasesAsync();
+        var now = clock.GetUtcNow();
+        var leases = new List<ShardLease>();
+        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Pending).Take(maxShards))
+        {
+            shard.State = ShardState.Leased;
+            shard.LeaseId = Guid.NewGuid();
+            shard.Worker = workerId;
+            shard.LeaseExpires = now + Job.Spec!.LeaseDuration;
+            shard.Leases++;
+            leases.Add(new ShardLease
+            {
+                JobId = JobId,
+                ShardId = shard.Id,
+                LeaseId = shard.LeaseId,
+                Spec = Job.Spec,
+                Images = [.. shard.Unfinished],
+                ExpiresAt = shard.LeaseExpires,
+            });
+        }
+
+        if (leases.Count > 0 || changed)
+        {
+            await record.WriteStateAsync();
+        }
+
+        if (changed)
+        {
+            await FinishIfDoneAsync();
+        }
+
+        return leases;
+    }
+
+    public Task<IReadOnlyList<ShardLeaseRef>> RenewAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases)
+    {
+        // Renewals are kept in memory only: if this grain moves, the persisted expiry is earlier, so
+        // at worst a shard is done twice, which writes the same bytes again.
+        var lost = new List<ShardLeaseRef>();
+        var until = clock.GetUtcNow() + (Job.Spec?.LeaseDuration ?? TimeSpan.Zero);
+        foreach (var lease in leases)
+        {
+            var shard = Holding(workerId, lease);
+            if (shard is null || Job.State != JobState.Running)
+            {
+                lost.Add(lease);
+                continue;
+            }
+
+            shard.LeaseExpires = until;
+        }
+
+        return Task.FromResult<IReadOnlyList<ShardLeaseRef>>(lost);
+    }
+
+    public async Task CompleteAsync(ShardResult result)
+    {
+        var shard = Holding(result.WorkerId, result.Lease);
+        if (shard is null || Job.State != JobState.Running)
+        {
+            LogStaleResult(logger, JobId, result.Lease.ShardId, result.WorkerId);
+            return;
+        }
+
+        var spec = Job.Spec!;
+        foreach (var image in result.Images.Where(i => shard.Images.Contains(i.Name) && !shard.Finished.Contains(i.Name)))
+        {
+            if (image.Summary is { } summary)
+            {
+                Job.Segmented[image.Name] = summary;
+                shard.Finished.Add(image.Name);
+                var silo = image.Silo ?? "unknown";
+                Job.ImagesBySilo[silo] = Job.ImagesBySilo.GetValueOrDefault(silo) + 1;
+                continue;
+            }
+
+            var attempts = shard.Attempts[image.Name] = shard.Attempts.GetValueOrDefault(image.Name) + 1;
+            var reason = image.FailureReason ?? "failed without a reason";
+            if (!image.Retryable || attempts >= spec.MaxAttempts)
+            {
+                Job.Failures.Add(new ImageFailure(image.Name, image.Retryable ? $"{reason} (after {attempts} attempts)" : reason));
+                shard.Finished.Add(image.Name);
+            }
+        }
+
+        Job.Tiles += result.Tiles;
+        shard.Worker = null;
+        shard.State = shard.Unfinished.Any() ? ShardState.Pending : ShardState.Done;
+        await record.WriteStateAsync();
+        await FinishIfDoneAsync();
+    }
+
+    public async Task ReleaseAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases)
+    {
+        var released = false;
+        foreach (var lease in leases)
+        {
+            if (Holding(workerId, lease) is { } shard)
+            {
+                shard.State = ShardState.Pending;
+                shard.Worker = null;
+                released = true;
+            }
+        }
+
+        if (released)
+        {
+            await record.WriteStateAsync();
+        }
+    }
+
+    private ShardRecord? Holding(string workerId, ShardLeaseRef lease) =>
+        Job.Shards.FirstOrDefault(s => s.Id == lease.ShardId) is { State: ShardState.Leased } shard
+        && shard.LeaseId == lease.LeaseId && shard.Worker == workerId
+            ? shard
+            : null;
+
+    /// <summary>
+    /// Puts back shards whose worker stopped renewing. Each expiry counts as an attempt for the
+    /// images still open, so an image that takes its silo down with it cannot loop forever.
+    /// </summary>
+    private Task<bool> ExpireLeasesAsync()
+    {
+        var now = clock.GetUtcNow();
+        var changed = false;
+        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires <= now))
+        {
+            LogLeaseExpired(logger, JobId, shard.Id, shard.Worker);
+            foreach (var image in shard.Unfinished.ToList())
+            {
+                var attempts = shard.Attempts[image] = shard.Attempts.GetValueOrDefault(image) + 1;
+                if (attempts >= Job.Spec!.MaxAttempts)
+                {
+                    Job.Failures.Add(new ImageFailure(image, $"its worker stopped answering {attempts} times (lease expired)"));
+                    shard.Finished.Add(image);
+                }
+            }
+
+            shard.Worker = null;
+            shard.State = shard.Unfinished.Any() ? ShardState.Pending : ShardState.Done;
+            changed = true;
+        }
+
+        return Task.FromResult(changed);
+    }
+
+    private async Task FinishIfDoneAsync()
+    {
+        if (Job.State != JobState.Running || Job.Shards.Any(s => s.State != ShardState.Done))
+        {
+            return;
+        }
+
+        Job.State = Job.Failures.Count == 0 ? JobState.Completed : JobState.CompletedWithFailures;
+        Job.Finished = clock.GetUtcNow();
+        await record.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+        await WriteReportAsync();
+        LogFinished(logger, JobId, Job.State, Job.Segmented.Count, Job.Failures.Count);
+    }
+
+    private async Task WriteReportAsync()
+    {
+        try
+        {
+            await datasets.WriteReportAsync(Job.Spec!.Output, JobReportBuilder.Build(JobId, Job, clock.GetUtcNow()), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            // The job's results stand without the report; its status still says everything.
+            Job.Error = $"report.json could not be written to {Job.Spec!.Output}: {ex.Message}";
+            await record.WriteStateAsync();
+        }
+    }
+
+    private JobStatus Status()
+    {
+        if (Job.Spec is null)
+        {
+            return new JobStatus { JobId = JobId, State = JobState.Unknown };
+        }
+
+        var now = clock.GetUtcNow();
+        var finished = Job.Segmented.Count + Job.Failures.Count;
+        var elapsed = ((Job.Finished ?? now) - (Job.Started ?? now)).TotalSeconds;
+        return new JobStatus
+        {
+            JobId = JobId,
+            State = Job.State,
+            Total = Job.Total,
+            Done = Job.Segmented.Count,
+            Failed = Job.Failures.Count,
+            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased).Sum(s => s.Unfinished.Count()),
+            ImagesPerSecond = elapsed > 0 ? finished / elapsed : 0,
+            Started = Job.Started,
+            Finished = Job.Finished,
+            Failures = [.. Job.Failures],
+            Error = Job.Error,
+            Spec = Job.Spec,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Images} image(s) in {Shards} shard(s).")]
+    private static partial void LogPlanned(ILogger logger, string jobId, int images, int shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} cannot run: {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the lease of shard {ShardId} held by {Worker} expired; the shard goes back in the queue.")]
+    private static partial void LogLeaseExpired(ILogger logger, string jobId, int shardId, string? worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {ShardId} from {Worker}, which no longer holds it.")]
+    private static partial void LogStaleResult(ILogger logger, string jobId, int shardId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State}: {Done} segmented, {Failed} failed.")]
+    private static partial void LogFinished(ILogger logger, string jobId, JobState state, int done, int failed);
+}

@@ -1,0 +1,30 @@
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Grains.Storage;
+
+/// <summary>
+/// A job's view of storage: its input images, their ground truth, and its outputs, each named
+/// relative to the location the user gave. Grains and workers move bytes through this and
+/// nothing else, so a new backend is a change in one place.
+/// </summary>
+public interface IDatasetStorage
+{
+    /// <summary>The images of an input (a folder, prefix or single file), names relative to it, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListImagesAsync(string input, CancellationToken cancellationToken);
+
+    Task<byte[]> ReadAsync(string location, string name, CancellationToken cancellationToken);
+
+    /// <summary>The ground truth for an image: the same name under the labels location, with any image extension; null when there is none.</summary>
+    Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken);
+
+    /// <summary>Writes a whole object or nothing: a reader never sees part of it.</summary>
+    Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken);
+
+    /// <summary>One object given by its whole location (a model file, say).</summary>
+    Task<byte[]> ReadObjectAsync(string location, CancellationToken cancellationToken);
+
+    /// <summary>One object given by its whole location, or null when it does not exist.</summary>
+    Task<byte[]?> TryReadObjectAsync(string location, CancellationToken cancellationToken);
+
+    Task WriteReportAsync(string output, JobReport report, CancellationToken cancellationToken);
+}

@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Grains.Workers;
+
+/// <summary>
+/// Pulls shards for one device: leases as many as it can hold, renews them while it works, reports
+/// the results, and stops leasing when its silo stops. Pulling balances fast and slow devices by
+/// itself and gives backpressure for free: a busy worker simply does not ask.
+/// </summary>
+public sealed partial class DeviceWorker(
+    string workerId,
+    string device,
+    IGrainFactory grains,
+    ShardRunner runner,
+    WorkerOptions options,
+    TimeProvider clock,
+    ILogger logger)
+{
+    private readonly ConcurrentDictionary<(string JobId, int ShardId), HeldShard> _held = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private long _images;
+    private long _tiles;
+    private int _nextJob;
+
+    public string WorkerId => workerId;
+
+    /// <summary>Runs until <paramref name="stopping"/>; then lets held shards finish within the grace period and hands the rest back.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var background = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
+        var renewing = RenewLoopAsync(background.Token);
+        var reporting = ReportLoopAsync(background.Token);
+        try
+        {
+            await LeaseLoopAsync(stopping);
+            await DrainAsync();
+        }
+        finally
+        {
+            await background.CancelAsync();
+            await Task.WhenAll(renewing, reporting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _abandon.Dispose();
+        }
+    }
+
+    private async Task LeaseLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await LeaseMoreAsync(stopping);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The cluster may be between silos (a gateway or the job's silo just died): try again next round.
+                LogLeaseFailed(logger, workerId, ex.Message);
+            }
+
+            var wake = Task.Delay(options.PollInterval, clock, stopping);
+            await Task.WhenAny([wake, .. _held.Values.Select(h => h.Running)]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task LeaseMoreAsync(CancellationToken stopping)
+    {
+        var free = options.ShardsPerWorker - _held.Count;
+        if (free <= 0)
+        {
+            return;
+        }
+
+        var jobs = await grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).GetActiveAsync();
+        for (var i = 0; i < jobs.Count && free > 0 && !stopping.IsCancellationRequested; i++)
+        {
+            // Start with a different job each round so that concurrent jobs share the cluster.
+            var jobId = jobs[(_nextJob + i) % jobs.Count];
+            var leases = await grains.GetGrain<IJobGrain>(jobId).LeaseAsync(workerId, free);
+            foreach (var lease in leases)
+            {
+                Start(lease);
+                free--;
+            }
+        }
+
+        _nextJob++;
+    }
+
+    private void Start(ShardLease lease)
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
+        var held = new HeldShard(lease, cancel);
+        _held[(lease.JobId, lease.ShardId)] = held;
+        held.Running = Task.Run(() => RunShardAsync(held));
+    }
+
+    private async Task RunShardAsync(HeldShard held)
+    {
+        var lease = held.Lease;
+        try
+        {
+            var result = await runner.RunAsync(lease, workerId, held.Cancel.Token);
+            await grains.GetGrain<IJobGrain>(lease.JobId).CompleteAsync(result);
+            Interlocked.Add(ref _images, result.Images.Count(i => i.Succeeded));
+            Interlocked.Add(ref _tiles, result.Tiles);
+        }
+        catch (OperationCanceledException) when (held.Cancel.IsCancellationRequested)
+        {
+            LogShardStopped(logger, workerId, lease.JobId, lease.ShardId);
+        }
+        catch (Exception ex)
+        {
+            // The lease will expire and the shard go to another worker; nothing is lost.
+            LogShardFailed(logger, workerId, lease.JobId, lease.ShardId, ex.Message);
+        }
+        finally
+        {
+            _held.TryRemove((lease.JobId, lease.ShardId), out _);
+            held.Cancel.Dispose();
+        }
+    }
+
+    /// <summary>Renews every held lease at a third of the shortest lease, and stops shards the job says are no longer ours.</summary>
+    private async Task RenewLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var shortest = _held.Values.Select(h => h.Lease.Spec.LeaseDuration).DefaultIfEmpty(TimeSpan.FromSeconds(3)).Min();
+            await Task.Delay(shortest / 3, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            foreach (var job in _held.Values.GroupBy(h => h.Lease.JobId).ToList())
+            {
+                try
+                {
+                    var lost = await grains.GetGrain<IJobGrain>(job.Key).RenewAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
+                    foreach (var gone in lost)
+                    {
+                        if (_held.TryGetValue((job.Key, gone.ShardId), out var held) && held.Lease.LeaseId == gone.LeaseId)
+                        {
+                            LogLeaseLost(logger, workerId, job.Key, gone.ShardId);
+                            await held.Cancel.CancelAsync();
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogLeaseFailed(logger, workerId, ex.Message);
+                }
+            }
+        }
+    }
+
+    private async Task ReportLoopAsync(CancellationToken cancellationToken)
+    {
+        var view = grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key);
+        long lastTiles = 0;
+        var last = clock.GetUtcNow();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = clock.GetUtcNow();
+            var tiles = Interlocked.Read(ref _tiles);
+            var seconds = (now - last).TotalSeconds;
+            try
+            {
+                await view.ReportAsync(new WorkerReport
+                {
+                    WorkerId = workerId,
+                    Silo = workerId[..workerId.LastIndexOf('/')],
+                    Device = device,
+                    Shards = [.. _held.Keys.Select(k => $"{k.JobId}/{k.ShardId}").Order(StringComparer.Ordinal)],
+                    ImagesDone = Interlocked.Read(ref _images),
+                    TilesDone = tiles,
+                    TilesPerSecond = seconds > 0 ? (tiles - lastTiles) / seconds : 0,
+                    At = now,
+                });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLeaseFailed(logger, workerId, ex.Message);
+            }
+
+            (lastTiles, last) = (tiles, now);
+            await Task.Delay(TimeSpan.FromSeconds(2), clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Gives held shards the grace period to finish, then stops them and hands them back so others start at once.</summary>
+    private async Task DrainAsync()
+    {
+        var running = _held.Values.Select(h => h.Running).ToArray();
+        await Task.WhenAny(Task.WhenAll(running), Task.Delay(options.ShutdownGrace, clock)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var left = _held.Values.ToList();
+        if (left.Count == 0)
+        {
+            return;
+        }
+
+        await _abandon.CancelAsync();
+        await Task.WhenAll(left.Select(h => h.Running)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var job in left.GroupBy(h => h.Lease.JobId))
+        {
+            try
+            {
+                await grains.GetGrain<IJobGrain>(job.Key).ReleaseAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
+                LogReleased(logger, workerId, job.Key, job.Count());
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not handing back only delays the shards until their leases expire.
+                LogLeaseFailed(logger, workerId, ex.Message);
+            }
+        }
+    }
+
+    private sealed class HeldShard(ShardLease lease, CancellationTokenSource cancel)
+    {
+        public ShardLease Lease { get; } = lease;
+
+        public CancellationTokenSource Cancel { get; } = cancel;
+
+        public Task Running { get; set; } = Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: the cluster did not answer ({Reason}); trying again.")]
+    private static partial void LogLeaseFailed(ILogger logger, string worker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: stopped shard {JobId}/{ShardId}.")]
+    private static partial void LogShardStopped(ILogger logger, string worker, string jobId, int shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: shard {JobId}/{ShardId} failed ({Reason}); it goes back to the queue when its lease expires.")]
+    private static partial void LogShardFailed(ILogger logger, string worker, string jobId, int shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: shard {JobId}/{ShardId} is no longer ours (expired, taken over or cancelled); stopping it.")]
+    private static partial void LogLeaseLost(ILogger logger, string worker, string jobId, int shardId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: handed {Count} unfinished shard(s) of job {JobId} back.")]
+    private static partial void LogReleased(ILogger logger, string worker, string jobId, int count);
+}

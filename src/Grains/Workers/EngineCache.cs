@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Grains.Workers;
+
+/// <summary>
+/// One device's engines, one per model and way of running it, built on first use and kept while
+/// the worker lives: opening a session costs far more than a shard.
+/// </summary>
+public sealed class EngineCache(InferenceDevice device, WorkerOptions options, IDatasetStorage storage, ILogger logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<EngineKey, Lazy<Task<SegmentationEngine>>> _engines = new();
+
+    public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
+            spec.Probabilities, spec.Overlays, spec.MaxPixels);
+        var lazy = _engines.GetOrAdd(key, k => new Lazy<Task<SegmentationEngine>>(() => CreateAsync(k, cancellationToken)));
+        var task = lazy.Value;
+
+        // A failed build (a model that would not load, a read that timed out) is not kept: the next shard tries again.
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            _engines.TryRemove(new KeyValuePair<EngineKey, Lazy<Task<SegmentationEngine>>>(key, lazy));
+        }
+
+        return task;
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _engines.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully))
+        {
+            lazy.Value.Result.Dispose();
+        }
+
+        _engines.Clear();
+    }
+
+    private async Task<SegmentationEngine> CreateAsync(EngineKey key, CancellationToken cancellationToken)
+    {
+        var model = await LoadModelAsync(key.Model, cancellationToken);
+        var segmentation = new SegmentationOptions
+        {
+            Mode = InferenceModes.Parse(key.Mode),
+            TileSize = key.TileSize,
+            Overlap = key.Overlap,
+            BatchSize = key.BatchSize,
+            Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads },
+            MaxPixels = key.MaxPixels,
+            Probabilities = key.Probabilities,
+            Overlays = key.Overlays,
+        };
+        return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger), cancellationToken);
+    }
+
+    /// <summary>Local files load in place (their sidecar card with them); blobs are downloaded once into the model cache.</summary>
+    private async Task<LoadedModel> LoadModelAsync(string? location, CancellationToken cancellationToken)
+    {
+        if (location is null)
+        {
+            return DefaultModel.Load();
+        }
+
+        if (!location.Contains("://", StringComparison.Ordinal) || location.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+        {
+            return ModelFile.Load(location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location);
+        }
+
+        var bytes = await storage.ReadObjectAsync(location, cancellationToken);
+        var folder = Directory.CreateDirectory(options.ModelCache).FullName;
+        var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(location)))[..16] + ".onnx";
+        var path = Path.Combine(folder, name);
+        Segmentation.AtomicFile.Write(path, bytes);
+        var card = await storage.TryReadObjectAsync(location + ".card.json", cancellationToken);
+        if (card is not null)
+        {
+            Segmentation.AtomicFile.Write(path + ".card.json", card);
+        }
+
+        return ModelFile.Load(path) with { Path = location };
+    }
+
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels);
+}
