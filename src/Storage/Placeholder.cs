@@ -1,1 +1,0 @@
-namespace UNetPP.Cluster.Storage;
