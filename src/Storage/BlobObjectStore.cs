@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace UNetPP.Cluster.Storage;
+
+/// <summary>
+/// Objects as block blobs under a prefix of one container. Retries, timeouts and authentication are the
+/// SDK's, configured on the <see cref="BlobContainerClient"/> (see <see cref="ObjectStoreFactory"/>).
+/// </summary>
+public sealed class BlobObjectStore : IObjectStore
+{
+    /// <summary>The service's own maximum page size; smaller hints are for tests and slow links.</summary>
+    public const int MaxPageSize = 5000;
+
+    // Below InitialTransferSize one Put Blob; above it, blocks staged in parallel and made visible by one
+    // Put Block List. Either way readers see the old blob or the whole new one, never a part.
+    private static readonly StorageTransferOptions DefaultTransfer = new()
+    {
+        InitialTransferSize = 32 * 1024 * 1024,
+        MaximumTransferSize = 8 * 1024 * 1024,
+        MaximumConcurrency = 4,
+    };
+
+    private readonly BlobContainerClient _container;
+    private readonly int _pageSizeHint;
+    private readonly StorageTransferOptions _transfer;
+    private readonly string _description;
+
+    public BlobObjectStore(BlobContainerClient container, string prefix = "", int pageSizeHint = MaxPageSize, StorageTransferOptions? transfer = null)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSizeHint, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSizeHint, MaxPageSize);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var trimmed = prefix.Trim('/');
+        if (trimmed.Length > 0)
+        {
+            ObjectNames.Validate(trimmed);
+        }
+
+        _container = container;
+        Prefix = trimmed.Length == 0 ? string.Empty : trimmed + "/";
+        _pageSizeHint = pageSizeHint;
+        _transfer = transfer ?? DefaultTransfer;
+
+        // The container URL can carry a SAS; messages and logs must not.
+        var uri = new UriBuilder(container.Uri) { Query = string.Empty }.Uri.ToString().TrimEnd('/');
+        _description = $"{uri}/{Prefix}";
+    }
+
+    /// <summary>The blob name prefix: empty, or ending in one '/'.</summary>
+    public string Prefix { get; }
+
+    /// <summary>How the client authenticates, for start-up logs (never the secret itself).</summary>
+    public string Authentication { get; init; } = "as configured by the caller";
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ObjectNames.ValidatePrefix(prefix);
+        var options = new GetBlobsOptions { Prefix = Prefix + prefix };
+        var pages = _container.GetBlobsAsync(options, cancellationToken).AsPages(pageSizeHint: _pageSizeHint);
+        var enumerator = pages.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+                {
+                    // An output container that was never written to is an empty listing, like a missing folder.
+                    yield break;
+                }
+                catch (RequestFailedException e)
+                {
+                    throw Failure("Listing", prefix, e);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                // The service returns names in ascending order, page after page; we keep that order.
+                foreach (var blob in enumerator.Current.Values)
+                {
+                    var name = blob.Name[Prefix.Length..];
+                    if (name.Length > 0)
+                    {
+                        yield return new StoredObject(name, blob.Properties.ContentLength ?? 0);
+                    }
+                }
+            }
+        }
+    }
+
+    public async Task<byte[]> ReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(name);
+        try
+        {
+            var result = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return result.Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new StorageObjectNotFoundException(name, _description, e);
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failure("Reading", name, e);
+        }
+    }
+
+    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(name);
+        try
+        {
+            return (await blob.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failure("Checking", name, e);
+        }
+    }
+
+    public async Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(name);
+        var content = BinaryData.FromBytes(bytes);
+        var options = new BlobUploadOptions { TransferOptions = _transfer };
+        try
+        {
+            try
+            {
+                await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+            {
+                // Creating the container only when a write finds it missing saves a request on every other write.
+                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failure("Writing", name, e);
+        }
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(name);
+        try
+        {
+            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // Nothing to delete where there is no container.
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failure("Deleting", name, e);
+        }
+    }
+
+    public override string ToString() => _description;
+
+    private BlobClient BlobOf(string name)
+    {
+        // The same name rules as local folders: a '..' in a URL would be collapsed and reach another blob.
+        ObjectNames.Validate(name);
+        return _container.GetBlobClient(Prefix + name);
+    }
+
+    private Exception Failure(string verb, string name, RequestFailedException e)
+    {
+        var what = $"{verb} '{name}' in {_description}";
+        return e.Status == 403
+            ? new UnauthorizedAccessException($"{what} was refused ({e.ErrorCode}): the credential ({Authentication}) does not allow it.", e)
+            : new IOException($"{what} failed: HTTP {e.Status} {e.ErrorCode}.", e);
+    }
+}

@@ -1,0 +1,30 @@
+namespace UNetPP.Cluster.Storage;
+
+/// <summary>
+/// A flat namespace of named byte objects under one location: a local folder or a blob container prefix.
+/// Names are relative to the location and use '/' between folders. This is the only abstraction the
+/// cluster needs over storage; keep it this small so a new backend is one class.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>
+    /// Every object whose name starts with <paramref name="prefix"/> (empty for all), in ordinal
+    /// name order, fetched page by page so a dataset of millions of images never sits in one response.
+    /// A location that does not exist yet lists nothing.
+    /// </summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>The whole object; <see cref="StorageObjectNotFoundException"/> when it is missing.</summary>
+    Task<byte[]> ReadAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates or replaces the object all at once: a reader sees either the old content or the new,
+    /// never a part, and a cancelled or failed write leaves nothing new behind.
+    /// </summary>
+    Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the object; deleting one that is not there is not an error (so cleanup can run twice).</summary>
+    Task DeleteAsync(string name, CancellationToken cancellationToken = default);
+}

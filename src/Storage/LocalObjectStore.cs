@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+
+namespace UNetPP.Cluster.Storage;
+
+/// <summary>
+/// Objects as files under one root folder; a name's '/' segments become sub-folders.
+/// Writes go to a temporary file in the target folder and are renamed into place, which is atomic
+/// within one file system, so a reader never sees half a mask.
+/// </summary>
+/// <remarks>
+/// Segmentation keeps its own small AtomicFile; it could use this store instead once it depends on Storage.
+/// </remarks>
+public sealed class LocalObjectStore : IObjectStore
+{
+    // Marks in-flight writes so listings skip them and a crashed writer's leftovers are recognisable.
+    internal const string TemporarySuffix = ".unetpp-tmp";
+
+    public LocalObjectStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The absolute root folder.</summary>
+    public string Root { get; }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ObjectNames.ValidatePrefix(prefix);
+
+        // Start at the deepest folder the prefix names, so listing "masks/" does not walk the inputs.
+        var folderPart = prefix.LastIndexOf('/') is var slash and >= 0 ? prefix[..slash] : string.Empty;
+        var start = folderPart.Length == 0 ? Root : Path.Combine(Root, folderPart);
+        if (!Directory.Exists(start))
+        {
+            yield break;
+        }
+
+        // A folder listing has no order of its own; sorting the relative names gives every caller the same order.
+        var found = new List<StoredObject>();
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.Name.EndsWith(TemporarySuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = Path.GetRelativePath(Root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                found.Add(new StoredObject(name, file.Length));
+            }
+        }
+
+        found.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (var item in found)
+        {
+            yield return item;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public async Task<byte[]> ReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StorageObjectNotFoundException(name, Root, e);
+        }
+    }
+
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(name)));
+
+    public async Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+
+        // Same folder as the target: a rename across file systems would be a copy, and not atomic.
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
+        try
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                // Flush to disk before the rename, or a power cut could leave a renamed but empty file.
+                stream.Flush(flushToDisk: true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        // File.Delete is already a no-op for a missing file; a missing folder must be too.
+        var path = PathOf(name);
+        if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override string ToString() => Root;
+
+    /// <summary>The file for a name, refusing any name that would land outside <see cref="Root"/>.</summary>
+    private string PathOf(string name)
+    {
+        ObjectNames.Validate(name);
+        var path = Path.GetFullPath(Path.Combine(Root, name));
+
+        // Belt and braces after the name rules: the resolved path must still be under the root.
+        if (!path.StartsWith(Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Object name '{name}' is refused: it resolves outside {Root}.", nameof(name));
+        }
+
+        return path;
+    }
+}
