@@ -16,7 +16,7 @@ public sealed partial class DeviceWorker(
     ShardRunner runner,
     WorkerOptions options,
     TimeProvider clock,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<(string JobId, int ShardId), HeldShard> _held = new();
     private readonly CancellationTokenSource _abandon = new();
@@ -41,9 +41,10 @@ public sealed partial class DeviceWorker(
         {
             await background.CancelAsync();
             await Task.WhenAll(renewing, reporting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            _abandon.Dispose();
         }
     }
+
+    public void Dispose() => _abandon.Dispose();
 
     private async Task LeaseLoopAsync(CancellationToken stopping)
     {
@@ -60,7 +61,8 @@ public sealed partial class DeviceWorker(
             }
 
             var wake = Task.Delay(options.PollInterval, clock, stopping);
-            await Task.WhenAny([wake, .. _held.Values.Select(h => h.Running)]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Task woken = await Task.WhenAny([wake, .. _held.Values.Select(h => h.Running)]);
+            await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -189,7 +191,8 @@ public sealed partial class DeviceWorker(
     private async Task DrainAsync()
     {
         var running = _held.Values.Select(h => h.Running).ToArray();
-        await Task.WhenAny(Task.WhenAll(running), Task.Delay(options.ShutdownGrace, clock)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task first = await Task.WhenAny(Task.WhenAll(running), Task.Delay(options.ShutdownGrace, clock));
+        await first.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var left = _held.Values.ToList();
         if (left.Count == 0)
         {
@@ -203,7 +206,7 @@ public sealed partial class DeviceWorker(
             try
             {
                 await grains.GetGrain<IJobGrain>(job.Key).ReleaseAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
-                LogReleased(logger, workerId, job.Key, job.Count());
+                LogReleased(logger, workerId, job.Key);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -234,6 +237,6 @@ public sealed partial class DeviceWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: shard {JobId}/{ShardId} is no longer ours (expired, taken over or cancelled); stopping it.")]
     private static partial void LogLeaseLost(ILogger logger, string worker, string jobId, int shardId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: handed {Count} unfinished shard(s) of job {JobId} back.")]
-    private static partial void LogReleased(ILogger logger, string worker, string jobId, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: handed the unfinished shards of job {JobId} back.")]
+    private static partial void LogReleased(ILogger logger, string worker, string jobId);
 }

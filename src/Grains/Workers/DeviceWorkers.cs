@@ -26,14 +26,15 @@ public sealed class DeviceWorkers(
         var siloName = silo.SiloAddress.Endpoint.ToString();
         var logger = loggers.CreateLogger<DeviceWorker>();
         var caches = devices.Select(d => new EngineCache(d, settings, storage, logger)).ToList();
+        var workers = devices.Select((device, i) => new DeviceWorker(
+            $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, siloName), settings, clock, logger)).ToList();
         try
         {
-            var workers = devices.Select((device, i) => new DeviceWorker(
-                $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, siloName), settings, clock, logger));
             await Task.WhenAll(workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
         }
         finally
         {
+            workers.ForEach(w => w.Dispose());
             caches.ForEach(c => c.Dispose());
         }
     }
