@@ -1,40 +1,36 @@
 using System.CommandLine;
-using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Segmentation.Inference;
-using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Silo;
 
 namespace UNetPP.Cluster.Client.Commands;
 
-/// <summary><c>unetpp segment</c>: one command from a folder of images to masks and a report.</summary>
+/// <summary>
+/// <c>unetpp segment</c>: one command from images to masks. It starts a silo inside this process
+/// (localhost clustering, state in memory, the chosen device) and runs the job through the same
+/// grains and workers a real cluster uses: there is one job path, not two.
+/// </summary>
 internal sealed class SegmentCommand : Command
 {
-    private readonly Argument<string> input = new("input") { Description = "An image file, or a folder of images (sub-folders included)." };
-    private readonly Option<string> outFolder = new("--out") { Description = "Folder for masks/, overlays/, probabilities/ and report.json.", Required = true };
-    private readonly Option<string?> modelPath = new("--model") { Description = "ONNX model file (default: the built-in model)." };
-    private readonly Option<string> mode = new("--mode") { Description = "L4, L3, L2, L1 (pruned, faster) or accurate (mean of the four heads).", DefaultValueFactory = _ => "L4" };
-    private readonly Option<int?> tile = new("--tile") { Description = "Tile edge in pixels, a multiple of 16 (default: the model card's hint)." };
-    private readonly Option<double> overlap = new("--overlap") { Description = "Fraction of a tile shared with its neighbours.", DefaultValueFactory = _ => 0.25 };
-    private readonly Option<int> batch = new("--batch") { Description = "Tiles per model run.", DefaultValueFactory = _ => 4 };
+    private readonly JobSpecOptions job = new();
     private readonly Option<string> device = new("--device") { Description = "cpu or cuda:N; CUDA falls back to the CPU when it cannot load.", DefaultValueFactory = _ => "cpu" };
     private readonly Option<int> threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
-    private readonly Option<string?> labels = new("--labels") { Description = "Folder of ground-truth masks with the same names: adds IoU and Dice." };
-    private readonly Option<bool> probabilities = new("--probabilities") { Description = "Also write 16-bit probability maps." };
-    private readonly Option<bool> overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
-    private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
     private readonly Option<bool> json = new("--json") { Description = "Print the report as JSON on stdout; human text goes to stderr." };
 
     public SegmentCommand(Terminal terminal)
-        : base("segment", "Segment an image or a folder of images.")
+        : base("segment", "Segment an image or a folder of images on this machine (an embedded one-silo cluster).")
     {
-        Arguments.Add(input);
-        foreach (var option in new Option[] { outFolder, modelPath, mode, tile, overlap, batch, device, threads, labels, probabilities, overlays, maxPixels, json })
-        {
-            Options.Add(option);
-        }
-
+        job.AddTo(this);
+        Options.Add(device);
+        Options.Add(threads);
+        Options.Add(json);
         SetAction((parse, ct) => RunAsync(parse, terminal, ct));
     }
 
@@ -42,112 +38,75 @@ internal sealed class SegmentCommand : Command
     {
         var asJson = parse.GetValue(json);
         var console = terminal.Human(asJson);
-        var inputPath = parse.GetRequiredValue(input);
-        var output = Path.GetFullPath(parse.GetRequiredValue(outFolder));
-        var labelsRoot = parse.GetValue(labels);
-        if (labelsRoot is not null && !Directory.Exists(labelsRoot))
+        var spec = job.Read(parse);
+        var inferenceDevice = InferenceDevice.Parse(parse.GetRequiredValue(device));
+        var threadCount = parse.GetValue(threads);
+        if (threadCount < 0)
         {
-            throw new UsageException($"--labels {labelsRoot}: no such folder.");
+            throw new UsageException($"--threads {threadCount}: use 0 (all cores) or a positive count.");
         }
 
-        var dataset = LocalDataset.Open(inputPath);
-        var options = new SegmentationOptions
+        using var host = BuildEmbeddedSilo(inferenceDevice, threadCount, spec.BatchSize);
+        await host.StartAsync(cancellationToken);
+        try
         {
-            Mode = InferenceModes.Parse(parse.GetRequiredValue(mode)),
-            TileSize = parse.GetValue(tile),
-            Overlap = parse.GetValue(overlap),
-            BatchSize = parse.GetValue(batch),
-            Device = new DeviceSessionOptions { Device = InferenceDevice.Parse(parse.GetRequiredValue(device)), IntraOpThreads = parse.GetValue(threads) },
-            MaxPixels = parse.GetValue(maxPixels),
-            Probabilities = parse.GetValue(probabilities),
-            Overlays = parse.GetValue(overlays),
-        };
-        options.Validate();
-        if (options.Device.IntraOpThreads < 0)
-        {
-            throw new UsageException($"--threads {options.Device.IntraOpThreads}: use 0 (all cores) or a positive count.");
-        }
+            var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
+            var jobId = SegmentationClient.NewJobId();
+            console.MarkupLineInterpolated($"Segmenting {spec.Input} with {spec.Model ?? "the built-in model"}, mode {spec.Mode}, on {inferenceDevice} (job {jobId}).");
+            await client.SubmitAsync(jobId, spec);
+            var view = new JobProgressView(console, terminal.Interactive && !asJson);
+            var status = await view.WatchAsync(client, jobId, cancellationToken);
+            var report = ReadReport(spec.Output);
+            view.Summarise(status, report);
+            if (asJson && report is not null)
+            {
+                await terminal.Output.WriteLineAsync(report.ToJson());
+            }
 
-        var model = parse.GetValue(modelPath) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
-        using var loggers = Logging.CreateFactory();
-        using var engine = SegmentationEngine.Create(model, options, loggers.CreateLogger("unetpp"));
-        Directory.CreateDirectory(output);
-
-        console.MarkupLineInterpolated($"Segmenting {dataset.Images.Count} image(s) from {inputPath} with {model.Path}, mode {options.Mode.ToName()}, tile {engine.TileSize}, on {engine.Device}.");
-        var imagesInFlight = Math.Max(2, options.BatchSize * 2);
-        JobReport report;
-        if (terminal.Interactive && !asJson)
-        {
-            report = await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask("segmenting", maxValue: dataset.Images.Count);
-                    var live = new DatasetRun(engine, output, labelsRoot, new BarProgress(task));
-                    return await live.RunAsync(inputPath, dataset, imagesInFlight, cancellationToken);
-                });
+            return JobProgressView.ExitCode(status);
         }
-        else
+        finally
         {
-            var run = new DatasetRun(engine, output, labelsRoot, new LineProgress(console, dataset.Images.Count));
-            report = await run.RunAsync(inputPath, dataset, imagesInFlight, cancellationToken);
+            await host.StopAsync(CancellationToken.None);
         }
-
-        PrintSummary(console, report);
-        if (asJson)
-        {
-            await terminal.Output.WriteLineAsync(report.ToJson());
-        }
-
-        return report.Counts.Failed == 0 ? ExitCodes.Success : ExitCodes.ImagesFailed;
     }
 
-    private static void PrintSummary(IAnsiConsole console, JobReport report)
+    /// <summary>A one-silo cluster in this process on free loopback ports, so it never meets a real cluster on this machine.</summary>
+    private static IHost BuildEmbeddedSilo(InferenceDevice device, int threads, int? batch)
     {
-        var t = report.Throughput;
-        console.MarkupLineInterpolated(
-            $"Done: {report.Counts.Done} of {report.Counts.Total} image(s) in {t.Seconds:F1} s ({t.ImagesPerSecond:F2} images/s, {t.TilesPerSecond:F2} tiles/s, batches {t.MeanBatchFill:P0} full).");
-        if (report.Quality is { } quality)
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            console.MarkupLineInterpolated(
-                $"Against ground truth ({quality.Images} image(s)): mean IoU {quality.MeanIoU:F4}, mean Dice {quality.MeanDice:F4}.");
-        }
-
-        foreach (var failure in report.Failures)
-        {
-            console.MarkupLineInterpolated($"[red]failed[/] {failure.Name}: {failure.Reason}");
-        }
-
-        console.MarkupLineInterpolated($"Masks and report.json are in {report.Output}.");
+            ["Cluster:Id"] = "unetpp-embedded",
+            ["Cluster:Clustering"] = nameof(ClusteringKind.Localhost),
+            ["Cluster:SiloPort"] = $"{FreePort()}",
+            ["Cluster:GatewayPort"] = $"{FreePort()}",
+            ["Inference:Devices"] = device.ToString(),
+            ["Inference:Threads"] = $"{threads}",
+            ["Inference:BatchSize"] = $"{batch ?? 4}",
+            ["Inference:PollInterval"] = "00:00:00.100",
+        });
+        // One command's output is for a person: the device line and real problems, not the cluster's chatter.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
+        builder.AddSegmentationSilo();
+        return builder.Build();
     }
 
-    /// <summary>A live bar for a person at a terminal.</summary>
-    private sealed class BarProgress(ProgressTask task) : IRunProgress
+    private static int FreePort()
     {
-        public void ImageFinished(SegmentedImage image) => task.Increment(1);
-
-        public void ImageFailed(string name, string reason) => task.Increment(1);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>One plain line per image for logs and pipes.</summary>
-    private sealed class LineProgress(IAnsiConsole console, int total) : IRunProgress
+    private static JobReport? ReadReport(string output)
     {
-        private int _finished;
-
-        public void ImageFinished(SegmentedImage image)
-        {
-            var n = Interlocked.Increment(ref _finished);
-            var main = image.Summary.Classes.Count > 0 ? image.Summary.Classes[0] : null;
-            var found = main is null
-                ? "no foreground"
-                : string.Create(CultureInfo.InvariantCulture, $"{main.ObjectCount} object(s), {main.ForegroundFraction:P1} foreground");
-            console.MarkupLineInterpolated($"[[{n}/{total}]] {image.Name}: {found} ({image.Times.Total.TotalSeconds:F2} s)");
-        }
-
-        public void ImageFailed(string name, string reason)
-        {
-            var n = Interlocked.Increment(ref _finished);
-            console.MarkupLineInterpolated($"[[{n}/{total}]] [red]failed[/] {name}: {reason}");
-        }
+        var path = Path.Combine(output, JobReport.FileName);
+        return output.Contains("://", StringComparison.Ordinal) || !File.Exists(path) ? null : JobReport.FromJson(File.ReadAllText(path));
     }
 }

@@ -1,0 +1,86 @@
+using Spectre.Console;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Client;
+
+/// <summary>
+/// Watches a job to its end and shows it: a live bar (done/total, images per second, time left,
+/// failures) for a person at a terminal, one plain line per change otherwise. Shared by
+/// <c>segment</c>, <c>submit --wait</c> and <c>watch</c>, so they look and exit the same.
+/// </summary>
+internal sealed class JobProgressView(IAnsiConsole console, bool live)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    public async Task<JobStatus> WatchAsync(SegmentationClient client, string jobId, CancellationToken cancellationToken)
+    {
+        JobStatus? last = null;
+        if (live)
+        {
+            await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async context =>
+                {
+                    var bar = context.AddTask(jobId);
+                    await foreach (var status in client.WatchAsync(jobId, Interval, cancellationToken))
+                    {
+                        bar.MaxValue = Math.Max(1, status.Total);
+                        bar.Value = status.Done + status.Failed;
+                        bar.Description = $"{jobId}: {status.Done + status.Failed}/{status.Total}, {status.ImagesPerSecond:F2} images/s, {status.Failed} failed";
+                        last = status;
+                    }
+                });
+        }
+        else
+        {
+            await foreach (var status in client.WatchAsync(jobId, Interval, cancellationToken))
+            {
+                if (last is null || status.Done != last.Done || status.Failed != last.Failed || status.State != last.State)
+                {
+                    console.MarkupLineInterpolated(
+                        $"{jobId}: {status.State}, {status.Done + status.Failed}/{status.Total} ({status.Done} done, {status.Failed} failed, {status.ImagesPerSecond:F2} images/s)");
+                }
+
+                last = status;
+            }
+        }
+
+        return last!;
+    }
+
+    /// <summary>The closing lines: the outcome, every failure with its reason, and where the results are.</summary>
+    public void Summarise(JobStatus status, JobReport? report)
+    {
+        var seconds = ((status.Finished ?? DateTimeOffset.UtcNow) - (status.Started ?? DateTimeOffset.UtcNow)).TotalSeconds;
+        console.MarkupLineInterpolated(
+            $"Done: {status.Done} of {status.Total} image(s) in {seconds:F1} s ({status.ImagesPerSecond:F2} images/s); job {status.JobId} {status.State}.");
+        if (report?.Quality is { } quality)
+        {
+            console.MarkupLineInterpolated($"Against ground truth ({quality.Images} image(s)): mean IoU {quality.MeanIoU:F4}, mean Dice {quality.MeanDice:F4}.");
+        }
+
+        foreach (var failure in status.Failures)
+        {
+            console.MarkupLineInterpolated($"[red]failed[/] {failure.Name}: {failure.Reason}");
+        }
+
+        if (status.Error is not null)
+        {
+            console.MarkupLineInterpolated($"[red]error[/] {status.Error}");
+        }
+
+        if (status.Spec is { } spec)
+        {
+            console.MarkupLineInterpolated($"Masks and {JobReport.FileName} are in {spec.Output}.");
+        }
+    }
+
+    /// <summary>0 when every image is done, 1 when the job ran but some images failed, 2 when it could not run.</summary>
+    public static int ExitCode(JobStatus status) => status.State switch
+    {
+        JobState.Completed => ExitCodes.Success,
+        JobState.CompletedWithFailures => ExitCodes.ImagesFailed,
+        JobState.Cancelled => ExitCodes.ImagesFailed,
+        _ => ExitCodes.UsageError,
+    };
+}

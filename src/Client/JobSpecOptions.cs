@@ -1,0 +1,89 @@
+using System.CommandLine;
+using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Client;
+
+/// <summary>The options that describe a job, shared by <c>segment</c> and <c>submit</c> so both take the same words.</summary>
+internal sealed class JobSpecOptions
+{
+    private readonly Argument<string> input = new("input") { Description = "Images: a file, a folder (sub-folders included), az://container/prefix or a blob URL." };
+    private readonly Option<string> output = new("--out") { Description = "Where masks/, overlays/, probabilities/ and report.json go (folder or blob location).", Required = true };
+    private readonly Option<string?> model = new("--model") { Description = "ONNX model file or blob (default: the built-in model)." };
+    private readonly Option<string> mode = new("--mode") { Description = "L4, L3, L2, L1 (pruned, faster) or accurate (mean of the four heads).", DefaultValueFactory = _ => "L4" };
+    private readonly Option<int?> tile = new("--tile") { Description = "Tile edge in pixels, a multiple of 16 (default: the model card's hint)." };
+    private readonly Option<double> overlap = new("--overlap") { Description = "Fraction of a tile shared with its neighbours.", DefaultValueFactory = _ => 0.25 };
+    private readonly Option<int?> batch = new("--batch") { Description = "Tiles per model run (default: each silo's Inference:BatchSize)." };
+    private readonly Option<string?> labels = new("--labels") { Description = "Ground-truth masks with the same names: adds IoU and Dice." };
+    private readonly Option<bool> probabilities = new("--probabilities") { Description = "Also write 16-bit probability maps." };
+    private readonly Option<bool> overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
+    private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
+    private readonly Option<int> shardSize = new("--shard-size") { Description = "Images per shard, the unit a worker leases.", DefaultValueFactory = _ => 8 };
+    private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(input);
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maxPixels, shardSize, maxAttempts })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>
+    /// The job the user described, checked as far as this machine can: settings, and local input,
+    /// labels and model files (a model that will not load or lacks the mode fails here, before
+    /// anything starts, rather than on every image in the cluster).
+    /// </summary>
+    public JobSpec Read(ParseResult parse)
+    {
+        var spec = new JobSpec
+        {
+            Input = Localise(parse.GetRequiredValue(input)),
+            Output = Localise(parse.GetRequiredValue(output)),
+            Model = parse.GetValue(model) is { } m ? Localise(m) : null,
+            Mode = InferenceModes.Parse(parse.GetRequiredValue(mode)).ToName(),
+            TileSize = parse.GetValue(tile),
+            Overlap = parse.GetValue(overlap),
+            BatchSize = parse.GetValue(batch),
+            Labels = parse.GetValue(labels) is { } l ? Localise(l) : null,
+            Probabilities = parse.GetValue(probabilities),
+            Overlays = parse.GetValue(overlays),
+            MaxPixels = parse.GetValue(maxPixels),
+            ShardSize = parse.GetValue(shardSize),
+            MaxAttempts = parse.GetValue(maxAttempts),
+        };
+        spec.Validate();
+        CheckLocalFiles(spec);
+        return spec;
+    }
+
+    private static void CheckLocalFiles(JobSpec spec)
+    {
+        if (IsLocal(spec.Input) && !File.Exists(spec.Input) && !Directory.Exists(spec.Input))
+        {
+            throw new UsageException($"{spec.Input}: no such file or folder.");
+        }
+
+        if (spec.Labels is { } labels && IsLocal(labels) && !Directory.Exists(labels))
+        {
+            throw new UsageException($"--labels {labels}: no such folder.");
+        }
+
+        if (spec.Model is { } path && IsLocal(path))
+        {
+            var card = ModelFile.Load(path).Card;
+            var mode = InferenceModes.Parse(spec.Mode);
+            if (!card.Supports(mode))
+            {
+                throw new ModelException($"{path}: mode {spec.Mode} is not available; this model offers {string.Join(", ", card.Modes)}.");
+            }
+        }
+    }
+
+    /// <summary>Local paths travel to silos as absolute paths: a silo's working folder is not the user's.</summary>
+    private static string Localise(string location) => IsLocal(location) ? Path.GetFullPath(location) : location;
+
+    private static bool IsLocal(string location) =>
+        !location.Contains("://", StringComparison.Ordinal);
+}

@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+
+namespace UNetPP.Cluster.Contracts;
+
+/// <summary>
+/// The calls a program makes to the segmentation cluster — the same ones the <c>unetpp</c> command
+/// line makes. Give it the grain factory of a connected Orleans client (or of a silo in the same process).
+/// </summary>
+public sealed class SegmentationClient(IGrainFactory grains)
+{
+    /// <summary>Starts a job; submitting the same spec under the same id again returns the same job.</summary>
+    public Task<JobStatus> SubmitAsync(string jobId, JobSpec spec)
+    {
+        spec.Validate();
+        return Job(jobId).SubmitAsync(spec);
+    }
+
+    public Task<JobStatus> GetStatusAsync(string jobId) => Job(jobId).GetStatusAsync();
+
+    public Task<JobStatus> CancelAsync(string jobId) => Job(jobId).CancelAsync();
+
+    public Task<IReadOnlyList<JobEntry>> ListAsync() => grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).ListAsync();
+
+    public Task<IReadOnlyList<WorkerReport>> GetWorkersAsync() => grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
+
+    /// <summary>The job's status every <paramref name="interval"/>, ending with the first finished one.</summary>
+    public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var status = await GetStatusAsync(jobId);
+            yield return status;
+            if (status.IsFinished || status.State == JobState.Unknown)
+            {
+                yield break;
+            }
+
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
+
+    /// <summary>A new job id that sorts by submission time and is unique without coordination.</summary>
+    public static string NewJobId() => $"job-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    private IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Options;
+using UNetPP.Cluster.Grains.Hosting;
+using UNetPP.Cluster.Grains.Jobs;
+
+namespace UNetPP.Cluster.Silo;
+
+public static class SiloHosting
+{
+    /// <summary>
+    /// Makes this host a silo of the segmentation cluster: Orleans configured from <c>Cluster:*</c>,
+    /// job state in memory (Localhost) or Azure Blob storage (AzureStorage), and one device worker
+    /// per <c>Inference:Devices</c> entry. Settings are checked here, before anything starts, so a
+    /// bad one stops the silo with a message that names it.
+    /// </summary>
+    public static IHostApplicationBuilder AddSegmentationSilo(this IHostApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+        var problems = settings.Problems();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(ClusterSettings.SectionName, typeof(ClusterSettings), problems);
+        }
+
+        // Data in az:// locations lives in the cluster's account unless told otherwise.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:BlobConnection"]) && settings.StorageConnection is { Length: > 0 } connection)
+        {
+            builder.Configuration["Storage:BlobConnection"] = connection;
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.Id;
+                o.ServiceId = settings.Id;
+            });
+            var address = IPAddress.Parse(settings.AdvertisedAddress);
+            if (settings.Clustering == ClusteringKind.Localhost)
+            {
+                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort,
+                    new IPEndPoint(address, settings.PrimarySiloPort ?? settings.SiloPort), settings.Id, settings.Id);
+                silo.AddMemoryGrainStorage(JobGrain.StorageName);
+            }
+            else
+            {
+                silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.StorageConnection));
+                silo.AddAzureBlobGrainStorage(JobGrain.StorageName, o => o.BlobServiceClient = new BlobServiceClient(settings.StorageConnection));
+            }
+
+            silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+        });
+
+        builder.Services.AddDeviceWorkers();
+        return builder;
+    }
+}
