@@ -86,6 +86,8 @@ internal static class RunCommand
             {
                 var engine = TilesPerSecond("engine L4 (files to masks)") / l4;
                 targets.Add(new($"{config}: engine / raw", ">= 0.9", engine, engine >= 0.9));
+                var embedded = TilesPerSecond("unetpp segment L4 (embedded silo)") / TilesPerSecond("engine L4 (files to masks)");
+                targets.Add(new($"{config}: unetpp segment (embedded silo) / engine", ">= 0.9", embedded, embedded >= 0.9));
             }
 
             var l3 = TilesPerSecond("raw L3") / l4;

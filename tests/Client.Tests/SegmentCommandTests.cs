@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NetVips;
+using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Client.Tests;
