@@ -57,5 +57,8 @@ public sealed record JobStatus
 
     [Id(11)] public JobSpec? Spec { get; init; }
 
+    /// <summary>The silo the job's coordinator runs on now (it moves if that silo dies).</summary>
+    [Id(12)] public string? Coordinator { get; init; }
+
     public bool IsFinished => State is JobState.Completed or JobState.CompletedWithFailures or JobState.Cancelled or JobState.Failed;
 }

@@ -51,6 +51,10 @@ public static class SiloHosting
             }
 
             silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+
+            // Orleans' own knobs, for operators and for tests that kill silos and want them noticed quickly.
+            silo.Services.Configure<Orleans.Configuration.ClusterMembershipOptions>(builder.Configuration.GetSection("Cluster:Membership"));
+            silo.Services.Configure<Orleans.Configuration.SiloMessagingOptions>(builder.Configuration.GetSection("Cluster:Messaging"));
         });
 
         builder.Services.AddDeviceWorkers();

@@ -13,6 +13,7 @@ namespace UNetPP.Cluster.Grains.Jobs;
 public sealed partial class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
     IDatasetStorage datasets,
+    Orleans.Runtime.ILocalSiloDetails silo,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -296,6 +297,7 @@ public sealed partial class JobGrain(
             Failures = [.. Job.Failures],
             Error = Job.Error,
             Spec = Job.Spec,
+            Coordinator = silo.SiloAddress.Endpoint.ToString(),
         };
     }
 
