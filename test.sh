@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The blob tests run against a real Azurite (the Azure Blob protocol, no fakes); install it once.
+azurite_version=3.37.0
+azurite_dir="$PWD/.tools/azurite"
+export UNETPP_AZURITE="$azurite_dir/node_modules/.bin/azurite"
+if [ ! -x "$UNETPP_AZURITE" ] || ! grep -q "\"version\": \"$azurite_version\"" "$azurite_dir/node_modules/azurite/package.json" 2>/dev/null; then
+  echo "installing azurite@$azurite_version into .tools/azurite" >&2
+  npm install --prefix "$azurite_dir" "azurite@$azurite_version" --no-audit --no-fund --loglevel=error >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -119,7 +119,8 @@ public sealed partial record StorageLocation
             throw Invalid(text, $"file:// URLs must name a local path, not the host '{uri.Host}' (write file:///absolute/path)");
         }
 
-        return Local(uri.LocalPath);
+        // file://localhost/x is /x; Uri.LocalPath would turn it into a UNC path.
+        return Local(string.IsNullOrEmpty(uri.Host) ? uri.LocalPath : Uri.UnescapeDataString(uri.AbsolutePath));
     }
 
     private static StorageLocation ParseAz(string text, string rest)

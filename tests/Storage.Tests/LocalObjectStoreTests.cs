@@ -1,0 +1,136 @@
+using System.Text;
+
+namespace UNetPP.Cluster.Storage.Tests;
+
+public sealed class LocalObjectStoreTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("unetpp-local-store-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Listing_is_recursive_in_ordinal_order_with_sizes_and_slash_separators()
+    {
+        var store = new LocalObjectStore(_root);
+        foreach (var name in new[] { "b.png", "a/z.png", "a/b/c.tif", "A.png", "a.png" })
+        {
+            await store.WriteAsync(name, Encoding.UTF8.GetBytes(name));
+        }
+
+        var listed = await ToListAsync(store.ListAsync(""));
+
+        Assert.Equal(["A.png", "a.png", "a/b/c.tif", "a/z.png", "b.png"], listed.Select(o => o.Name));
+        Assert.All(listed, o => Assert.Equal(Encoding.UTF8.GetByteCount(o.Name), o.Length));
+        Assert.Equal(["a/b/c.tif", "a/z.png"], (await ToListAsync(store.ListAsync("a/"))).Select(o => o.Name));
+        Assert.Equal(["a.png", "a/b/c.tif", "a/z.png"], (await ToListAsync(store.ListAsync("a"))).Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task A_missing_root_lists_nothing()
+    {
+        var store = new LocalObjectStore(Path.Combine(_root, "not-yet"));
+
+        Assert.Empty(await ToListAsync(store.ListAsync("")));
+    }
+
+    [Fact]
+    public async Task Writes_create_folders_overwrite_and_leave_no_temporary_files()
+    {
+        var store = new LocalObjectStore(_root);
+
+        await store.WriteAsync("masks/deep/one.png", new byte[] { 1, 2, 3 });
+        await store.WriteAsync("masks/deep/one.png", new byte[] { 9 });
+
+        Assert.Equal(new byte[] { 9 }, await store.ReadAsync("masks/deep/one.png"));
+        Assert.Equal(["masks/deep/one.png"], Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_root, f)));
+    }
+
+    [Fact]
+    public async Task A_cancelled_write_leaves_neither_the_object_nor_a_temporary_file()
+    {
+        var store = new LocalObjectStore(_root);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteAsync("out/x.png", new byte[1000], cancelled.Token));
+
+        Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Temporary_files_of_a_write_in_flight_are_not_listed()
+    {
+        var store = new LocalObjectStore(_root);
+        await store.WriteAsync("x.png", new byte[] { 1 });
+        await File.WriteAllBytesAsync(Path.Combine(_root, ".y.png.0123" + LocalObjectStore.TemporarySuffix), [1]);
+
+        Assert.Equal(["x.png"], (await ToListAsync(store.ListAsync(""))).Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task Exists_and_delete_are_idempotent()
+    {
+        var store = new LocalObjectStore(_root);
+        await store.WriteAsync("a/b.png", new byte[] { 1 });
+
+        Assert.True(await store.ExistsAsync("a/b.png"));
+        await store.DeleteAsync("a/b.png");
+        await store.DeleteAsync("a/b.png");
+        await store.DeleteAsync("no/such/folder.png");
+        Assert.False(await store.ExistsAsync("a/b.png"));
+    }
+
+    [Fact]
+    public async Task Reading_a_missing_object_names_it_and_the_folder()
+    {
+        var store = new LocalObjectStore(_root);
+
+        var error = await Assert.ThrowsAsync<StorageObjectNotFoundException>(() => store.ReadAsync("missing/cell.png"));
+
+        Assert.Equal("missing/cell.png", error.ObjectName);
+        Assert.Contains("'missing/cell.png'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_root, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../outside.png", "'..' segment")]
+    [InlineData("a/../../outside.png", "'..' segment")]
+    [InlineData("a/./b.png", "'.' segment")]
+    [InlineData("/etc/passwd", "absolute path")]
+    [InlineData("C:/x.png", "drive letter")]
+    [InlineData("..\\outside.png", "backslash")]
+    [InlineData("a\\b.png", "backslash")]
+    [InlineData("a//b.png", "empty folder segment")]
+    [InlineData("a/", "empty folder segment")]
+    [InlineData("", "empty")]
+    public async Task Names_that_could_escape_the_root_are_refused_by_every_operation(string name, string reason)
+    {
+        var store = new LocalObjectStore(Path.Combine(_root, "inner"));
+
+        foreach (var operation in new Func<Task>[]
+        {
+            () => store.WriteAsync(name, new byte[] { 1 }),
+            () => store.ReadAsync(name),
+            () => store.ExistsAsync(name),
+            () => store.DeleteAsync(name),
+        })
+        {
+            var error = await Assert.ThrowsAsync<ArgumentException>(operation);
+            Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    internal static async Task<List<StoredObject>> ToListAsync(IAsyncEnumerable<StoredObject> objects)
+    {
+        var list = new List<StoredObject>();
+        await foreach (var item in objects)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}

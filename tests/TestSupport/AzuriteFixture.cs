@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace UNetPP.Cluster.TestSupport;
+
+/// <summary>
+/// Starts a real Azurite (blob, queue and table) on free loopback ports for a test class or collection,
+/// and stops it, with its whole process tree, when the tests are done. Test projects include this file
+/// as a linked source (<c>&lt;Compile Include="../TestSupport/*.cs" .../&gt;</c>).
+/// </summary>
+/// <remarks>
+/// Azurite comes from <c>UNETPP_AZURITE</c> or <c>.tools/azurite</c> at the repository root, where
+/// <c>./test.sh</c> installs it. A missing Azurite fails the tests instead of skipping them, so a green run
+/// always means the blob code really ran against the blob protocol.
+/// </remarks>
+public class AzuriteFixture : IAsyncLifetime
+{
+    public const string AccountName = "devstoreaccount1";
+
+    /// <summary>The emulator's well-known, public development key (not a secret).</summary>
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly bool _keepDataOnRestart;
+    private readonly StringBuilder _output = new();
+    private string? _workFolder;
+    private Process? _process;
+
+    public AzuriteFixture()
+        : this(keepDataOnRestart: false)
+    {
+    }
+
+    /// <param name="keepDataOnRestart">
+    /// Store data in a temporary folder instead of memory, so <see cref="StopAsync"/> then
+    /// <see cref="StartAsync"/> (an outage) keeps the blobs, tables and queues.
+    /// </param>
+    protected AzuriteFixture(bool keepDataOnRestart)
+    {
+        _keepDataOnRestart = keepDataOnRestart;
+    }
+
+    public int BlobPort { get; private set; }
+
+    public int QueuePort { get; private set; }
+
+    public int TablePort { get; private set; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{BlobPort}/{AccountName}");
+
+    public string ConnectionString => ConnectionStringFor(BlobPort);
+
+    /// <summary>A connection string whose blob endpoint is another port (a proxy in front of Azurite, say).</summary>
+    public string ConnectionStringFor(int blobPort) =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    public Task InitializeAsync() => StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        if (_workFolder is not null && Directory.Exists(_workFolder))
+        {
+            Directory.Delete(_workFolder, recursive: true);
+        }
+    }
+
+    /// <summary>Starts Azurite; the first start picks free ports, later starts reuse them so clients keep working.</summary>
+    public async Task StartAsync()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        _workFolder ??= Directory.CreateTempSubdirectory("unetpp-azurite-").FullName;
+        var firstStart = BlobPort == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (firstStart)
+            {
+                (BlobPort, QueuePort, TablePort) = FreePorts();
+            }
+
+            try
+            {
+                await LaunchAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (firstStart && attempt < 3 && Output().Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                // Another process took a port between our probe and Azurite's bind; pick new ones.
+            }
+        }
+    }
+
+    /// <summary>Stops Azurite: SIGINT for a clean shutdown, then kills what is left of its process tree.</summary>
+    public async Task StopAsync()
+    {
+        var process = _process;
+        if (process is null)
+        {
+            return;
+        }
+
+        _process = null;
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
+        try
+        {
+            if (!process.HasExited)
+            {
+                using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+                {
+                    await interrupt.WaitForExitAsync();
+                }
+
+                using var grace = new CancellationTokenSource(StopGrace);
+                try
+                {
+                    await process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // It ignored SIGINT; the kill below ends it.
+                }
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Finds Azurite: <c>UNETPP_AZURITE</c>, else <c>.tools/azurite</c> under the repository root.</summary>
+    public static string FindAzurite()
+    {
+        var configured = Environment.GetEnvironmentVariable("UNETPP_AZURITE");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(configured)
+                ? configured
+                : throw new InvalidOperationException($"UNETPP_AZURITE points at '{configured}', which does not exist. Run ./test.sh, which installs Azurite there.");
+        }
+
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "UNetPP.Cluster.sln")))
+            {
+                var local = Path.Combine(folder.FullName, ".tools", "azurite", "node_modules", ".bin", "azurite");
+                return File.Exists(local)
+                    ? local
+                    : throw new InvalidOperationException(
+                        $"Azurite is not installed at '{local}'. Run ./test.sh (it installs it), or " +
+                        "`npm install --prefix .tools/azurite azurite@3.37.0`, or set UNETPP_AZURITE to an azurite executable.");
+            }
+        }
+
+        throw new InvalidOperationException("Azurite was not found: UNETPP_AZURITE is not set and no UNetPP.Cluster.sln is above the test binaries. Run ./test.sh.");
+    }
+
+    private async Task LaunchAsync()
+    {
+        lock (_output)
+        {
+            _output.Clear();
+        }
+
+        var start = new ProcessStartInfo(FindAzurite())
+        {
+            WorkingDirectory = _workFolder,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        AppDomain.CurrentDomain.ProcessExit += KillOnExit;
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            while (!await AcceptsAsync(port))
+            {
+                if (process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    var why = process.HasExited ? $"exited with code {process.ExitCode}" : $"did not listen on port {port} within {StartTimeout.TotalSeconds} s";
+                    await StopAsync();
+                    throw new InvalidOperationException($"Azurite ({start.FileName}) {why}. Its output:\n{Output()}");
+                }
+
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private IEnumerable<string> Arguments()
+    {
+        string[] common =
+        [
+            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
+            "--loose", "--skipApiVersionCheck", "--disableProductStyleUrl",
+        ];
+        return _keepDataOnRestart
+            ? [.. common, "--location", _workFolder!]
+            : [.. common, "--inMemoryPersistence", "--extentMemoryLimit", "256"];
+    }
+
+    private static (int Blob, int Queue, int Table) FreePorts()
+    {
+        // Hold all three listeners at once so the three ports differ.
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Start();
+            }
+
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    // Last resort if the test host exits without disposing fixtures: never leave an Azurite behind.
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            _process?.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}
+
+/// <summary>An Azurite that keeps its data on disk, so a stop and start (an outage) loses nothing.</summary>
+public sealed class PersistentAzuriteFixture : AzuriteFixture
+{
+    public PersistentAzuriteFixture()
+        : base(keepDataOnRestart: true)
+    {
+    }
+}
