@@ -24,6 +24,9 @@ public sealed class CoordinatorFixture : IAsyncLifetime
 
     public IJobQueueGrain Queue => Client.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key);
 
+    /// <summary>Deactivates a grain and waits until it is gone, so its next call reads its persisted state.</summary>
+    public Task DeactivateAsync(IAddressable grain) => _cluster!.DeactivateAsync(grain);
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
