@@ -231,7 +231,7 @@ public sealed partial class JobGrain(
                 var attempts = shard.Attempts[image] = shard.Attempts.GetValueOrDefault(image) + 1;
                 if (attempts >= Job.Spec!.MaxAttempts)
                 {
-                    Job.Failures.Add(new ImageFailure(image, $"its worker stopped answering {attempts} times (lease expired)"));
+                    Job.Failures.Add(new ImageFailure(image, $"its worker stopped answering before it finished (lease expired) (after {attempts} attempts)"));
                     shard.Finished.Add(image);
                 }
             }

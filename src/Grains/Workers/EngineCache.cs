@@ -22,17 +22,21 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
             spec.Probabilities, spec.Overlays, spec.MaxPixels);
-        var lazy = _engines.GetOrAdd(key, k => new Lazy<Task<SegmentationEngine>>(() => CreateAsync(k, cancellationToken)));
-        var task = lazy.Value;
+        var lazy = _engines.GetOrAdd(key, NewBuild);
 
-        // A failed build (a model that would not load, a read that timed out) is not kept: the next shard tries again.
-        if (task.IsFaulted || task.IsCanceled)
+        // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
+        if (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
         {
             _engines.TryRemove(new KeyValuePair<EngineKey, Lazy<Task<SegmentationEngine>>>(key, lazy));
+            lazy = _engines.GetOrAdd(key, NewBuild);
         }
 
-        return task;
+        // The build is shared by every shard that needs the engine, so the shard that started it being
+        // stopped must not cancel it: each caller stops waiting on its own token instead.
+        return lazy.Value.WaitAsync(cancellationToken);
     }
+
+    private Lazy<Task<SegmentationEngine>> NewBuild(EngineKey key) => new(() => CreateAsync(key, CancellationToken.None));
 
     public void Dispose()
     {
