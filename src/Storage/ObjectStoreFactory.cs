@@ -82,7 +82,7 @@ public sealed class ObjectStoreFactory
         if (location.ServiceUri.Scheme == Uri.UriSchemeHttps)
         {
             var service = new BlobServiceClient(location.ServiceUri, _credential.Value, ClientOptions);
-            return (service.GetBlobContainerClient(containerName), "Azure identity (DefaultAzureCredential)");
+            return (service.GetBlobContainerClient(containerName), "Azure identity (token credential)");
         }
 
         throw new InvalidOperationException(
@@ -100,7 +100,7 @@ public sealed class ObjectStoreFactory
 
         if (Uri.TryCreate(setting, UriKind.Absolute, out var accountUrl) && accountUrl.Scheme == Uri.UriSchemeHttps)
         {
-            return (new BlobServiceClient(accountUrl, _credential.Value, ClientOptions), "Azure identity (DefaultAzureCredential)");
+            return (new BlobServiceClient(accountUrl, _credential.Value, ClientOptions), "Azure identity (token credential)");
         }
 
         try

@@ -36,7 +36,13 @@ public sealed class StorageOptions
     /// <summary>Throws <see cref="ValidationException"/> naming the first bad setting and why.</summary>
     public void Validate()
     {
-        Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            var first = results[0];
+            Require(false, first.MemberNames.FirstOrDefault() ?? "?", $"is invalid: {first.ErrorMessage}");
+        }
+
         Require(RetryDelay > TimeSpan.Zero, nameof(RetryDelay), "must be positive");
         Require(MaxRetryDelay >= RetryDelay, nameof(MaxRetryDelay), "must be at least RetryDelay");
         Require(NetworkTimeout > TimeSpan.Zero, nameof(NetworkTimeout), "must be positive");

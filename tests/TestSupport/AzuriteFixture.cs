@@ -24,12 +24,14 @@ public class AzuriteFixture : IAsyncLifetime
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly string[] Services = ["Blob", "Queue", "Table"];
 
     private readonly bool _keepDataOnRestart;
     private readonly StringBuilder _output = new();
     private string? _workFolder;
     private Process? _process;
+    private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AzuriteFixture()
         : this(keepDataOnRestart: false)
@@ -104,7 +106,7 @@ public class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Stops Azurite: SIGINT for a clean shutdown, then kills what is left of its process tree.</summary>
+    /// <summary>Stops Azurite: SIGTERM for a clean shutdown, then kills what is left of its process tree.</summary>
     public async Task StopAsync()
     {
         var process = _process;
@@ -119,19 +121,23 @@ public class AzuriteFixture : IAsyncLifetime
         {
             if (!process.HasExited)
             {
-                using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+                // Azurite shuts down cleanly on SIGTERM as on SIGINT; SIGTERM is used because a process
+                // started from a non-interactive shell's background job inherits SIGINT as ignored.
+                using (var interrupt = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
                 {
                     await interrupt.WaitForExitAsync();
                 }
 
+                // Azurite saves its data while closing its services, then may idle for minutes on timers
+                // before the process exits; once every service says it closed, the kill below loses nothing.
                 using var grace = new CancellationTokenSource(StopGrace);
                 try
                 {
-                    await process.WaitForExitAsync(grace.Token);
+                    await Task.WhenAny(process.WaitForExitAsync(grace.Token), _closed.Task).WaitAsync(grace.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    // It ignored SIGINT; the kill below ends it.
+                    // It did not stop in time; the kill below ends it.
                 }
             }
 
@@ -179,6 +185,7 @@ public class AzuriteFixture : IAsyncLifetime
         lock (_output)
         {
             _output.Clear();
+            _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         var start = new ProcessStartInfo(FindAzurite())
@@ -277,6 +284,11 @@ public class AzuriteFixture : IAsyncLifetime
             lock (_output)
             {
                 _output.AppendLine(line);
+                var text = _output.ToString();
+                if (Services.All(s => text.Contains($"Azurite {s} service successfully closed", StringComparison.Ordinal)))
+                {
+                    _closed.TrySetResult();
+                }
             }
         }
     }
