@@ -38,14 +38,18 @@ internal sealed class ClusterConnectionOptions
         DefaultValueFactory = _ => "unetpp",
     };
 
-    /// <summary>How long to try a gateway before saying the cluster cannot be reached.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    private readonly Option<double> connectTimeout = new("--connect-timeout")
+    {
+        Description = "Seconds to keep trying the gateways (a silo may be starting) before giving up.",
+        DefaultValueFactory = _ => 5,
+    };
 
     public void AddTo(Command command)
     {
         command.Options.Add(gateways);
         command.Options.Add(clusterStorage);
         command.Options.Add(clusterId);
+        command.Options.Add(connectTimeout);
     }
 
     /// <summary>The cluster the user named; a malformed gateway or an empty id is a usage error.</summary>
@@ -57,6 +61,13 @@ internal sealed class ClusterConnectionOptions
             throw new UsageException("--cluster-id must not be empty; use the silos' Cluster:Id.");
         }
 
+        var seconds = parse.GetValue(connectTimeout);
+        if (seconds is not (> 0 and <= 3600))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--connect-timeout {seconds}: use a number of seconds above 0 (at most 3600)."));
+        }
+
+        var timeout = TimeSpan.FromSeconds(seconds);
         var storage = parse.GetValue(clusterStorage);
         var given = parse.GetValue(gateways) ?? [];
         if (storage is not null)
@@ -71,11 +82,11 @@ internal sealed class ClusterConnectionOptions
                 throw new UsageException("Use either --gateway or --cluster-storage, not both.");
             }
 
-            return new ClusterAddress(id, [], storage, ConnectTimeout);
+            return new ClusterAddress(id, [], storage, timeout);
         }
 
         var endpoints = (given.Length > 0 ? given : [DefaultGateway]).Select(ParseGateway).ToList();
-        return new ClusterAddress(id, endpoints, null, ConnectTimeout);
+        return new ClusterAddress(id, endpoints, null, timeout);
     }
 
     /// <summary>Reads the options and connects; see <see cref="ClusterConnection.ConnectAsync"/>.</summary>
@@ -147,9 +158,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>Connects, or fails with one <see cref="ClusterUnavailableException"/> that names the gateways.</summary>
     public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, CancellationToken cancellationToken)
     {
-        var host = Build(address);
+        var retries = new ConnectRetries(address.ConnectTimeout);
+        var host = Build(address, retries);
+        // The retries stop at the deadline; this is the backstop for an attempt that hangs.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(address.ConnectTimeout);
+        timeout.CancelAfter(address.ConnectTimeout + TimeSpan.FromSeconds(2));
         try
         {
             await host.StartAsync(timeout.Token);
@@ -158,7 +171,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
             await StopAsync(host);
-            var reason = ex is OperationCanceledException ? $"no answer within {address.ConnectTimeout.TotalSeconds:0.#} s" : ex.Message;
+            var last = retries.LastFailure ?? ex;
+            var reason = last is OperationCanceledException
+                ? string.Create(CultureInfo.InvariantCulture, $"no answer within {address.ConnectTimeout.TotalSeconds:0.#} s")
+                : Reason(last);
             throw new ClusterUnavailableException(
                 $"cannot reach {address.Describe()}: {reason}. Check that a silo runs there and that --cluster-id matches its Cluster:Id.", ex);
         }
@@ -171,7 +187,26 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync(host);
 
-    private static IHost Build(ClusterAddress address)
+    /// <summary>What went wrong in the user's words: the socket's error when there is one, without Orleans' "will retry".</summary>
+    private static string Reason(Exception ex)
+    {
+        var chain = new List<Exception>();
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            chain.Add(e);
+        }
+
+        if (chain.OfType<System.Net.Sockets.SocketException>().FirstOrDefault() is { } socket)
+        {
+            return socket.Message.ToLowerInvariant();
+        }
+
+        var message = chain[^1].Message;
+        var retry = message.IndexOf(", will retry", StringComparison.Ordinal);
+        return (retry > 0 ? message[..retry] : message).TrimEnd('.');
+    }
+
+    private static IHost Build(ClusterAddress address, ConnectRetries retries)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -183,6 +218,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.AddFilter("Orleans.Messaging", LogLevel.None);
         builder.Logging.AddFilter("Orleans.Runtime.GatewayManager", LogLevel.None);
         builder.Logging.AddFilter("Orleans.Runtime.OutsideRuntimeClient", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -191,6 +227,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = address.ClusterId;
             });
             client.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = address.ConnectTimeout);
+            client.Services.AddSingleton<IClientConnectionRetryFilter>(retries);
             if (address.StorageConnection is { } connection)
             {
                 client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
@@ -216,6 +253,27 @@ internal sealed class ClusterConnection : IAsyncDisposable
         finally
         {
             host.Dispose();
+        }
+    }
+
+    /// <summary>Tries again until the deadline (a silo may be starting), and keeps the last reason for the message.</summary>
+    private sealed class ConnectRetries(TimeSpan timeout) : IClientConnectionRetryFilter
+    {
+        private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
+        private readonly DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
+
+        public Exception? LastFailure { get; private set; }
+
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            LastFailure = exception;
+            if (DateTimeOffset.UtcNow + Pause >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(Pause, cancellationToken);
+            return true;
         }
     }
 }
