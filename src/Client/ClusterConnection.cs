@@ -171,10 +171,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
             await StopAsync(host);
-            var last = retries.LastFailure ?? ex;
-            var reason = last is OperationCanceledException
+            var failures = retries.Failures.Count > 0 ? retries.Failures : [ex];
+            var reason = failures[^1] is OperationCanceledException
                 ? string.Create(CultureInfo.InvariantCulture, $"no answer within {address.ConnectTimeout.TotalSeconds:0.#} s")
-                : Reason(last);
+                : await UnreachableGatewaysAsync(address.Gateways) ?? Reason(failures);
             throw new ClusterUnavailableException(
                 $"cannot reach {address.Describe()}: {reason}. Check that a silo runs there and that --cluster-id matches its Cluster:Id.", ex);
         }
@@ -187,21 +187,56 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync(host);
 
-    /// <summary>What went wrong in the user's words: the socket's error when there is one, without Orleans' "will retry".</summary>
-    private static string Reason(Exception ex)
+    /// <summary>
+    /// Orleans words a refused gateway differently from attempt to attempt; a plain connection to each
+    /// gateway says it the same way every time. Null when every gateway accepts a connection.
+    /// </summary>
+    private static async Task<string?> UnreachableGatewaysAsync(IReadOnlyList<IPEndPoint> gateways)
     {
-        var chain = new List<Exception>();
-        for (var e = ex; e is not null; e = e.InnerException)
+        var problems = new List<string>();
+        foreach (var gateway in gateways)
         {
-            chain.Add(e);
+            using var probe = new System.Net.Sockets.TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                await probe.ConnectAsync(gateway, timeout.Token);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                problems.Add($"{gateway} {ex.Message.ToLowerInvariant()}");
+            }
+            catch (OperationCanceledException)
+            {
+                problems.Add($"{gateway} does not answer");
+            }
         }
 
-        if (chain.OfType<System.Net.Sockets.SocketException>().FirstOrDefault() is { } socket)
+        return problems.Count > 0 ? string.Join("; ", problems) : null;
+    }
+
+    /// <summary>
+    /// What went wrong in the user's words: a socket's error when an attempt met one (later attempts
+    /// only say the gateway is marked dead), else the last attempt's, without Orleans' "will retry".
+    /// </summary>
+    private static string Reason(IReadOnlyList<Exception> failures)
+    {
+        var chains = failures.Select(f =>
+        {
+            var chain = new List<Exception>();
+            for (var e = f; e is not null; e = e.InnerException)
+            {
+                chain.Add(e);
+            }
+
+            return chain;
+        }).ToList();
+        if (chains.SelectMany(c => c).OfType<System.Net.Sockets.SocketException>().FirstOrDefault() is { } socket)
         {
             return socket.Message.ToLowerInvariant();
         }
 
-        var message = chain[^1].Message;
+        var message = chains[^1][^1].Message;
         var retry = message.IndexOf(", will retry", StringComparison.Ordinal);
         return (retry > 0 ? message[..retry] : message).TrimEnd('.');
     }
@@ -262,11 +297,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
         private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
         private readonly DateTimeOffset deadline = DateTimeOffset.UtcNow + timeout;
 
-        public Exception? LastFailure { get; private set; }
+        public List<Exception> Failures { get; } = [];
 
         public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
         {
-            LastFailure = exception;
+            Failures.Add(exception);
             if (DateTimeOffset.UtcNow + Pause >= deadline)
             {
                 return false;
