@@ -11,6 +11,12 @@ internal static class CommandLine
         var root = new RootCommand("UNetPP.Cluster: segment whole datasets of images with UNet++.")
         {
             new SegmentCommand(terminal),
+            new SubmitCommand(terminal),
+            new StatusCommand(terminal),
+            new WatchCommand(terminal),
+            new ListCommand(terminal),
+            new CancelCommand(terminal),
+            new ClusterCommand(terminal),
             ModelCommand.Create(terminal),
         };
 
@@ -46,6 +52,6 @@ internal static class CommandLine
 
     /// <summary>Failures the user can fix from what the message says, as opposed to bugs.</summary>
     private static bool IsUserError(Exception ex) =>
-        ex is UsageException or Segmentation.Model.ModelException or FormatException or ArgumentException
+        ex is UsageException or ClusterUnavailableException or Segmentation.Model.ModelException or FormatException or ArgumentException
             or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
 }

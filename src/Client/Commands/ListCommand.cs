@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary><c>unetpp list</c>: every job the cluster knows, newest first, with its state and counts.</summary>
+internal sealed class ListCommand : Command
+{
+    private readonly ClusterConnectionOptions cluster = new();
+    private readonly Option<bool> json = new("--json") { Description = "Print the jobs as a JSON array on stdout." };
+
+    public ListCommand(Terminal terminal)
+        : base("list", "List the jobs of a running cluster.")
+    {
+        Options.Add(json);
+        cluster.AddTo(this);
+        SetAction((parse, ct) => RunAsync(parse, terminal, ct));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
+    {
+        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        var client = connection.Client;
+        var entries = (await client.ListAsync()).OrderByDescending(e => e.Submitted).ToList();
+        var statuses = await Task.WhenAll(entries.Select(e => client.GetStatusAsync(e.JobId)));
+        if (parse.GetValue(json))
+        {
+            var array = new JsonArray([.. entries.Zip(statuses, (entry, status) =>
+            {
+                var item = StatusCommand.ToJson(status);
+                item["submitted"] = entry.Submitted;
+                return (JsonNode)item;
+            })]);
+            await terminal.Output.WriteLineAsync(array.ToJsonString(StatusCommand.Indented));
+            return ExitCodes.Success;
+        }
+
+        if (entries.Count == 0)
+        {
+            await terminal.Output.WriteLineAsync($"No jobs in {connection.Address.Describe()}.");
+            return ExitCodes.Success;
+        }
+
+        var width = Math.Max(3, entries.Max(e => e.JobId.Length));
+        await terminal.Output.WriteLineAsync($"{"Job".PadRight(width)}  {"State",-21}  {"Done",7}  {"Failed",6}  {"Total",7}  Submitted");
+        foreach (var (entry, status) in entries.Zip(statuses))
+        {
+            await terminal.Output.WriteLineAsync(StatusCommand.Invariant(
+                $"{entry.JobId.PadRight(width)}  {status.State,-21}  {status.Done,7}  {status.Failed,6}  {status.Total,7}  {entry.Submitted:u}"));
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary><c>unetpp status &lt;job&gt;</c>: where one job stands: state, counts, throughput and every failure with its reason.</summary>
+internal sealed class StatusCommand : Command
+{
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private readonly ClusterConnectionOptions cluster = new();
+    private readonly Argument<string> job = new("job") { Description = "The job id that submit printed." };
+    private readonly Option<bool> json = new("--json") { Description = "Print the status as JSON on stdout." };
+
+    public StatusCommand(Terminal terminal)
+        : base("status", "Show where a job on a running cluster stands.")
+    {
+        Arguments.Add(job);
+        Options.Add(json);
+        cluster.AddTo(this);
+        SetAction((parse, ct) => RunAsync(parse, terminal, ct));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var jobId = parse.GetRequiredValue(job);
+        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        var status = RequireKnown(await connection.Client.GetStatusAsync(jobId), connection.Address);
+        if (parse.GetValue(json))
+        {
+            await terminal.Output.WriteLineAsync(ToJson(status).ToJsonString(Indented));
+        }
+        else
+        {
+            await WriteAsync(terminal.Output, status);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A job the cluster has never heard of is the user's mistake (a typo, another cluster), not a state.</summary>
+    public static JobStatus RequireKnown(JobStatus status, ClusterAddress cluster) =>
+        status.State == JobState.Unknown
+            ? throw new UsageException($"no job '{status.JobId}' in {cluster.Describe()}; 'unetpp list' shows its jobs.")
+            : status;
+
+    public static async Task WriteAsync(TextWriter output, JobStatus status)
+    {
+        await output.WriteLineAsync($"Job {status.JobId}: {status.State}");
+        await output.WriteLineAsync(Invariant($"  Images      {status.Done + status.Failed} of {status.Total} finished: {status.Done} done, {status.Failed} failed, {status.InProgress} in progress"));
+        await output.WriteLineAsync(Invariant($"  Throughput  {status.ImagesPerSecond:F2} images/s"));
+        if (status.Started is { } started)
+        {
+            var end = status.Finished ?? DateTimeOffset.UtcNow;
+            await output.WriteLineAsync(Invariant($"  Started     {started:u} ({(end - started).TotalSeconds:F1} s {(status.Finished is null ? "so far" : "in all")})"));
+        }
+
+        if (status.Spec is { } spec)
+        {
+            await output.WriteLineAsync($"  Input       {spec.Input}");
+            await output.WriteLineAsync($"  Output      {spec.Output} (masks and {JobReport.FileName})");
+            await output.WriteLineAsync($"  Model       {spec.Model ?? "built-in"}, mode {spec.Mode}");
+        }
+
+        foreach (var failure in status.Failures)
+        {
+            await output.WriteLineAsync($"  failed {failure.Name}: {failure.Reason}");
+        }
+
+        if (status.Error is not null)
+        {
+            await output.WriteLineAsync($"  error {status.Error}");
+        }
+    }
+
+    public static JsonObject ToJson(JobStatus status) => new()
+    {
+        ["jobId"] = status.JobId,
+        ["state"] = status.State.ToString(),
+        ["total"] = status.Total,
+        ["done"] = status.Done,
+        ["failed"] = status.Failed,
+        ["inProgress"] = status.InProgress,
+        ["imagesPerSecond"] = status.ImagesPerSecond,
+        ["started"] = status.Started,
+        ["finished"] = status.Finished,
+        ["input"] = status.Spec?.Input,
+        ["output"] = status.Spec?.Output,
+        ["failures"] = new JsonArray([.. status.Failures.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["reason"] = f.Reason })]),
+        ["error"] = status.Error,
+    };
+
+    public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

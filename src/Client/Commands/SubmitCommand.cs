@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary>
+/// <c>unetpp submit</c>: hands a job to a running cluster and prints its id; with <c>--wait</c> it
+/// follows the job to its end and exits as <c>segment</c> would.
+/// </summary>
+internal sealed class SubmitCommand : Command
+{
+    private readonly JobSpecOptions job = new();
+    private readonly ClusterConnectionOptions cluster = new();
+    private readonly Option<string?> id = new("--id") { Description = "The job id (default: a new one); submitting the same job under the same id again is harmless." };
+    private readonly Option<bool> wait = new("--wait") { Description = "Follow the job until it finishes; exit 0 when every image is done, 1 when some failed." };
+    private readonly Option<bool> json = new("--json") { Description = "Print {jobId, state} (with --wait, the final status) as JSON on stdout." };
+
+    public SubmitCommand(Terminal terminal)
+        : base("submit", "Send a job to a running cluster and print its id.")
+    {
+        job.AddTo(this);
+        Options.Add(id);
+        Options.Add(wait);
+        Options.Add(json);
+        cluster.AddTo(this);
+        SetAction((parse, ct) => RunAsync(parse, terminal, ct));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var spec = job.Read(parse);
+        var jobId = parse.GetValue(id) is { } given ? given.Trim() : SegmentationClient.NewJobId();
+        if (jobId.Length == 0)
+        {
+            throw new UsageException("--id must not be empty.");
+        }
+
+        var asJson = parse.GetValue(json);
+        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        var status = await connection.Client.SubmitAsync(jobId, spec);
+        if (parse.GetValue(wait))
+        {
+            await terminal.Error.WriteLineAsync($"Submitted job {jobId} to {connection.Address.Describe()}.");
+            return await WatchCommand.FollowAsync(connection.Client, jobId, terminal, asJson, cancellationToken);
+        }
+
+        if (asJson)
+        {
+            var result = new JsonObject { ["jobId"] = jobId, ["state"] = status.State.ToString() };
+            await terminal.Output.WriteLineAsync(result.ToJsonString());
+        }
+        else
+        {
+            // The id alone on stdout, so a script can take it: JOB=$(unetpp submit ...).
+            await terminal.Output.WriteLineAsync(jobId);
+            await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+        }
+
+        return status.State == JobState.Failed ? ExitCodes.UsageError : ExitCodes.Success;
+    }
+}

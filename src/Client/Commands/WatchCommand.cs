@@ -1,0 +1,55 @@
+using System.CommandLine;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Client.Commands;
+
+/// <summary><c>unetpp watch &lt;job&gt;</c>: follows a job on a running cluster to its end; exits as <c>segment</c> would.</summary>
+internal sealed class WatchCommand : Command
+{
+    private readonly ClusterConnectionOptions cluster = new();
+    private readonly Argument<string> job = new("job") { Description = "The job id that submit printed." };
+    private readonly Option<bool> json = new("--json") { Description = "Print the final status as JSON on stdout; progress goes to stderr." };
+
+    public WatchCommand(Terminal terminal)
+        : base("watch", "Follow a job on a running cluster until it finishes.")
+    {
+        Arguments.Add(job);
+        Options.Add(json);
+        cluster.AddTo(this);
+        SetAction((parse, ct) => RunAsync(parse, terminal, ct));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var jobId = parse.GetRequiredValue(job);
+        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        StatusCommand.RequireKnown(await connection.Client.GetStatusAsync(jobId), connection.Address);
+        return await FollowAsync(connection.Client, jobId, terminal, parse.GetValue(json), cancellationToken);
+    }
+
+    /// <summary>Shows the job's progress to its end, sums it up, and returns the exit code its outcome calls for.</summary>
+    public static async Task<int> FollowAsync(SegmentationClient client, string jobId, Terminal terminal, bool asJson, CancellationToken cancellationToken)
+    {
+        var view = new JobProgressView(terminal.Human(asJson), terminal.Interactive && !asJson);
+        var status = await view.WatchAsync(client, jobId, cancellationToken);
+        view.Summarise(status, ReadLocalReport(status.Spec?.Output));
+        if (asJson)
+        {
+            await terminal.Output.WriteLineAsync(StatusCommand.ToJson(status).ToJsonString(StatusCommand.Indented));
+        }
+
+        return JobProgressView.ExitCode(status);
+    }
+
+    /// <summary>The report, when the output is a folder this machine sees; for blob outputs the summary says where it is.</summary>
+    private static JobReport? ReadLocalReport(string? output)
+    {
+        if (output is null || output.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(output, JobReport.FileName);
+        return File.Exists(path) ? JobReport.FromJson(File.ReadAllText(path)) : null;
+    }
+}

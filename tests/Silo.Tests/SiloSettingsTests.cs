@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace UNetPP.Cluster.Silo.Tests;
+
+/// <summary>A bad setting stops the silo before it joins a cluster, with a message that names the setting.</summary>
+public sealed class SiloSettingsTests
+{
+    [Theory]
+    [InlineData("Cluster:Clustering", "Kubernetes", "Cluster:Clustering")]
+    [InlineData("Cluster:Clustering", "AzureStorage", "Cluster:StorageConnection is required")]
+    [InlineData("Cluster:SiloPort", "70000", "Cluster:SiloPort 70000")]
+    [InlineData("Cluster:Id", " ", "Cluster:Id must not be empty")]
+    [InlineData("Cluster:AdvertisedAddress", "silo-1", "Cluster:AdvertisedAddress 'silo-1'")]
+    public async Task ABadClusterSettingStopsTheSiloAndIsNamed(string key, string value, string expected)
+    {
+        var message = await StartFailureAsync(new() { [key] = value });
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EqualSiloAndGatewayPortsStopTheSilo()
+    {
+        var message = await StartFailureAsync(new() { ["Cluster:SiloPort"] = "11111", ["Cluster:GatewayPort"] = "11111" });
+
+        Assert.Contains("Cluster:SiloPort and Cluster:GatewayPort are both 11111", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Inference:Devices", "gpu", "Inference:Devices: 'gpu' is not an inference device")]
+    [InlineData("Inference:Devices", "cpu,cpu", "Inference:Devices 'cpu,cpu': name each device once")]
+    [InlineData("Inference:BatchSize", "0", "The field BatchSize must be between 1 and 1024")]
+    [InlineData("Inference:Threads", "-1", "The field Threads must be between 0 and 1024")]
+    public async Task ABadInferenceSettingStopsTheSiloAndIsNamed(string key, string value, string expected)
+    {
+        var message = await StartFailureAsync(new() { [key] = value });
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GoodSettingsStartAndStop()
+    {
+        using var host = Build(new Dictionary<string, string?>());
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    /// <summary>Builds and starts a silo with some settings changed from a good local set; returns every message of what stopped it.</summary>
+    private static async Task<string> StartFailureAsync(Dictionary<string, string?> overrides)
+    {
+        Exception? failure;
+        IHost? host = null;
+        try
+        {
+            host = Build(overrides);
+            failure = await Record.ExceptionAsync(() => host.StartAsync());
+        }
+        catch (Exception ex) when (host is null)
+        {
+            failure = ex;
+        }
+
+        if (host is not null)
+        {
+            // A silo that never started refuses to stop; all that is left to release is the host itself.
+            await Record.ExceptionAsync(() => host.StopAsync());
+            host.Dispose();
+        }
+
+        Assert.NotNull(failure);
+        return string.Join(" | ", Messages(failure));
+    }
+
+    private static IHost Build(Dictionary<string, string?> overrides)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:Id"] = "unetpp-silo-tests",
+            ["Cluster:Clustering"] = "Localhost",
+            ["Cluster:SiloPort"] = $"{FreePort()}",
+            ["Cluster:GatewayPort"] = $"{FreePort()}",
+            ["Inference:Devices"] = "cpu",
+            ["Inference:Threads"] = "1",
+            ["Inference:PollInterval"] = "00:00:00.100",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.AddSegmentationSilo();
+        return builder.Build();
+    }
+
+    private static IEnumerable<string> Messages(Exception exception)
+    {
+        yield return exception.Message;
+        var inner = exception is AggregateException aggregate ? aggregate.InnerExceptions : exception.InnerException is { } one ? [one] : [];
+        foreach (var message in inner.SelectMany(Messages))
+        {
+            yield return message;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
