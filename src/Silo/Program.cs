@@ -1,6 +1,7 @@
 using UNetPP.Cluster.Silo;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files live beside the program, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddSegmentationSilo();
 
 var app = builder.Build();
