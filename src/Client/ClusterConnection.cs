@@ -244,10 +244,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
     private static IHost Build(ClusterAddress address, ConnectRetries retries)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ForCommandLine();
+
         // A gateway that cannot be reached is said once, by the command, not by every retry.
         builder.Logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.None);
         builder.Logging.AddFilter("Orleans.Messaging", LogLevel.None);

@@ -86,11 +86,8 @@ internal sealed class SegmentCommand : Command
             ["Inference:BatchSize"] = $"{batch ?? 4}",
             ["Inference:PollInterval"] = "00:00:00.100",
         });
-        // One command's output is for a person: the device line and real problems, not the cluster's chatter.
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The device line is worth a person's attention too: it says where inference runs and why.
+        builder.Logging.ForCommandLine();
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
         builder.AddSegmentationSilo();
