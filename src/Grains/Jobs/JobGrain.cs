@@ -290,7 +290,7 @@ public sealed partial class JobGrain(
             Total = Job.Total,
             Done = Job.Segmented.Count,
             Failed = Job.Failures.Count,
-            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased).Sum(s => s.Unfinished.Count()),
+            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires > now).Sum(s => s.Unfinished.Count()),
             ImagesPerSecond = elapsed > 0 ? finished / elapsed : 0,
             Started = Job.Started,
             Finished = Job.Finished,

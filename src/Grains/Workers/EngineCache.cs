@@ -36,21 +36,22 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    private Lazy<Task<SegmentationEngine>> NewBuild(EngineKey key) => new(() => CreateAsync(key, CancellationToken.None));
+    private Lazy<Task<SegmentationEngine>> NewBuild(EngineKey key) => new(() => CreateAsync(key));
 
     public void Dispose()
     {
-        foreach (var lazy in _engines.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully))
+        // An engine still being built is disposed as soon as it is ready, so none outlives the worker.
+        foreach (var lazy in _engines.Values.Where(l => l.IsValueCreated))
         {
-            lazy.Value.Result.Dispose();
+            lazy.Value.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
 
         _engines.Clear();
     }
 
-    private async Task<SegmentationEngine> CreateAsync(EngineKey key, CancellationToken cancellationToken)
+    private async Task<SegmentationEngine> CreateAsync(EngineKey key)
     {
-        var model = await LoadModelAsync(key.Model, cancellationToken);
+        var model = await LoadModelAsync(key.Model, CancellationToken.None);
         var segmentation = new SegmentationOptions
         {
             Mode = InferenceModes.Parse(key.Mode),
@@ -62,7 +63,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,
         };
-        return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger), cancellationToken);
+        return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger));
     }
 
     /// <summary>Local files load in place (their sidecar card with them); blobs are downloaded once into the model cache.</summary>
