@@ -48,6 +48,12 @@ internal static class CommandLine
             await terminal.Error.WriteLineAsync($"error: {ex.Message}");
             return ExitCodes.UsageError;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: a job on a running cluster goes on (unetpp cancel stops it); an embedded one stops with this process.
+            await terminal.Error.WriteLineAsync("interrupted.");
+            return ExitCodes.Interrupted;
+        }
     }
 
     /// <summary>Failures the user can fix from what the message says, as opposed to bugs.</summary>

@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>A usage, configuration or model error: nothing ran.</summary>
     public const int UsageError = 2;
+
+    /// <summary>Stopped by Ctrl-C (SIGINT), as shells number it: 128 + 2.</summary>
+    public const int Interrupted = 130;
 }
