@@ -126,6 +126,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         silo.Append($"--- starting {name}: silo port {siloPort}, gateway {gatewayPort}, http {httpPort}, cluster {clusterId}");
         process.Start();
+        AppDomain.CurrentDomain.ProcessExit += silo.KillOnExit;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return silo;
@@ -248,11 +249,25 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         finally
         {
+            AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
             _process.Dispose();
             lock (_lines)
             {
                 _log.Dispose();
             }
+        }
+    }
+
+    // Last resort if the test host exits without disposing the cluster: never leave a silo behind.
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
         }
     }
 
