@@ -2,6 +2,9 @@ using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using UNetPP.Cluster.Grains.Hosting;
 using UNetPP.Cluster.Grains.Jobs;
 
@@ -47,7 +50,16 @@ public static class SiloHosting
             else
             {
                 silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.StorageConnection));
-                silo.AddAzureBlobGrainStorage(JobGrain.StorageName, o => o.BlobServiceClient = new BlobServiceClient(settings.StorageConnection));
+                // Job state in Orleans' own format, the one its messages already travel in: the default JSON
+                // storage serializer records runtime type names, and a list built from a collection expression
+                // has a compiler-made type that it cannot resolve again, so a job could not be read back after
+                // its silo died.
+                silo.AddAzureBlobGrainStorage(JobGrain.StorageName, (OptionsBuilder<AzureBlobStorageOptions> options) =>
+                    options.Configure<Serializer>((o, serializer) =>
+                    {
+                        o.BlobServiceClient = new BlobServiceClient(settings.StorageConnection);
+                        o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                    }));
             }
 
             silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);

@@ -1,0 +1,53 @@
+namespace UNetPP.Cluster.Integration.Tests;
+
+/// <summary>Where the built silo and command line are: the same configuration as this test build.</summary>
+public static class RepoPaths
+{
+    private static readonly Lazy<string> RootValue = new(FindRoot);
+    private static readonly Lazy<string> ConfigurationValue = new(FindConfiguration);
+
+    /// <summary>The folder holding <c>UNetPP.Cluster.sln</c>.</summary>
+    public static string Root => RootValue.Value;
+
+    /// <summary>Release or Debug: the folder under <c>bin</c> this test assembly was built into.</summary>
+    public static string Configuration => ConfigurationValue.Value;
+
+    public static string SiloDll => Built("Silo", "unetpp-silo.dll");
+
+    public static string ClientDll => Built("Client", "unetpp.dll");
+
+    /// <summary>The <c>dotnet</c> host the test runs on, so child processes use the same runtime.</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static string Built(string project, string file)
+    {
+        var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", "linux-x64", file);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"{path} is not built; build the test project (it builds src/{project} first) with -c {Configuration}.", path);
+    }
+
+    private static string FindRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "UNetPP.Cluster.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No UNetPP.Cluster.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static string FindConfiguration()
+    {
+        // …/tests/Integration/bin/<Configuration>/net10.0/linux-x64/
+        var parts = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory).Split(Path.DirectorySeparatorChar);
+        var bin = Array.LastIndexOf(parts, "bin");
+        return bin >= 0 && bin + 1 < parts.Length
+            ? parts[bin + 1]
+            : throw new InvalidOperationException($"The test assembly is not under a bin folder: {AppContext.BaseDirectory}.");
+    }
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace UNetPP.Cluster.Integration.Tests;
+
+/// <summary>
+/// One real <c>unetpp-silo</c> process with Azure Storage clustering, on free loopback ports, its
+/// output kept (in memory and in a log file) for failure messages. Dispose always kills it.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly StreamWriter _log;
+
+    private SiloProcess(string name, int siloPort, int gatewayPort, int httpPort, string logPath, Process process, StreamWriter log)
+    {
+        Name = name;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        HttpPort = httpPort;
+        LogPath = logPath;
+        _process = process;
+        _log = log;
+    }
+
+    public string Name { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public int HttpPort { get; }
+
+    /// <summary>How the cluster names this silo (<c>JobStatus.Coordinator</c>, <c>ImagesBySilo</c>, worker ids).</summary>
+    public string Endpoint => $"127.0.0.1:{SiloPort}";
+
+    public string LogPath { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a silo and waits until its /healthz answers and its gateway accepts connections.</summary>
+    public static async Task<SiloProcess> StartAsync(
+        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> extraSettings, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = FreePorts.Take(3);
+            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, extraSettings);
+            try
+            {
+                await silo.WaitUntilReadyAsync(cancellationToken);
+                return silo;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && silo.Tail(200).Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another process took a port between the probe and the bind; try new ones.
+                await silo.DisposeAsync();
+            }
+            catch
+            {
+                await silo.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static SiloProcess Launch(
+        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> extraSettings)
+    {
+        var start = new ProcessStartInfo(RepoPaths.DotnetHost)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(RepoPaths.SiloDll)!,
+        };
+        start.ArgumentList.Add(RepoPaths.SiloDll);
+        var environment = new Dictionary<string, string>
+        {
+            ["Cluster__Clustering"] = "AzureStorage",
+            ["Cluster__StorageConnection"] = storageConnection,
+            ["Cluster__Id"] = clusterId,
+            ["Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Cluster__AdvertisedAddress"] = "127.0.0.1",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+            ["Inference__Devices"] = "cpu",
+            ["Inference__Threads"] = "1",
+            ["Inference__PollInterval"] = "00:00:00.200",
+            ["Inference__ShutdownGrace"] = "00:00:02",
+            // A killed silo must be declared dead within seconds: probe every second, two misses, one vote.
+            ["Cluster__Membership__ProbeTimeout"] = "00:00:01",
+            ["Cluster__Membership__NumMissedProbesLimit"] = "2",
+            ["Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
+            // Calls to a silo that just died fail within seconds instead of Orleans' default 30 s.
+            ["Cluster__Messaging__ResponseTimeout"] = "00:00:10",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Orleans"] = "Warning",
+            ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["Logging__LogLevel__Polly"] = "Warning",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+        };
+        foreach (var (key, value) in extraSettings)
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        Directory.CreateDirectory(logFolder);
+        var logPath = Path.Combine(logFolder, $"{name}.log");
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var process = new Process { StartInfo = start };
+        var silo = new SiloProcess(name, siloPort, gatewayPort, httpPort, logPath, process, log);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        silo.Append($"--- starting {name}: silo port {siloPort}, gateway {gatewayPort}, http {httpPort}, cluster {clusterId}");
+        process.Start();
+        AppDomain.CurrentDomain.ProcessExit += silo.KillOnExit;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var healthy = false;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} while starting.\n{Tail(60)}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{Name} was not ready (/healthz and gateway {GatewayPort}) within {StartTimeout.TotalSeconds} s.\n{Tail(60)}");
+            }
+
+            if (!healthy)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/healthz"), cancellationToken);
+                    healthy = response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // A slow first answer; ask again.
+                }
+            }
+
+            if (healthy && await FreePorts.AcceptsAsync(GatewayPort, cancellationToken))
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>SIGKILL, the whole process tree: the silo gets no chance to leave the cluster or hand work back.</summary>
+    public void Kill()
+    {
+        Append($"--- test: SIGKILL {Name}");
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM (a graceful shutdown), then a kill if it has not exited within <paramref name="grace"/>. Returns its exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan grace)
+    {
+        if (!_process.HasExited)
+        {
+            Append($"--- test: SIGTERM {Name}");
+            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Append($"--- test: {Name} did not exit within {grace.TotalSeconds} s of SIGTERM; killing it");
+                Kill();
+            }
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines the silo wrote.</summary>
+    public string Tail(int lines)
+    {
+        lock (_lines)
+        {
+            var text = new StringBuilder();
+            text.AppendLine(CultureInfo.InvariantCulture, $"===== {Name} ({Endpoint}), log {LogPath}, last {Math.Min(lines, _lines.Count)} of {_lines.Count} lines =====");
+            foreach (var line in _lines.Skip(Math.Max(0, _lines.Count - lines)))
+            {
+                text.AppendLine(line);
+            }
+
+            return text.ToString();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already gone.
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
+            _process.Dispose();
+            lock (_lines)
+            {
+                _log.Dispose();
+            }
+        }
+    }
+
+    // Last resort if the test host exits without disposing the cluster: never leave a silo behind.
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+            try
+            {
+                _log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Output that arrives after the silo was disposed.
+            }
+        }
+    }
+}
