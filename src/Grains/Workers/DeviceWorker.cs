@@ -104,7 +104,7 @@ public sealed partial class DeviceWorker(
         try
         {
             var result = await runner.RunAsync(lease, workerId, held.Cancel.Token);
-            await grains.GetGrain<IJobGrain>(lease.JobId).CompleteAsync(result);
+            await ReportAsync(result, held.Cancel.Token);
             Interlocked.Add(ref _images, result.Images.Count(i => i.Succeeded));
             Interlocked.Add(ref _tiles, result.Tiles);
         }
@@ -121,6 +121,27 @@ public sealed partial class DeviceWorker(
         {
             _held.TryRemove((lease.JobId, lease.ShardId), out _);
             held.Cancel.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Hands a finished shard's results to its job, trying again for a while when the job's silo has
+    /// just died: the coordinator comes back on another silo, and the shard need not be done again.
+    /// </summary>
+    private async Task ReportAsync(ShardResult result, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await grains.GetGrain<IJobGrain>(result.JobId).CompleteAsync(result);
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && ex is not OperationCanceledException)
+            {
+                LogLeaseFailed(logger, workerId, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), clock, cancellationToken);
+            }
         }
     }
 

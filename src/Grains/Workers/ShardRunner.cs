@@ -70,15 +70,18 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         {
             return (Failure(name, ex.Reason, retryable: false), 0);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested && IsTransient(ex))
+        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return (Failure(name, ex.Message, retryable: true), 0);
+            // One image's trouble stays with that image: the rest of the shard goes on.
+            return (Failure(name, ex.Message, retryable: !IsPermanent(ex)), 0);
         }
     }
 
-    /// <summary>Failures of the path to the bytes (storage, network), which another try may not meet.</summary>
-    private static bool IsTransient(Exception ex) =>
-        ex is IOException or UnauthorizedAccessException or TimeoutException or Azure.RequestFailedException or HttpRequestException;
+    /// <summary>
+    /// Failures another try cannot change: a name the output store refuses, a setting that does not
+    /// fit. Everything else (storage, network, memory on a busy silo) may go well next time or elsewhere.
+    /// </summary>
+    private static bool IsPermanent(Exception ex) => ex is ArgumentException or FormatException or NotSupportedException;
 
     private static ImageResult Failure(string name, string reason, bool retryable) =>
         new() { Name = name, FailureReason = reason, Retryable = retryable };
