@@ -38,7 +38,7 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
     {
         var folder = Directory.CreateDirectory(_temp.File($"many-{Guid.NewGuid():N}")).FullName;
         var first = Path.Combine(folder, "image-000.png");
-        WriteImage(first, edge, edge, bands: 3);
+        TestImages.WriteDiscs(first, edge, edge, bands: 3);
         for (var i = 1; i < count; i++)
         {
             File.Copy(first, Path.Combine(folder, $"image-{i:000}.png"));
@@ -55,9 +55,9 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
         ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), Model);
         Images = Directory.CreateDirectory(_temp.File("images")).FullName;
         Directory.CreateDirectory(Path.Combine(Images, "plate-1"));
-        WriteImage(Path.Combine(Images, "a.png"), 96, 80, bands: 3);
-        WriteImage(Path.Combine(Images, "plate-1", "b.png"), 40, 50, bands: 1);
-        WriteImage(Path.Combine(Images, "c.png"), 70, 70, bands: 3);
+        TestImages.WriteDiscs(Path.Combine(Images, "a.png"), 96, 80, bands: 3);
+        TestImages.WriteDiscs(Path.Combine(Images, "plate-1", "b.png"), 40, 50, bands: 1);
+        TestImages.WriteDiscs(Path.Combine(Images, "c.png"), 70, 70, bands: 3);
 
         var gatewayPort = FreePort();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -96,27 +96,6 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void WriteImage(string path, int width, int height, int bands)
-    {
-        // Bright discs on a dark ramp: structure for the model to respond to.
-        var random = new Random(path.Length + width);
-        var pixels = new byte[width * height * bands];
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var disc = ((x - (width / 3)) * (x - (width / 3))) + ((y - (height / 2)) * (y - (height / 2))) < width * height / 20;
-                for (var b = 0; b < bands; b++)
-                {
-                    pixels[(((y * width) + x) * bands) + b] = (byte)((disc ? 200 : x) + random.Next(20));
-                }
-            }
-        }
-
-        using var image = Image.NewFromMemory(pixels, width, height, bands, Enums.BandFormat.Uchar);
-        image.WriteToFile(path);
     }
 }
 

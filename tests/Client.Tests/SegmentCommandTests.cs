@@ -21,9 +21,9 @@ public sealed class SegmentCommandTests : IDisposable
         ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), _model);
         _images = Directory.CreateDirectory(_temp.File("images")).FullName;
         Directory.CreateDirectory(Path.Combine(_images, "plate-1"));
-        WriteImage(Path.Combine(_images, "a.png"), 96, 80, bands: 3);
-        WriteImage(Path.Combine(_images, "plate-1", "b.png"), 40, 50, bands: 1);
-        WriteImage(Path.Combine(_images, "c.tif"), 70, 70, bands: 3, sixteenBit: true);
+        TestImages.WriteDiscs(Path.Combine(_images, "a.png"), 96, 80, bands: 3);
+        TestImages.WriteDiscs(Path.Combine(_images, "plate-1", "b.png"), 40, 50, bands: 1);
+        TestImages.WriteDiscs(Path.Combine(_images, "c.tif"), 70, 70, bands: 3, sixteenBit: true);
     }
 
     public void Dispose() => _temp.Dispose();
@@ -66,7 +66,7 @@ public sealed class SegmentCommandTests : IDisposable
             multispectral.WriteToFile(Path.Combine(_images, "five-bands.tif"));
         }
 
-        WriteImage(Path.Combine(_images, "huge.png"), 300, 300, bands: 3);
+        TestImages.WriteDiscs(Path.Combine(_images, "huge.png"), 300, 300, bands: 3);
         var output = _temp.File("out");
 
         var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--max-pixels", "50000");
@@ -93,7 +93,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public async Task TwoInputsThatWouldShareAMaskNameAreNotBothWritten()
     {
-        WriteImage(Path.Combine(_images, "a.tif"), 30, 30, bands: 3);
+        TestImages.WriteDiscs(Path.Combine(_images, "a.tif"), 30, 30, bands: 3);
         var output = _temp.File("out");
 
         var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model);
@@ -195,27 +195,5 @@ public sealed class SegmentCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.UsageError, result.ExitCode);
         Assert.Contains("nowhere: no such file or folder", result.Error, StringComparison.Ordinal);
-    }
-
-    private static void WriteImage(string path, int width, int height, int bands, bool sixteenBit = false)
-    {
-        // Bright discs on a dark ramp: structure for the model to respond to, different in every image.
-        var random = new Random(path.Length + width);
-        var pixels = new byte[width * height * bands];
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var disc = ((x - (width / 3)) * (x - (width / 3))) + ((y - (height / 2)) * (y - (height / 2))) < width * height / 20;
-                for (var b = 0; b < bands; b++)
-                {
-                    pixels[(((y * width) + x) * bands) + b] = (byte)((disc ? 200 : x) + random.Next(20));
-                }
-            }
-        }
-
-        using var image = Image.NewFromMemory(pixels, width, height, bands, Enums.BandFormat.Uchar);
-        using var saved = sixteenBit ? image.Cast(Enums.BandFormat.Ushort).Linear([257.0], [0.0]).Cast(Enums.BandFormat.Ushort) : image.Copy();
-        saved.WriteToFile(path);
     }
 }
