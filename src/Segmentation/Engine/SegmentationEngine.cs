@@ -6,6 +6,7 @@ using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Regions;
 using UNetPP.Cluster.Segmentation.Tiling;
 
 namespace UNetPP.Cluster.Segmentation.Engine;
@@ -104,6 +105,24 @@ public sealed class SegmentationEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Segments one region of an encoded image: only the pixels of the tiles touching the region are
+    /// decoded and inferred, and the region's values equal those of the whole image segmented at once.
+    /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
+    /// </summary>
+    public async Task<RegionPart> SegmentRegionAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SegmentRegionCoreAsync(name, image, region, groundTruth, cancellationToken);
+        }
+        catch (ImageRejectedException)
+        {
+            SegmentationMetrics.RecordRefused();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         _batcher.Dispose();
@@ -126,7 +145,8 @@ public sealed class SegmentationEngine : IDisposable
 
         var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);
         var blender = new GaussianBlender(tensor.Height, tensor.Width, _batcher.Shape.Classes, TileSize);
-        var (infer, blend) = await InferTilesAsync(tensor, grid, blender, cancellationToken);
+        var whole = PixelRect.Whole(tensor.Width, tensor.Height);
+        var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender, cancellationToken);
 
         clock.Restart();
         var probabilities = blender.Finish();
@@ -136,11 +156,7 @@ public sealed class SegmentationEngine : IDisposable
         var card = Model.Card;
         var mask = MaskBuilder.Build(probabilities, card.Classes, tensor.Height, tensor.Width, card.Threshold);
         var summary = MaskStatistics.Summarise(mask, probabilities);
-        var quality = truth is null
-            ? null
-            : card.Classes == 1
-                ? [SegmentationQuality.Binary(name, probabilities, tensor.Width, tensor.Height, groundTruth!.Name, truth)]
-                : SegmentationQuality.PerClass(name, mask, groundTruth!.Name, truth);
+        var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
         var post = clock.Elapsed;
 
         clock.Restart();
@@ -152,19 +168,60 @@ public sealed class SegmentationEngine : IDisposable
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
 
         SegmentationMetrics.Record(times, grid.Tiles.Count);
+        SegmentationMetrics.RecordSegmented();
         return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times);
     }
+
+    private async Task<RegionPart> SegmentRegionCoreAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        var info = ImageDecoder.ReadInfo(name, image);
+        var grid = new TileGrid(info.Height, info.Width, TileSize, _options.Overlap);
+        var tiles = grid.TilesTouching(region);
+        var window = tiles.Skip(1).Aggregate(tiles[0].Valid, (union, tile) => union.Union(tile.Valid));
+        var tensor = _decoder.Decode(name, image, _input, window);
+        Gray8Image? truth = null;
+        if (groundTruth is not null)
+        {
+            var truthInfo = ImageDecoder.ReadInfo(groundTruth.Name, groundTruth.Bytes);
+            SegmentationQuality.CheckSize(name, info.Width, info.Height, groundTruth.Name, truthInfo.Width, truthInfo.Height);
+            truth = _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes, region);
+        }
+
+        var decode = clock.Elapsed;
+
+        var card = Model.Card;
+        var blender = new GaussianBlender(info.Height, info.Width, card.Classes, TileSize, region);
+        var (infer, blend) = await InferTilesAsync(tensor, window, grid, tiles, blender, cancellationToken);
+
+        clock.Restart();
+        var probabilities = blender.Finish();
+        blend += clock.Elapsed;
+
+        clock.Restart();
+        var mask = MaskBuilder.Build(probabilities, card.Classes, region.Height, region.Width, card.Threshold);
+        var totals = ClassTotals.Count(mask, probabilities);
+        var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
+        var probability = _options.Probabilities ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, region.Height, region.Width) : null;
+        SegmentationMetrics.Record(new StageTimes(decode, infer, blend, clock.Elapsed, TimeSpan.Zero), tiles.Count);
+        return new RegionPart(info.Width, info.Height, region, card.Classes, tiles.Count, mask.Labels, probability, totals, quality);
+    }
+
+    private IReadOnlyList<ClassQuality> Quality(string name, SegmentationMask mask, float[] probabilities, string truthName, Gray8Image truth) =>
+        Model.Card.Classes == 1
+            ? [SegmentationQuality.Binary(name, probabilities, mask.Width, mask.Height, truthName, truth)]
+            : SegmentationQuality.PerClass(name, mask, truthName, truth);
 
     /// <summary>
     /// Sends the tiles in chunks of one batch, blending a chunk's results while the next one runs,
     /// so the device never waits for this image's blending. Buffers come from the shared pool.
     /// </summary>
     private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
-        ImageTensor tensor, TileGrid grid, GaussianBlender blender, CancellationToken cancellationToken)
+        ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, GaussianBlender blender, CancellationToken cancellationToken)
     {
         var shape = _batcher.Shape;
         var chunk = _options.BatchSize;
-        var tiles = grid.Tiles;
         var buffers = new[]
         {
             (Input: ArrayPool<float>.Shared.Rent(chunk * shape.InputLength), Output: ArrayPool<float>.Shared.Rent(chunk * shape.OutputLength)),
@@ -189,7 +246,7 @@ public sealed class SegmentationEngine : IDisposable
                 {
                     for (var i = 0; i < count; i++)
                     {
-                        grid.CopyTile(tensor, tiles[first + i], buffers[buffer].Input.AsSpan(i * shape.InputLength, shape.InputLength));
+                        grid.CopyTile(tensor, window, tiles[first + i], buffers[buffer].Input.AsSpan(i * shape.InputLength, shape.InputLength));
                     }
 
                     next = _batcher.InferAsync(buffers[buffer].Input, buffers[buffer].Output, count, cancellationToken);

@@ -29,8 +29,10 @@ public static class SegmentationMetrics
         StageDuration.Record(times.PostProcess.TotalSeconds, new KeyValuePair<string, object?>("stage", "postprocess"));
         StageDuration.Record(times.Encode.TotalSeconds, new KeyValuePair<string, object?>("stage", "encode"));
         Tiles.Add(tiles);
-        Images.Add(1, new KeyValuePair<string, object?>("outcome", "segmented"));
     }
+
+    /// <summary>Counted apart from <see cref="Record"/>: a large image's regions are recorded one by one but make one image.</summary>
+    internal static void RecordSegmented() => Images.Add(1, new KeyValuePair<string, object?>("outcome", "segmented"));
 
     internal static void RecordRefused() => Images.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
 }

@@ -46,12 +46,22 @@ public sealed class ImageDecoder
     /// the sample type's maximum (float TIFF samples are taken as already scaled), then normalised per
     /// channel as (x − mean) / std.
     /// </summary>
-    public ImageTensor Decode(string name, byte[] bytes, InputSpec spec)
+    /// <param name="name">The image's name, for errors.</param>
+    /// <param name="bytes">The encoded image.</param>
+    /// <param name="spec">What the model takes.</param>
+    /// <param name="window">
+    /// Only this part of the image, for a machine that segments one region of a large image; the
+    /// size limit still applies to the whole image. Null for the whole image.
+    /// </param>
+    public ImageTensor Decode(string name, byte[] bytes, InputSpec spec, PixelRect? window = null)
     {
         ValidateSpec(spec);
-        using var image = OpenHeader(name, bytes, out var format);
-        var info = Describe(image, format);
-        CheckDecodable(name, image, info);
+        using var whole = OpenHeader(name, bytes, out var format);
+        var info = Describe(whole, format);
+        CheckDecodable(name, whole, info);
+        using var cropped = Crop(whole, info, window);
+        var image = cropped ?? whole;
+        var height = image.Height;
 
         var channels = spec.Channels;
         var colorBands = info.ColorBands;
@@ -69,25 +79,25 @@ public sealed class ImageDecoder
             }
         }
 
-        var planeLength = info.PixelCount;
+        var planeLength = (long)image.Width * height;
         if (planeLength * channels > Array.MaxLength)
         {
-            throw Rejected(name, Invariant($"{info.Width}×{info.Height} × {channels} channels is too large for one tensor"));
+            throw Rejected(name, Invariant($"{image.Width}×{height} × {channels} channels is too large for one tensor"));
         }
 
         var data = new float[planeLength * channels];
-        var width = info.Width;
+        var width = image.Width;
         var bands = info.Bands;
         var mean = spec.Normalization.Mean;
         var std = spec.Normalization.Std;
         var row = new float[width * bands];
         using var pixels = RenderedPixels.Render(name, image);
-        for (var y = 0; y < info.Height; y++)
+        for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
             for (var c = 0; c < channels; c++)
             {
-                var destination = data.AsSpan((int)(((long)c * info.Height + y) * width), width);
+                var destination = data.AsSpan((int)(((long)c * height + y) * width), width);
                 var band = colorBands == 1 ? 0 : c;
                 var m = mean[c];
                 var s = std[c];
@@ -102,7 +112,7 @@ public sealed class ImageDecoder
             }
         }
 
-        return new ImageTensor(channels, info.Height, width, data);
+        return new ImageTensor(channels, height, width, data);
     }
 
     /// <summary>
@@ -147,23 +157,29 @@ public sealed class ImageDecoder
     /// does: alpha is dropped, colour becomes rounded BT.601 luma, 16-bit samples are rounded to 8 bits.
     /// Binary masks then hold 0…255; multi-class masks hold class indices.
     /// </summary>
-    public Gray8Image DecodeGray8(string name, byte[] bytes)
+    /// <param name="name">The mask's name, for errors.</param>
+    /// <param name="bytes">The encoded mask.</param>
+    /// <param name="window">Only this part of it, or null for all of it.</param>
+    public Gray8Image DecodeGray8(string name, byte[] bytes, PixelRect? window = null)
     {
-        using var image = OpenHeader(name, bytes, out var format);
-        var info = Describe(image, format);
-        CheckDecodable(name, image, info);
+        using var whole = OpenHeader(name, bytes, out var format);
+        var info = Describe(whole, format);
+        CheckDecodable(name, whole, info);
         if (info.ColorBands is not (1 or 3))
         {
             throw Rejected(name, Invariant($"{info.ColorBands} channels, but a mask must be gray"));
         }
 
-        var width = info.Width;
+        using var cropped = Crop(whole, info, window);
+        var image = cropped ?? whole;
+        var width = image.Width;
+        var height = image.Height;
         var bands = info.Bands;
         var toGray = info.ColorBands == 3;
-        var gray = new byte[info.PixelCount];
+        var gray = new byte[(long)width * height];
         var row = new float[width * bands];
         using var pixels = RenderedPixels.Render(name, image);
-        for (var y = 0; y < info.Height; y++)
+        for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
             var destination = gray.AsSpan(y * width, width);
@@ -176,7 +192,26 @@ public sealed class ImageDecoder
             }
         }
 
-        return new Gray8Image(width, info.Height, gray);
+        return new Gray8Image(width, height, gray);
+    }
+
+    /// <summary>
+    /// The part of the image to decode. libvips crops lazily, so only the rows up to the window's
+    /// bottom are decoded and only the window's pixels are kept. Null when there is no window.
+    /// </summary>
+    private static Image? Crop(Image image, ImageInfo info, PixelRect? window)
+    {
+        if (window is not { } part)
+        {
+            return null;
+        }
+
+        if (part.Area == 0 || !PixelRect.Whole(info.Width, info.Height).Contains(part))
+        {
+            throw new ArgumentOutOfRangeException(nameof(window), part, $"The window must be a non-empty part of the {info.Width}×{info.Height} image.");
+        }
+
+        return image.Crop(part.X, part.Y, part.Width, part.Height);
     }
 
     private static byte ToByte(float unit) => (byte)Math.Clamp(MathF.Round(unit * 255f), 0f, 255f);

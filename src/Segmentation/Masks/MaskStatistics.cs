@@ -43,7 +43,46 @@ public static class MaskStatistics
 {
     /// <param name="mask">The mask built from <paramref name="probabilities"/>.</param>
     /// <param name="probabilities">The blended probabilities [K, H, W] the mask was built from.</param>
-    public static ImageMaskSummary Summarise(SegmentationMask mask, ReadOnlySpan<float> probabilities)
+    public static ImageMaskSummary Summarise(SegmentationMask mask, ReadOnlySpan<float> probabilities) =>
+        Summarise(mask, ClassTotals.Count(mask, probabilities));
+
+    /// <summary>
+    /// Summarises a mask whose per-class totals were counted elsewhere: a large image stitched from
+    /// regions, whose probabilities were never all in one place.
+    /// </summary>
+    public static ImageMaskSummary Summarise(SegmentationMask mask, ClassTotals totals)
+    {
+        var foreground = mask.ForegroundClasses;
+        if (totals.Pixels.Length != foreground + 1 || totals.ProbabilitySums.Length != foreground + 1)
+        {
+            throw new ArgumentException($"Expected totals for {foreground} foreground class(es).", nameof(totals));
+        }
+
+        var plane = (long)mask.Width * mask.Height;
+        var areasByLabel = ConnectedComponents.AreasByLabel(mask.Labels, mask.Width, mask.Height);
+        var classes = new ClassMaskSummary[foreground];
+        for (var cls = 1; cls <= foreground; cls++)
+        {
+            var areas = areasByLabel[mask.Classes == 1 ? SegmentationMask.BinaryForeground : cls];
+            areas.Sort((a, b) => b.CompareTo(a));
+            var pixels = totals.Pixels[cls];
+            var mean = pixels == 0 ? 0 : totals.ProbabilitySums[cls] / pixels;
+            classes[cls - 1] = new ClassMaskSummary(cls, pixels, (double)pixels / plane, mean, areas);
+        }
+
+        return new ImageMaskSummary(mask.Width, mask.Height, classes);
+    }
+}
+
+/// <summary>
+/// Per foreground class (index 1 … F; index 0 is unused): pixels assigned to it and the sum of its
+/// probability over them. Totals of disjoint parts of an image add up to the whole image's.
+/// </summary>
+public sealed record ClassTotals(long[] Pixels, double[] ProbabilitySums)
+{
+    /// <param name="mask">The mask built from <paramref name="probabilities"/>.</param>
+    /// <param name="probabilities">The blended probabilities [K, H, W] the mask was built from.</param>
+    public static ClassTotals Count(SegmentationMask mask, ReadOnlySpan<float> probabilities)
     {
         var plane = mask.Width * mask.Height;
         if (probabilities.Length != (long)mask.Classes * plane)
@@ -51,9 +90,8 @@ public static class MaskStatistics
             throw new ArgumentException($"Expected {mask.Classes}×{mask.Height}×{mask.Width} probabilities.", nameof(probabilities));
         }
 
-        var foreground = mask.ForegroundClasses;
-        var pixels = new long[foreground + 1];
-        var probabilitySums = new double[foreground + 1];
+        var pixels = new long[mask.ForegroundClasses + 1];
+        var sums = new double[mask.ForegroundClasses + 1];
         var labels = mask.Labels;
         for (var i = 0; i < plane; i++)
         {
@@ -65,19 +103,21 @@ public static class MaskStatistics
 
             pixels[cls]++;
             // One-output models have a single probability plane; otherwise the class's own plane.
-            probabilitySums[cls] += probabilities[(mask.Classes == 1 ? 0 : cls * plane) + i];
+            sums[cls] += probabilities[(mask.Classes == 1 ? 0 : cls * plane) + i];
         }
 
-        var areasByLabel = ConnectedComponents.AreasByLabel(labels, mask.Width, mask.Height);
-        var classes = new ClassMaskSummary[foreground];
-        for (var cls = 1; cls <= foreground; cls++)
+        return new ClassTotals(pixels, sums);
+    }
+
+    public ClassTotals Plus(ClassTotals other)
+    {
+        if (other.Pixels.Length != Pixels.Length)
         {
-            var areas = areasByLabel[mask.Classes == 1 ? SegmentationMask.BinaryForeground : cls];
-            areas.Sort((a, b) => b.CompareTo(a));
-            var mean = pixels[cls] == 0 ? 0 : probabilitySums[cls] / pixels[cls];
-            classes[cls - 1] = new ClassMaskSummary(cls, pixels[cls], (double)pixels[cls] / plane, mean, areas);
+            throw new ArgumentException("Totals of different class counts cannot be added.", nameof(other));
         }
 
-        return new ImageMaskSummary(mask.Width, mask.Height, classes);
+        return new ClassTotals(
+            [.. Pixels.Zip(other.Pixels, (a, b) => a + b)],
+            [.. ProbabilitySums.Zip(other.ProbabilitySums, (a, b) => a + b)]);
     }
 }

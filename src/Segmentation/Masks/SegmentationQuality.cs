@@ -104,13 +104,26 @@ public static class SegmentationQuality
         return new ClassQuality(classIndex, iou, dice, intersection, union, predicted, truth);
     }
 
+    /// <summary>
+    /// The scores of a whole image from the scores of disjoint parts of it: counts add up, and the
+    /// scores are made from the sums, so they equal those of the image scored at once.
+    /// </summary>
+    public static IReadOnlyList<ClassQuality> Combine(IEnumerable<IReadOnlyList<ClassQuality>> parts) =>
+        [.. parts.SelectMany(part => part)
+            .GroupBy(q => q.ClassIndex)
+            .OrderBy(g => g.Key)
+            .Select(g => FromCounts(g.Key, g.Sum(q => q.Intersection), g.Sum(q => q.PredictedPixels), g.Sum(q => q.TruthPixels)))];
+
     /// <summary>Throws <see cref="ImageRejectedException"/>, naming both files, when the ground truth is not the image's size.</summary>
-    internal static void CheckSize(string imageName, int width, int height, string groundTruthName, Gray8Image groundTruth)
+    internal static void CheckSize(string imageName, int width, int height, string groundTruthName, Gray8Image groundTruth) =>
+        CheckSize(imageName, width, height, groundTruthName, groundTruth.Width, groundTruth.Height);
+
+    internal static void CheckSize(string imageName, int width, int height, string groundTruthName, int truthWidth, int truthHeight)
     {
-        if (groundTruth.Width != width || groundTruth.Height != height)
+        if (truthWidth != width || truthHeight != height)
         {
             throw new ImageRejectedException(groundTruthName, FormattableString.Invariant(
-                $"the ground-truth mask is {groundTruth.Width}×{groundTruth.Height} but the image {imageName} is {width}×{height}"));
+                $"the ground-truth mask is {truthWidth}×{truthHeight} but the image {imageName} is {width}×{height}"));
         }
     }
 }

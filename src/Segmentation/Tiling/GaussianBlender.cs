@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Tiling;
 
@@ -9,7 +10,7 @@ namespace UNetPP.Cluster.Segmentation.Tiling;
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one instance accumulates one image, and callers must serialise <see cref="Add"/>
-/// calls (tiles may arrive in any order). Memory is K × H × W + H × W floats.
+/// calls (tiles may arrive in any order). Memory is (K + 1) floats per pixel of the blended area.
 /// </remarks>
 public sealed class GaussianBlender
 {
@@ -25,29 +26,53 @@ public sealed class GaussianBlender
     /// <param name="classes">Output channels per pixel (K).</param>
     /// <param name="tileSize">Side of the square tiles whose predictions will be added.</param>
     public GaussianBlender(int height, int width, int classes, int tileSize)
+        : this(height, width, classes, tileSize, PixelRect.Whole(width, height))
+    {
+    }
+
+    /// <summary>
+    /// A blender that keeps only <paramref name="area"/> of the image: tiles reaching outside it add
+    /// their part inside it. Every pixel of the area gets the same sums, in the same order, as it would
+    /// in a whole-image blender fed the same tiles, so areas blended apart match the whole exactly.
+    /// </summary>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="classes">Output channels per pixel (K).</param>
+    /// <param name="tileSize">Side of the square tiles whose predictions will be added.</param>
+    /// <param name="area">The part of the image to blend; memory is proportional to it.</param>
+    public GaussianBlender(int height, int width, int classes, int tileSize, PixelRect area)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileSize);
-        if ((long)classes * height * width > Array.MaxLength)
+        if (area.Area == 0 || !PixelRect.Whole(width, height).Contains(area))
         {
-            throw new ArgumentException($"{classes}×{height}×{width} probabilities do not fit in one array.", nameof(classes));
+            throw new ArgumentOutOfRangeException(nameof(area), area, $"The area must be a non-empty part of the {width}×{height} image.");
+        }
+
+        if (classes * area.Area > Array.MaxLength)
+        {
+            throw new ArgumentException($"{classes}×{area.Height}×{area.Width} probabilities do not fit in one array.", nameof(classes));
         }
 
         Height = height;
         Width = width;
         Classes = classes;
         TileSize = tileSize;
+        Area = area;
         weightMap = WeightMap(tileSize);
-        weighted = new float[classes * height * width];
-        weightSums = new float[height * width];
+        weighted = new float[classes * area.Area];
+        weightSums = new float[area.Area];
     }
 
     public int Height { get; }
     public int Width { get; }
     public int Classes { get; }
     public int TileSize { get; }
+
+    /// <summary>The part of the image this blender keeps; the whole image unless one was given.</summary>
+    public PixelRect Area { get; }
 
     /// <summary>
     /// The importance map for a tile side, row-major T × T and shared between blenders:
@@ -79,12 +104,25 @@ public sealed class GaussianBlender
             throw new ArgumentOutOfRangeException(nameof(tile), tile, $"The tile does not fit a {Width}×{Height} image.");
         }
 
-        var plane = Height * Width;
-        for (var r = 0; r < tile.Height; r++)
+        // The tile's rows and columns that fall inside the area; a tile that misses it adds nothing.
+        var top = Math.Max(tile.Y, Area.Y);
+        var bottom = Math.Min(tile.Y + tile.Height, Area.Bottom);
+        var left = Math.Max(tile.X, Area.X);
+        var right = Math.Min(tile.X + tile.Width, Area.Right);
+        var columns = right - left;
+        if (columns <= 0 || bottom <= top)
         {
-            var weights = weightMap.AsSpan(r * t, tile.Width);
-            var imageRow = ((tile.Y + r) * Width) + tile.X;
-            var sums = weightSums.AsSpan(imageRow, tile.Width);
+            return;
+        }
+
+        var plane = Area.Height * Area.Width;
+        for (var y = top; y < bottom; y++)
+        {
+            var r = y - tile.Y;
+            var tileOffset = (r * t) + left - tile.X;
+            var weights = weightMap.AsSpan(tileOffset, columns);
+            var areaRow = ((y - Area.Y) * Area.Width) + left - Area.X;
+            var sums = weightSums.AsSpan(areaRow, weights.Length);
             for (var x = 0; x < weights.Length; x++)
             {
                 sums[x] += weights[x];
@@ -92,8 +130,8 @@ public sealed class GaussianBlender
 
             for (var k = 0; k < Classes; k++)
             {
-                var probabilities = tileProbabilities.Slice((k * t * t) + (r * t), tile.Width);
-                var destination = weighted.AsSpan((k * plane) + imageRow, tile.Width);
+                var probabilities = tileProbabilities.Slice((k * t * t) + tileOffset, weights.Length);
+                var destination = weighted.AsSpan((k * plane) + areaRow, weights.Length);
                 for (var x = 0; x < weights.Length; x++)
                 {
                     destination[x] += weights[x] * probabilities[x];
@@ -103,7 +141,7 @@ public sealed class GaussianBlender
     }
 
     /// <summary>
-    /// Returns the blended probabilities [K, H, W]: Σ w·p / Σ w per pixel. The result reuses the
+    /// Returns the blended probabilities [K, H, W] of the area: Σ w·p / Σ w per pixel. The result reuses the
     /// accumulator, so the blender cannot be used afterwards.
     /// </summary>
     /// <exception cref="InvalidOperationException">Some pixel was not covered by any added tile.</exception>
@@ -113,11 +151,11 @@ public sealed class GaussianBlender
         var uncovered = weightSums.AsSpan().IndexOf(0f);
         if (uncovered >= 0)
         {
-            throw new InvalidOperationException($"Pixel ({uncovered % Width}, {uncovered / Width}) was not covered by any tile.");
+            throw new InvalidOperationException($"Pixel ({Area.X + (uncovered % Area.Width)}, {Area.Y + (uncovered / Area.Width)}) was not covered by any tile.");
         }
 
         finished = true;
-        var plane = Height * Width;
+        var plane = Area.Height * Area.Width;
         for (var k = 0; k < Classes; k++)
         {
             var channel = weighted.AsSpan(k * plane, plane);

@@ -1,3 +1,5 @@
+using UNetPP.Cluster.Segmentation.Imaging;
+
 namespace UNetPP.Cluster.Segmentation.Tiling;
 
 /// <summary>
@@ -11,4 +13,8 @@ namespace UNetPP.Cluster.Segmentation.Tiling;
 /// <param name="Width">Valid columns.</param>
 /// <param name="Height">Valid rows.</param>
 /// <param name="Index">Position in <see cref="TileGrid.Tiles"/> (row-major).</param>
-public readonly record struct Tile(int X, int Y, int Width, int Height, int Index);
+public readonly record struct Tile(int X, int Y, int Width, int Height, int Index)
+{
+    /// <summary>The tile's valid part in image coordinates.</summary>
+    public PixelRect Valid => new(X, Y, Width, Height);
+}

@@ -42,7 +42,7 @@ public sealed class TileGrid
         Width = width;
         TileSize = tileSize;
         Overlap = overlap;
-        Stride = Math.Max(1, (int)Math.Round(tileSize * (1 - overlap), MidpointRounding.AwayFromZero));
+        Stride = StrideFor(tileSize, overlap);
 
         var rows = Starts(height, tileSize, Stride);
         var columns = Starts(width, tileSize, Stride);
@@ -70,20 +70,51 @@ public sealed class TileGrid
     /// <summary>All tiles, row by row from the top, left to right within a row.</summary>
     public IReadOnlyList<Tile> Tiles => tiles;
 
+    /// <summary>max(1, round(tileSize × (1 − overlap))), rounding halves away from zero.</summary>
+    public static int StrideFor(int tileSize, double overlap) =>
+        Math.Max(1, (int)Math.Round(tileSize * (1 - overlap), MidpointRounding.AwayFromZero));
+
     /// <summary>Tiles along one axis of <paramref name="size"/> pixels: 1 if it fits in a tile, else ⌈(size − tile) / stride⌉ + 1.</summary>
     public static int TilesAlong(int size, int tileSize, int stride) =>
         size <= tileSize ? 1 : checked((int)(((long)size - tileSize + stride - 1) / stride) + 1);
+
+    /// <summary>
+    /// The tiles whose valid part overlaps <paramref name="region"/>, in grid order. A region of a large
+    /// image blended from exactly these tiles, in this order, gets the same values as the whole image
+    /// blended from all tiles, which is what lets several machines share one image.
+    /// </summary>
+    public IReadOnlyList<Tile> TilesTouching(PixelRect region)
+    {
+        if (!PixelRect.Whole(Width, Height).Contains(region) || region.Area == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(region), region, $"The region must be a non-empty part of the {Width}×{Height} image.");
+        }
+
+        return [.. tiles.Where(tile => tile.Valid.Intersects(region))];
+    }
 
     /// <summary>
     /// Copies one tile of <paramref name="image"/> into <paramref name="destination"/>, laid out
     /// [channels, TileSize, TileSize], with zeros outside the tile's valid part. Allocation-free: this
     /// runs once per tile on the inference path.
     /// </summary>
-    public void CopyTile(ImageTensor image, Tile tile, Span<float> destination)
+    public void CopyTile(ImageTensor image, Tile tile, Span<float> destination) =>
+        CopyTile(image, PixelRect.Whole(Width, Height), tile, destination);
+
+    /// <summary>
+    /// As <see cref="CopyTile(ImageTensor, Tile, Span{float})"/> from a tensor that holds only the pixels of
+    /// <paramref name="window"/> (in image coordinates), which must contain the tile's valid part.
+    /// </summary>
+    public void CopyTile(ImageTensor image, PixelRect window, Tile tile, Span<float> destination)
     {
-        if (image.Height != Height || image.Width != Width)
+        if (image.Height != window.Height || image.Width != window.Width)
         {
-            throw new ArgumentException($"The image is {image.Width}×{image.Height} but the grid was made for {Width}×{Height}.", nameof(image));
+            throw new ArgumentException($"The image is {image.Width}×{image.Height} but its window is {window.Width}×{window.Height}.", nameof(image));
+        }
+
+        if (!PixelRect.Whole(Width, Height).Contains(window) || !window.Contains(tile.Valid))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tile), tile, $"Tile {tile.Valid} is not inside window {window} of the {Width}×{Height} grid.");
         }
 
         var t = TileSize;
@@ -99,7 +130,7 @@ public sealed class TileGrid
             for (var r = 0; r < tile.Height; r++)
             {
                 var row = plane.Slice(r * t, t);
-                var offset = (((long)c * Height) + tile.Y + r) * Width + tile.X;
+                var offset = (((long)c * window.Height) + tile.Y - window.Y + r) * window.Width + tile.X - window.X;
                 source.Slice((int)offset, tile.Width).CopyTo(row);
                 row[tile.Width..].Clear();
             }

@@ -59,6 +59,42 @@ internal static class EngineTestKit
         return Model(weights, tileSize);
     }
 
+    /// <summary>
+    /// A softmax model of <paramref name="classes"/> whose argmax varies over <paramref name="image"/>:
+    /// initial weights favour one class everywhere, so each class's logit is shifted by the median of
+    /// its log-odds against background on that image and all logits are scaled to spread about
+    /// ±<paramref name="halfRange"/>. The network is the same function up to that affine map.
+    /// </summary>
+    public static LoadedModel Balanced(byte[] image, int classes, int seed = 7, int tileSize = 64, float halfRange = 4f)
+    {
+        var weights = Weights(seed: seed, classes: classes);
+        var probabilities = WholeImage(Model(weights, tileSize), InferenceMode.L4, image, out var width, out var height);
+        var plane = width * height;
+        var shifts = new float[classes];
+        var spread = 0f;
+        for (var k = 1; k < classes; k++)
+        {
+            var odds = Enumerable.Range(0, plane).Select(i => MathF.Log(probabilities[(k * plane) + i] / probabilities[i])).Order().ToArray();
+            shifts[k] = odds[plane / 2];
+            spread = Math.Max(spread, odds[plane * 99 / 100] - odds[plane / 100]);
+        }
+
+        var scale = 2 * halfRange / spread;
+        var head = weights.Values("final.weight");
+        for (var i = 0; i < head.Length; i++)
+        {
+            head[i] *= scale;
+        }
+
+        var bias = weights.Values("final.bias");
+        for (var k = 0; k < classes; k++)
+        {
+            bias[k] = scale * (bias[k] - shifts[k]);
+        }
+
+        return Model(weights, tileSize);
+    }
+
     /// <summary>Otsu's threshold of <paramref name="values"/> in [0, 1] (256 bins): the split that best separates two groups.</summary>
     public static float Otsu(ReadOnlySpan<float> values)
     {
