@@ -19,12 +19,14 @@ internal sealed class JobSpecOptions
     private readonly Option<bool> overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
     private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
     private readonly Option<int> shardSize = new("--shard-size") { Description = "Images per shard, the unit a worker leases.", DefaultValueFactory = _ => 8 };
+    private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into regions that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
+    private readonly Option<int> regionSize = new("--region-size") { Description = "Side in pixels of the regions a large image is cut into.", DefaultValueFactory = _ => 2048 };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maxPixels, shardSize, maxAttempts })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maxPixels, regionPixels, regionSize, shardSize, maxAttempts })
         {
             command.Options.Add(option);
         }
@@ -52,6 +54,8 @@ internal sealed class JobSpecOptions
             MaxPixels = parse.GetValue(maxPixels),
             ShardSize = parse.GetValue(shardSize),
             MaxAttempts = parse.GetValue(maxAttempts),
+            RegionPixels = parse.GetValue(regionPixels),
+            RegionSize = parse.GetValue(regionSize),
         };
         spec.Validate();
         CheckLocalFiles(spec);

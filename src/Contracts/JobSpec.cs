@@ -47,6 +47,15 @@ public sealed record JobSpec
     /// </summary>
     [Id(13)] public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// An image with more pixels than this is cut into regions that several workers segment at once and
+    /// one stitches; the masks are the same bytes as if one machine had done the whole image.
+    /// </summary>
+    [Id(14)] public long RegionPixels { get; init; } = 4096L * 4096;
+
+    /// <summary>The side, in pixels, of the regions a large image is cut into (rounded to whole tile strides).</summary>
+    [Id(15)] public int RegionSize { get; init; } = 2048;
+
     /// <summary>Checks what can be checked without touching storage; the message names the setting.</summary>
     public void Validate()
     {
@@ -59,6 +68,8 @@ public sealed record JobSpec
         Require(ShardSize >= 1, $"--shard-size {ShardSize}: a shard holds at least one image.");
         Require(MaxAttempts >= 1, $"--max-attempts {MaxAttempts}: an image is tried at least once.");
         Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");
+        Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into regions must be positive.");
+        Require(RegionSize >= 16, $"--region-size {RegionSize}: a region is at least 16 pixels on a side.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }
 

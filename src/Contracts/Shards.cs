@@ -18,8 +18,44 @@ public sealed record ShardLease
 
     [Id(5)] public required DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>Set when this shard is one region of a large image (the only entry of <see cref="Images"/>).</summary>
+    [Id(6)] public ImageRegion? Region { get; init; }
+
+    /// <summary>Set when this shard stitches a large image's regions into its files.</summary>
+    [Id(7)] public ImageStitch? Stitch { get; init; }
+
     public ShardLeaseRef Ref => new(ShardId, LeaseId);
 }
+
+/// <summary>
+/// One region of a large image: a worker segments the pixels inside it, computing every tile that
+/// touches it, and stores the result as part <see cref="Index"/> of <see cref="Count"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageRegion")]
+public sealed record ImageRegion
+{
+    [Id(0)] public required string Image { get; init; }
+
+    [Id(1)] public required int Index { get; init; }
+
+    [Id(2)] public required int Count { get; init; }
+
+    [Id(3)] public required int X { get; init; }
+
+    [Id(4)] public required int Y { get; init; }
+
+    [Id(5)] public required int Width { get; init; }
+
+    [Id(6)] public required int Height { get; init; }
+}
+
+/// <summary>A large image whose <see cref="Regions"/> parts are all stored and wait to be put together.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageStitch")]
+public sealed record ImageStitch([property: Id(0)] string Image, [property: Id(1)] int Regions);
+
+/// <summary>What a worker found in a header: an image too large for one machine at a time, and the tile side it would use.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageSize")]
+public sealed record ImageSize([property: Id(0)] int Width, [property: Id(1)] int Height, [property: Id(2)] int TileSize);
 
 /// <summary>Which holding of which shard a worker means when it renews, reports or lets go.</summary>
 [GenerateSerializer, Immutable, Alias("unetpp.ShardLeaseRef")]
@@ -84,6 +120,15 @@ public sealed record ImageResult
     [Id(3)] public bool Retryable { get; init; }
 
     [Id(4)] public string? Silo { get; init; }
+
+    /// <summary>
+    /// Set, instead of a summary, when the image is above the job's region size: the worker left it
+    /// alone, and the coordinator cuts it into region shards.
+    /// </summary>
+    [Id(5)] public ImageSize? Oversized { get; init; }
+
+    /// <summary>Set, instead of a summary, when the shard was one region of the image and its part is stored.</summary>
+    [Id(6)] public int? RegionStored { get; init; }
 
     public bool Succeeded => Summary is not null;
 }

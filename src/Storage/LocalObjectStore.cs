@@ -113,15 +113,44 @@ public sealed class LocalObjectStore : IObjectStore
     {
         // File.Delete is already a no-op for a missing file; a missing folder must be too.
         var path = PathOf(name);
-        if (Directory.Exists(Path.GetDirectoryName(path)))
+        var folder = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(folder))
         {
             File.Delete(path);
+            RemoveEmptyFolders(folder);
         }
 
         return Task.CompletedTask;
     }
 
     public override string ToString() => Root;
+
+    /// <summary>
+    /// Folders exist here only to hold objects, as prefixes do in blob storage: one left empty by a
+    /// delete goes too, up to (not including) the root. A folder another writer has just filled stays.
+    /// </summary>
+    private void RemoveEmptyFolders(string folder)
+    {
+        var root = Root.TrimEnd(Path.DirectorySeparatorChar);
+        while (folder.Length > root.Length && folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            folder = Path.GetDirectoryName(folder)!;
+        }
+    }
 
     /// <summary>The file for a name, refusing any name that would land outside <see cref="Root"/>.</summary>
     private string PathOf(string name)

@@ -73,7 +73,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
     }
 
     /// <summary>Bright discs on a ramp with noise: something for the model to respond to, different in every image.</summary>
-    private static void WriteImage(string path, int width, int height, int seed)
+    public static void WriteImage(string path, int width, int height, int seed)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var random = new Random(seed);

@@ -1,6 +1,11 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using NetVips;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
+using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -51,6 +56,48 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         Assert.All(workers, w => Assert.Equal("cpu", w.Device));
         Assert.Equal(2, workers.Select(w => w.Silo).Distinct().Count());
         Assert.Subset(workers.Select(w => w.Silo).ToHashSet(), report.ImagesBySilo.Keys.ToHashSet());
+    }
+
+    [Fact]
+    public async Task ALargeImageSharedOutAsRegionsGetsTheFilesOfAOneMachineRun()
+    {
+        var id = Work.NewJobId();
+        var input = cluster.Temp.File(id + "-large");
+        var output = cluster.Temp.File(id);
+        var image = Path.Combine(input, "large.png");
+        EndToEndFixture.WriteImage(image, 333, 290, seed: 9);
+        var job = cluster.Client.GetGrain<IJobGrain>(id);
+        var spec = new JobSpec
+        {
+            Input = input,
+            Output = output,
+            Model = cluster.Model,
+            Probabilities = true,
+            Overlays = true,
+            RegionPixels = 20_000,
+            RegionSize = 96,
+        };
+
+        await job.SubmitAsync(spec);
+        var status = await WaitUntilFinishedAsync(job);
+
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
+        Assert.Equal((1, 1, 0), (status.Total, status.Done, status.Failed));
+        using var engine = SegmentationEngine.Create(
+            ModelFile.Load(cluster.Model),
+            new SegmentationOptions { Probabilities = true, Overlays = true, Device = new DeviceSessionOptions { IntraOpThreads = 1 } },
+            NullLogger.Instance);
+        var alone = await engine.SegmentAsync("large.png", await File.ReadAllBytesAsync(image), null, CancellationToken.None);
+        Assert.Equal(alone.MaskPng, await File.ReadAllBytesAsync(Path.Combine(output, "masks", "large.png")));
+        Assert.Equal(alone.ProbabilityPng, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", "large.png")));
+        Assert.Equal(alone.OverlayPng, await File.ReadAllBytesAsync(Path.Combine(output, "overlays", "large.png")));
+        Assert.False(Directory.Exists(Path.Combine(output, OutputNames.Parts)), "region parts are removed when the job ends");
+
+        var report = await Work.ReadReportAsync(output);
+        var entry = Assert.Single(report.Images);
+        Assert.Equal((333, 290), (entry.Width, entry.Height));
+        Assert.True(entry.Tiles > alone.Tiles, $"{entry.Tiles} tiles over the regions, {alone.Tiles} for the whole image: tiles on the cuts are computed by both sides");
+        Assert.Equal(alone.Summary.Classes[0].ObjectCount, entry.Classes[0].ObjectCount);
     }
 
     private static async Task<JobStatus> WaitUntilFinishedAsync(IJobGrain job)

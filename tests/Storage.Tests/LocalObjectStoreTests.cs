@@ -81,6 +81,22 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Deleting_the_last_object_of_a_folder_removes_the_folder_as_blob_prefixes_vanish()
+    {
+        var store = new LocalObjectStore(_root);
+        await store.WriteAsync("parts/job/a/1.bin", new byte[] { 1 });
+        await store.WriteAsync("parts/job/2.bin", new byte[] { 2 });
+
+        await store.DeleteAsync("parts/job/a/1.bin");
+        Assert.False(Directory.Exists(Path.Combine(_root, "parts", "job", "a")));
+        Assert.True(Directory.Exists(Path.Combine(_root, "parts", "job")));
+
+        await store.DeleteAsync("parts/job/2.bin");
+        Assert.False(Directory.Exists(Path.Combine(_root, "parts")));
+        Assert.True(Directory.Exists(_root));
+    }
+
+    [Fact]
     public async Task Reading_a_missing_object_names_it_and_the_folder()
     {
         var store = new LocalObjectStore(_root);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Segmentation.Regions;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
@@ -8,7 +9,8 @@ namespace UNetPP.Cluster.Grains.Jobs;
 /// The coordinator of one job. Shards are leased to workers that pull; a lease that is not
 /// renewed expires and its shard goes back in the queue; results of a stale lease are ignored,
 /// and outputs have fixed names, so a shard done twice writes the same bytes: at-least-once
-/// work, exactly-once results.
+/// work, exactly-once results. An image a worker finds above the job's region size comes back
+/// unsegmented and is cut into region shards, leased like any other, then one stitch shard.
 /// </summary>
 public sealed partial class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
@@ -88,6 +90,7 @@ public sealed partial class JobGrain(
         await record.WriteStateAsync();
         await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
         await WriteReportAsync();
+        await RemovePartsAsync();
         return Status();
     }
 
@@ -101,7 +104,7 @@ public sealed partial class JobGrain(
         var changed = await ExpireLeasesAsync();
         var now = clock.GetUtcNow();
         var leases = new List<ShardLease>();
-        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Pending).Take(maxShards))
+        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Pending).OrderBy(s => s.Priority).ThenBy(s => s.Id).Take(maxShards).ToList())
         {
             shard.State = ShardState.Leased;
             shard.LeaseId = Guid.NewGuid();
@@ -116,6 +119,8 @@ public sealed partial class JobGrain(
                 Spec = Job.Spec,
                 Images = [.. shard.Unfinished],
                 ExpiresAt = shard.LeaseExpires,
+                Region = shard.Region,
+                Stitch = shard.Stitch,
             });
         }
 
@@ -159,6 +164,7 @@ public sealed partial class JobGrain(
         if (shard is null || Job.State != JobState.Running)
         {
             LogStaleResult(logger, JobId, result.Lease.ShardId, result.WorkerId);
+            await RemoveLatePartsAsync(result);
             return;
         }
 
@@ -174,18 +180,35 @@ public sealed partial class JobGrain(
                 continue;
             }
 
+            if (image.Oversized is { } size && shard.Region is null && shard.Stitch is null)
+            {
+                shard.Finished.Add(image.Name);
+                CutIntoRegions(shard, image.Name, size);
+                continue;
+            }
+
+            if (image.RegionStored == shard.Region?.Index && shard.Region is not null)
+            {
+                shard.Finished.Add(image.Name);
+                continue;
+            }
+
             var attempts = shard.Attempts[image.Name] = shard.Attempts.GetValueOrDefault(image.Name) + 1;
             var reason = image.FailureReason ?? "failed without a reason";
             if (!image.Retryable || attempts >= spec.MaxAttempts)
             {
-                Job.Failures.Add(new ImageFailure(image.Name, image.Retryable ? $"{reason} (after {attempts} attempts)" : reason));
-                shard.Finished.Add(image.Name);
+                Fail(shard, image.Name, image.Retryable ? $"{reason} (after {attempts} attempts)" : reason);
             }
         }
 
         Job.Tiles += result.Tiles;
         shard.Worker = null;
         shard.State = shard.Unfinished.Any() ? ShardState.Pending : ShardState.Done;
+        if (shard is { State: ShardState.Done, Region: { } region })
+        {
+            StitchWhenComplete(region.Image);
+        }
+
         await record.WriteStateAsync();
         await FinishIfDoneAsync();
     }
@@ -231,8 +254,7 @@ public sealed partial class JobGrain(
                 var attempts = shard.Attempts[image] = shard.Attempts.GetValueOrDefault(image) + 1;
                 if (attempts >= Job.Spec!.MaxAttempts)
                 {
-                    Job.Failures.Add(new ImageFailure(image, $"its worker stopped answering before it finished (lease expired) (after {attempts} attempts)"));
-                    shard.Finished.Add(image);
+                    Fail(shard, image, $"its worker stopped answering before it finished (lease expired) (after {attempts} attempts)");
                 }
             }
 
@@ -242,6 +264,108 @@ public sealed partial class JobGrain(
         }
 
         return Task.FromResult(changed);
+    }
+
+    /// <summary>Records an image's final failure; for a large image, its other regions and its stitch are dropped with it.</summary>
+    private void Fail(ShardRecord shard, string image, string reason)
+    {
+        var where = shard.Region is { } r ? FormattableString.Invariant($"region {r.Index + 1} of {r.Count} ({r.Width}×{r.Height} at {r.X}, {r.Y}): ") : "";
+        Job.Failures.Add(new ImageFailure(image, where + reason));
+        shard.Finished.Add(image);
+        if (shard.Region is null && shard.Stitch is null)
+        {
+            return;
+        }
+
+        foreach (var other in Job.Shards.Where(s => s != shard && s.State != ShardState.Done && (s.Region?.Image == image || s.Stitch?.Image == image)))
+        {
+            other.Finished.Add(image);
+            other.Worker = null;
+            other.State = ShardState.Done;
+        }
+    }
+
+    private void CutIntoRegions(ShardRecord shard, string image, ImageSize size)
+    {
+        IReadOnlyList<Segmentation.Imaging.PixelRect> regions;
+        try
+        {
+            regions = RegionPlanner.Split(size.Width, size.Height, size.TileSize, Job.Spec!.Overlap, Job.Spec.RegionSize);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            Fail(shard, image, $"its size {size.Width}×{size.Height} cannot be cut into regions ({ex.Message})");
+            return;
+        }
+
+        Job.Regioned[image] = regions.Count;
+        for (var index = 0; index < regions.Count; index++)
+        {
+            var region = regions[index];
+            Job.Shards.Add(new ShardRecord
+            {
+                Id = Job.Shards.Count,
+                Images = [image],
+                Region = new ImageRegion { Image = image, Index = index, Count = regions.Count, X = region.X, Y = region.Y, Width = region.Width, Height = region.Height },
+            });
+        }
+
+        LogCutIntoRegions(logger, JobId, image, size.Width, size.Height, regions.Count);
+    }
+
+    /// <summary>Adds the stitch shard once every region of the image is stored (and none failed).</summary>
+    private void StitchWhenComplete(string image)
+    {
+        var regions = Job.Shards.Where(s => s.Region?.Image == image).ToList();
+        if (regions.Any(s => s.State != ShardState.Done)
+            || Job.Failures.Any(f => f.Name == image)
+            || Job.Shards.Any(s => s.Stitch?.Image == image))
+        {
+            return;
+        }
+
+        Job.Shards.Add(new ShardRecord { Id = Job.Shards.Count, Images = [image], Stitch = new ImageStitch(image, regions.Count) });
+    }
+
+    /// <summary>Removes every stored region part of the job: once it has ended they are of no use and would be partial files.</summary>
+    private async Task RemovePartsAsync()
+    {
+        foreach (var (image, count) in Job.Regioned)
+        {
+            for (var index = 0; index < count; index++)
+            {
+                await RemovePartAsync(image, index);
+            }
+        }
+    }
+
+    /// <summary>A region that a worker stored after the job ended (cancelled while it ran) is removed as it reports.</summary>
+    private async Task RemoveLatePartsAsync(ShardResult result)
+    {
+        if (Job.Spec is null || Job.State == JobState.Running)
+        {
+            return;
+        }
+
+        foreach (var image in result.Images)
+        {
+            if (image.RegionStored is { } index)
+            {
+                await RemovePartAsync(image.Name, index);
+            }
+        }
+    }
+
+    private async Task RemovePartAsync(string image, int index)
+    {
+        try
+        {
+            await datasets.DeleteAsync(Job.Spec!.Output, OutputNames.Part(JobId, image, index), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            LogPartNotRemoved(logger, JobId, image, index, ex.Message);
+        }
     }
 
     private async Task FinishIfDoneAsync()
@@ -256,6 +380,7 @@ public sealed partial class JobGrain(
         await record.WriteStateAsync();
         await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
         await WriteReportAsync();
+        await RemovePartsAsync();
         LogFinished(logger, JobId, Job.State, Job.Segmented.Count, Job.Failures.Count);
     }
 
@@ -290,7 +415,8 @@ public sealed partial class JobGrain(
             Total = Job.Total,
             Done = Job.Segmented.Count,
             Failed = Job.Failures.Count,
-            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires > now).Sum(s => s.Unfinished.Count()),
+            // A large image's regions are leased apart but make one image in progress.
+            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires > now).SelectMany(s => s.Unfinished).Distinct().Count(),
             ImagesPerSecond = elapsed > 0 ? finished / elapsed : 0,
             Started = Job.Started,
             Finished = Job.Finished,
@@ -312,6 +438,12 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {ShardId} from {Worker}, which no longer holds it.")]
     private static partial void LogStaleResult(ILogger logger, string jobId, int shardId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Image} is {Width}×{Height}, above the region size; cut into {Regions} region shard(s).")]
+    private static partial void LogCutIntoRegions(ILogger logger, string jobId, string image, int width, int height, int regions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: region {Index} of {Image} could not be removed from the output ({Reason}).")]
+    private static partial void LogPartNotRemoved(ILogger logger, string jobId, string image, int index, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State}: {Done} segmented, {Failed} failed.")]
     private static partial void LogFinished(ILogger logger, string jobId, JobState state, int done, int failed);

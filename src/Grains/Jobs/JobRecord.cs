@@ -35,6 +35,15 @@ public sealed class ShardRecord
     /// <summary>How many times the shard was handed out: more than once means a retry or a lost worker.</summary>
     [Id(8)] public int Leases { get; set; }
 
+    /// <summary>Set when the shard is one region of a large image.</summary>
+    [Id(9)] public ImageRegion? Region { get; set; }
+
+    /// <summary>Set when the shard stitches a large image's regions.</summary>
+    [Id(10)] public ImageStitch? Stitch { get; set; }
+
+    /// <summary>Leased first: a large image's regions are its longest path, and its stitch is the last step.</summary>
+    public int Priority => Stitch is not null ? 0 : Region is not null ? 1 : 2;
+
     public IEnumerable<string> Unfinished => Images.Where(image => !Finished.Contains(image));
 }
 
@@ -66,4 +75,7 @@ public sealed class JobRecord
 
     /// <summary>Which silo segmented each image, for the per-silo share in the report.</summary>
     [Id(11)] public Dictionary<string, int> ImagesBySilo { get; set; } = [];
+
+    /// <summary>Large images cut into regions, with their region counts, so their stored parts can be removed at the end.</summary>
+    [Id(12)] public Dictionary<string, int> Regioned { get; set; } = [];
 }

@@ -7,5 +7,11 @@ public static class OutputNames
     public const string Probabilities = "probabilities";
     public const string Overlays = "overlays";
 
+    /// <summary>Where a large image's segmented regions wait to be stitched; removed when the job ends.</summary>
+    public const string Parts = ".parts";
+
     public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
+
+    /// <summary>Region <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>
+    public static string Part(string jobId, string imageName, int index) => $"{Parts}/{jobId}/{imageName}.{index}.region";
 }

@@ -63,6 +63,9 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     public Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken) =>
         Store(location).WriteAsync(name, bytes, cancellationToken);
 
+    public Task DeleteAsync(string location, string name, CancellationToken cancellationToken) =>
+        Store(location).DeleteAsync(name, cancellationToken);
+
     public Task<byte[]> ReadObjectAsync(string location, CancellationToken cancellationToken)
     {
         var (root, name) = SplitLast(location);

@@ -20,6 +20,9 @@ public interface IDatasetStorage
     /// <summary>Writes a whole object or nothing: a reader never sees part of it.</summary>
     Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken);
 
+    /// <summary>Removes an object if it is there.</summary>
+    Task DeleteAsync(string location, string name, CancellationToken cancellationToken);
+
     /// <summary>One object given by its whole location (a model file, say).</summary>
     Task<byte[]> ReadObjectAsync(string location, CancellationToken cancellationToken);
 

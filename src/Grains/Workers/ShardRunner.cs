@@ -4,17 +4,24 @@ using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Regions;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Workers;
 
 /// <summary>
 /// Runs one leased shard: reads each image, segments it on the worker's device, writes its files,
 /// and says how each image fared. Several images are in flight at once so the device's batches
-/// fill while others are read or written.
+/// fill while others are read or written. A shard may instead be one region of a large image, or
+/// the stitching of one.
 /// </summary>
 public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, string silo)
 {
+    private readonly ImageDecoder _previews = new(new ImageDecoderOptions());
+    private readonly RegionStitcher _stitcher = new(new MaskWriter(new OverlayOptions()));
+
     public async Task<ShardResult> RunAsync(ShardLease lease, string workerId, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;
@@ -27,6 +34,17 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         {
             // A model that cannot load fails every image the same way; more tries would not help.
             return Result(lease, workerId, lease.Images.Select(name => Failure(name, ex.Message, retryable: false)), tiles: 0);
+        }
+
+        if (lease.Region is { } region)
+        {
+            var (regionResult, regionTiles) = await RunRegionAsync(engine, lease, region, cancellationToken);
+            return Result(lease, workerId, [regionResult], regionTiles);
+        }
+
+        if (lease.Stitch is { } stitch)
+        {
+            return Result(lease, workerId, [await StitchAsync(lease, stitch, cancellationToken)], tiles: 0);
         }
 
         var results = new ConcurrentBag<ImageResult>();
@@ -45,26 +63,92 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
     private async Task<(ImageResult Result, int Tiles)> RunImageAsync(SegmentationEngine engine, JobSpec spec, string name, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        try
+        return await Guard(name, async () =>
         {
             var bytes = await storage.ReadAsync(spec.Input, name, cancellationToken);
-            var label = spec.Labels is null ? null : await storage.FindLabelAsync(spec.Labels, name, cancellationToken);
-            var truth = label is { } found ? new GroundTruth(found.Name, found.Bytes) : null;
-            var image = await engine.SegmentAsync(name, bytes, truth, cancellationToken);
-
-            var mask = OutputNames.For(OutputNames.Masks, name);
-            await storage.WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
-            if (image.ProbabilityPng is not null)
+            var info = SegmentationEngine.ReadInfo(name, bytes);
+            if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
             {
-                await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
+                // Too much for one worker to do alone in good time: the coordinator shares it out.
+                return (new ImageResult { Name = name, Oversized = new ImageSize(info.Width, info.Height, engine.TileSize), Silo = silo }, 0);
             }
 
-            if (image.OverlayPng is not null)
-            {
-                await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
-            }
-
+            var image = await engine.SegmentAsync(name, bytes, await GroundTruthAsync(spec, name, cancellationToken), cancellationToken);
+            var mask = await WriteFilesAsync(spec, name, image, cancellationToken);
             return (new ImageResult { Name = name, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, image.Tiles);
+        }, cancellationToken);
+    }
+
+    private Task<(ImageResult Result, int Tiles)> RunRegionAsync(SegmentationEngine engine, ShardLease lease, ImageRegion region, CancellationToken cancellationToken)
+    {
+        var spec = lease.Spec;
+        return Guard(region.Image, async () =>
+        {
+            var bytes = await storage.ReadAsync(spec.Input, region.Image, cancellationToken);
+            var area = new PixelRect(region.X, region.Y, region.Width, region.Height);
+            var part = await engine.SegmentRegionAsync(region.Image, bytes, area, await GroundTruthAsync(spec, region.Image, cancellationToken), cancellationToken);
+            await storage.WriteAsync(spec.Output, OutputNames.Part(lease.JobId, region.Image, region.Index), part.Encode(), cancellationToken);
+            return (new ImageResult { Name = region.Image, RegionStored = region.Index, Silo = silo }, part.Tiles);
+        }, cancellationToken);
+    }
+
+    private async Task<ImageResult> StitchAsync(ShardLease lease, ImageStitch stitch, CancellationToken cancellationToken)
+    {
+        var spec = lease.Spec;
+        var started = DateTimeOffset.UtcNow;
+        var (result, _) = await Guard(stitch.Image, async () =>
+        {
+            var parts = new List<RegionPart>();
+            for (var index = 0; index < stitch.Regions; index++)
+            {
+                var name = OutputNames.Part(lease.JobId, stitch.Image, index);
+                try
+                {
+                    parts.Add(RegionPart.Decode(await storage.ReadAsync(spec.Output, name, cancellationToken)));
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new InvalidDataException($"{name}: {ex.Message}", ex);
+                }
+            }
+
+            var preview = spec.Overlays ? _previews.DecodePreview(stitch.Image, await storage.ReadAsync(spec.Input, stitch.Image, cancellationToken)) : null;
+            var image = _stitcher.Stitch(stitch.Image, parts, preview);
+            var mask = await WriteFilesAsync(spec, stitch.Image, image, cancellationToken);
+            return (new ImageResult { Name = stitch.Image, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, 0);
+        }, cancellationToken);
+        return result;
+    }
+
+    private async Task<GroundTruth?> GroundTruthAsync(JobSpec spec, string name, CancellationToken cancellationToken) =>
+        spec.Labels is not null && await storage.FindLabelAsync(spec.Labels, name, cancellationToken) is { } found
+            ? new GroundTruth(found.Name, found.Bytes)
+            : null;
+
+    /// <summary>Writes the image's files; the mask's name under the output is returned for the summary.</summary>
+    private async Task<string> WriteFilesAsync(JobSpec spec, string name, SegmentedImage image, CancellationToken cancellationToken)
+    {
+        var mask = OutputNames.For(OutputNames.Masks, name);
+        await storage.WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
+        if (image.ProbabilityPng is not null)
+        {
+            await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
+        }
+
+        if (image.OverlayPng is not null)
+        {
+            await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
+        }
+
+        return mask;
+    }
+
+    /// <summary>Turns one image's trouble into its failed result, so the rest of the shard goes on.</summary>
+    private static async Task<(ImageResult Result, int Tiles)> Guard(string name, Func<Task<(ImageResult, int)>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work();
         }
         catch (ImageRejectedException ex)
         {
@@ -72,16 +156,17 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // One image's trouble stays with that image: the rest of the shard goes on.
             return (Failure(name, ex.Message, retryable: !IsPermanent(ex)), 0);
         }
     }
 
     /// <summary>
     /// Failures another try cannot change: a name the output store refuses, a setting that does not
-    /// fit. Everything else (storage, network, memory on a busy silo) may go well next time or elsewhere.
+    /// fit, a region part that is missing or damaged. Everything else (storage, network, memory on a
+    /// busy silo) may go well next time or elsewhere.
     /// </summary>
-    private static bool IsPermanent(Exception ex) => ex is ArgumentException or FormatException or NotSupportedException;
+    private static bool IsPermanent(Exception ex) =>
+        ex is ArgumentException or FormatException or NotSupportedException or InvalidDataException or StorageObjectNotFoundException;
 
     private static ImageResult Failure(string name, string reason, bool retryable) =>
         new() { Name = name, FailureReason = reason, Retryable = retryable };

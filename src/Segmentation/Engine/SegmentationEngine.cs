@@ -123,6 +123,20 @@ public sealed class SegmentationEngine : IDisposable
         }
     }
 
+    /// <summary>The image's header: its size, read without decoding pixels; a refusal is counted like the engine's others.</summary>
+    public static ImageInfo ReadInfo(string name, byte[] image)
+    {
+        try
+        {
+            return ImageDecoder.ReadInfo(name, image);
+        }
+        catch (ImageRejectedException)
+        {
+            SegmentationMetrics.RecordRefused();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         _batcher.Dispose();
