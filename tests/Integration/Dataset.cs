@@ -28,6 +28,11 @@ public static class Dataset
 
     public static int Total => GoodCount + Corrupt.Count;
 
+    /// <summary>One good image is above the job's region size, so silos segment it region by region and one stitches it.</summary>
+    public const int LargeWidth = 330;
+
+    public const int LargeHeight = 290;
+
     /// <summary>The mask name a good image gets under the job's output.</summary>
     public static string MaskOf(string image) => "masks/" + Path.ChangeExtension(image, ".png");
 
@@ -57,7 +62,7 @@ public static class Dataset
     private static (string Name, int Width, int Height) Describe(int i)
     {
         var name = i % 20 == 7 ? $"plate-{i % 3}/img-{i:D3}.png" : $"img-{i:D3}.png";
-        var (width, height) = (i % 7) switch
+        var (width, height) = i == 1 ? (LargeWidth, LargeHeight) : (i % 7) switch
         {
             0 => (80, 72), // more than one tile: the tiles' seams must blend the same everywhere
             3 => (48, 56),

@@ -71,6 +71,8 @@ public sealed class IntegrationFixture : IAsyncLifetime
         BatchSize = 4,
         ShardSize = 10,
         LeaseDuration = LeaseDuration,
+        RegionPixels = Dataset.LargeWidth * Dataset.LargeHeight - 1,
+        RegionSize = 128,
     };
 
     /// <summary>The job on one silo, run once for the whole collection.</summary>
