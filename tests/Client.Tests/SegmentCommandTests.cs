@@ -55,6 +55,33 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ALargeImageCutIntoRegionsGetsTheSameFilesAsUncut()
+    {
+        var large = Directory.CreateDirectory(_temp.File("large")).FullName;
+        TestImages.WriteDiscs(Path.Combine(large, "scan.tif"), 310, 270, bands: 3, sixteenBit: true);
+        var uncut = _temp.File("uncut");
+        var cut = _temp.File("cut");
+
+        var whole = await CliRunner.RunAsync("segment", large, "--out", uncut, "--model", _model, "--probabilities", "--overlays");
+        var regions = await CliRunner.RunAsync(
+            "segment", large, "--out", cut, "--model", _model, "--probabilities", "--overlays", "--region-pixels", "10000", "--region-size", "100");
+
+        Assert.Equal(ExitCodes.Success, whole.ExitCode);
+        Assert.Equal(ExitCodes.Success, regions.ExitCode);
+        foreach (var folder in new[] { "masks", "probabilities", "overlays" })
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(uncut, folder, "scan.png")), await File.ReadAllBytesAsync(Path.Combine(cut, folder, "scan.png")));
+        }
+
+        var uncutReport = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(uncut, "report.json")));
+        var cutReport = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(cut, "report.json")));
+        Assert.Equal(new ReportCounts(1, 1, 0), cutReport.Counts);
+        Assert.True(cutReport.Images[0].Tiles > uncutReport.Images[0].Tiles, "the cut run computes the tiles on its cuts twice");
+        Assert.Equal(uncutReport.Images[0].Classes.Select(c => c.ObjectCount), cutReport.Images[0].Classes.Select(c => c.ObjectCount));
+        Assert.Equal(["masks", "overlays", "probabilities", "report.json"], Directory.EnumerateFileSystemEntries(cut).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task BadImagesFailOneByOneWithTheirReasonAndTheRestFinish()
     {
         var good = await File.ReadAllBytesAsync(Path.Combine(_images, "a.png"));
@@ -153,6 +180,8 @@ public sealed class SegmentCommandTests : IDisposable
     [InlineData("--batch", "0", "--batch 0")]
     [InlineData("--device", "tpu", "'tpu' is not an inference device")]
     [InlineData("--mode", "L9", "'L9' is not an inference mode")]
+    [InlineData("--region-size", "8", "--region-size 8")]
+    [InlineData("--region-pixels", "0", "--region-pixels 0")]
     public async Task BadSettingsStopBeforeAnythingRunsAndNameTheSetting(string option, string value, string expected)
     {
         var output = _temp.File("out");
