@@ -24,11 +24,13 @@ public sealed class SegmentationEngine : IDisposable
     private readonly InputSpec _input;
     private readonly MaskWriter _maskWriter = new(new OverlayOptions());
     private readonly SegmentationOptions _options;
+    private readonly TestTimeAugmentation _augmentation;
 
     private SegmentationEngine(LoadedModel model, SegmentationOptions options, DeviceSession session, int tileSize)
     {
         Model = model;
         _options = options;
+        _augmentation = options.Tta ? TestTimeAugmentation.Mirrored : TestTimeAugmentation.None;
         _session = session;
         _input = model.Card.ToInputSpec();
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
@@ -46,6 +48,9 @@ public sealed class SegmentationEngine : IDisposable
     public double Overlap => _options.Overlap;
 
     public int BatchSize => _options.BatchSize;
+
+    /// <summary>Whether each tile's prediction is averaged with those of its flips (test-time augmentation).</summary>
+    public bool Tta => _options.Tta;
 
     /// <summary>The device inference really runs on (the CPU after a CUDA fallback).</summary>
     public InferenceDevice Device => _session.Device;
@@ -230,16 +235,23 @@ public sealed class SegmentationEngine : IDisposable
     /// <summary>
     /// Sends the tiles in chunks of one batch, blending a chunk's results while the next one runs,
     /// so the device never waits for this image's blending. Buffers come from the shared pool.
+    /// With test-time augmentation each tile goes with its flipped views in the same request (a chunk is
+    /// then four batches), so they batch like any other tiles, and is averaged back to one tile before
+    /// blending (counted as blend time): the whole-image and region paths both come through here, so a
+    /// region gets the same values as the whole image.
     /// </summary>
     private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
         ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, GaussianBlender blender, CancellationToken cancellationToken)
     {
         var shape = _batcher.Shape;
         var chunk = _options.BatchSize;
+        var views = _augmentation.Views;
+        var inLength = views * shape.InputLength;
+        var outLength = views * shape.OutputLength;
         var buffers = new[]
         {
-            (Input: ArrayPool<float>.Shared.Rent(chunk * shape.InputLength), Output: ArrayPool<float>.Shared.Rent(chunk * shape.OutputLength)),
-            (Input: ArrayPool<float>.Shared.Rent(chunk * shape.InputLength), Output: ArrayPool<float>.Shared.Rent(chunk * shape.OutputLength)),
+            (Input: ArrayPool<float>.Shared.Rent(chunk * inLength), Output: ArrayPool<float>.Shared.Rent(chunk * outLength)),
+            (Input: ArrayPool<float>.Shared.Rent(chunk * inLength), Output: ArrayPool<float>.Shared.Rent(chunk * outLength)),
         };
         var infer = TimeSpan.Zero;
         var blend = TimeSpan.Zero;
@@ -260,10 +272,12 @@ public sealed class SegmentationEngine : IDisposable
                 {
                     for (var i = 0; i < count; i++)
                     {
-                        grid.CopyTile(tensor, window, tiles[first + i], buffers[buffer].Input.AsSpan(i * shape.InputLength, shape.InputLength));
+                        var block = buffers[buffer].Input.AsSpan(i * inLength, inLength);
+                        grid.CopyTile(tensor, window, tiles[first + i], block[..shape.InputLength]);
+                        _augmentation.Expand(block, shape.Size);
                     }
 
-                    next = _batcher.InferAsync(buffers[buffer].Input, buffers[buffer].Output, count, cancellationToken);
+                    next = _batcher.InferAsync(buffers[buffer].Input, buffers[buffer].Output, count * views, cancellationToken);
                 }
 
                 if (running is not null)
@@ -273,7 +287,7 @@ public sealed class SegmentationEngine : IDisposable
                     var output = buffers[runningBuffer].Output;
                     for (var i = 0; i < runningCount; i++)
                     {
-                        blender.Add(tiles[runningStart + i], output.AsSpan(i * shape.OutputLength, shape.OutputLength));
+                        blender.Add(tiles[runningStart + i], _augmentation.Merge(output.AsSpan(i * outLength, outLength), shape.Size));
                     }
 
                     blend += Stopwatch.GetElapsedTime(blendStart);

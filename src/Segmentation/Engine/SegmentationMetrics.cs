@@ -19,7 +19,7 @@ public static class SegmentationMetrics
         "unetpp.images", unit: "{image}", description: "Images segmented or refused, by outcome.");
 
     private static readonly Counter<long> Tiles = Meter.CreateCounter<long>(
-        "unetpp.tiles", unit: "{tile}", description: "Tiles inferred.");
+        "unetpp.tiles", unit: "{tile}", description: "Grid tiles segmented (once each, also when test-time augmentation runs them four times).");
 
     internal static void Record(StageTimes times, int tiles)
     {

@@ -28,6 +28,12 @@ public sealed record SegmentationOptions
     /// <summary>Also produce the overlay preview (the image with mask outlines) for people to look at.</summary>
     public bool Overlays { get; init; }
 
+    /// <summary>
+    /// Test-time augmentation: average each tile's prediction with those of its horizontal, vertical and
+    /// double flips, as nnU-Net does by default. Smoother, more symmetric masks for four times the inference.
+    /// </summary>
+    public bool Tta { get; init; }
+
     public void Validate()
     {
         if (TileSize is { } tile && (tile < 16 || tile % 16 != 0))

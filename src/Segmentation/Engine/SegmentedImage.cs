@@ -6,6 +6,10 @@ namespace UNetPP.Cluster.Segmentation.Engine;
 /// One image's result: what was found, how good it is against ground truth (when given), and the
 /// encoded files, as bytes, so the caller decides where they are stored.
 /// </summary>
+/// <param name="Tiles">
+/// Tiles of the image's grid. A tile counts once with test-time augmentation too, though the model then
+/// runs it four times: the batcher's statistics count those runs.
+/// </param>
 public sealed record SegmentedImage(
     string Name,
     int Width,

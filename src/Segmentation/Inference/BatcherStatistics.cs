@@ -2,7 +2,7 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 
 /// <summary>What a batching loop has done so far.</summary>
 /// <param name="Batches">Model runs.</param>
-/// <param name="Tiles">Tiles inferred.</param>
+/// <param name="Tiles">Tiles the model ran: four per grid tile with test-time augmentation.</param>
 /// <param name="BusyTime">Time spent inside the model.</param>
 /// <param name="MaxBatchSize">The configured batch size, to judge the fill against.</param>
 public sealed record BatcherStatistics(long Batches, long Tiles, TimeSpan BusyTime, int MaxBatchSize)

@@ -59,7 +59,7 @@ public sealed class RegionPart
     /// <summary>The model's output channels (K).</summary>
     public int Classes { get; }
 
-    /// <summary>Tiles inferred for this region, the ones shared with neighbouring regions included.</summary>
+    /// <summary>Grid tiles segmented for this region, the ones shared with neighbouring regions included.</summary>
     public int Tiles { get; }
 
     /// <summary>The region's mask labels, row-major.</summary>

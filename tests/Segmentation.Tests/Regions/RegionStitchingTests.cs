@@ -18,11 +18,13 @@ public sealed class RegionStitchingTests
     private const int Tile = 64;
 
     [Theory]
-    [InlineData(1, 0.25, 96)]
-    [InlineData(1, 0.5, 64)]
-    [InlineData(1, 0.25, 200)]
-    [InlineData(3, 0.25, 80)]
-    public async Task StitchedRegionsAreByteIdenticalToTheWholeImage(int classes, double overlap, int regionSize)
+    [InlineData(1, 0.25, 96, false)]
+    [InlineData(1, 0.5, 64, false)]
+    [InlineData(1, 0.25, 200, false)]
+    [InlineData(3, 0.25, 80, false)]
+    [InlineData(1, 0.25, 96, true)]
+    [InlineData(3, 0.25, 80, true)]
+    public async Task StitchedRegionsAreByteIdenticalToTheWholeImage(int classes, double overlap, int regionSize, bool tta)
     {
         const int width = 301, height = 227;
         var png = EngineTestKit.Ellipses(width, height, seed: 21);
@@ -30,7 +32,7 @@ public sealed class RegionStitchingTests
         var model = classes == 1
             ? EngineTestKit.Amplified(png, seed: 5, tileSize: Tile)
             : EngineTestKit.Balanced(png, classes, tileSize: Tile);
-        var options = new SegmentationOptions { Overlap = overlap, Probabilities = true, Overlays = true, BatchSize = 3 };
+        var options = new SegmentationOptions { Overlap = overlap, Probabilities = true, Overlays = true, BatchSize = 3, Tta = tta };
         using var engine = EngineTestKit.Engine(model, options);
         var whole = await engine.SegmentAsync("big.png", png, new GroundTruth("big-mask.png", truth), CancellationToken.None);
 
