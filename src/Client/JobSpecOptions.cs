@@ -21,12 +21,13 @@ internal sealed class JobSpecOptions
     private readonly Option<int> shardSize = new("--shard-size") { Description = "Images per shard, the unit a worker leases.", DefaultValueFactory = _ => 8 };
     private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into regions that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
     private readonly Option<int> regionSize = new("--region-size") { Description = "Side in pixels of the regions a large image is cut into.", DefaultValueFactory = _ => 2048 };
+    private readonly Option<bool> tta = new("--tta") { Description = "Test-time augmentation: average each tile with its horizontal, vertical and double flips (about 4× the inference)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maxPixels, regionPixels, regionSize, shardSize, maxAttempts })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, maxPixels, regionPixels, regionSize, shardSize, maxAttempts })
         {
             command.Options.Add(option);
         }
@@ -56,6 +57,7 @@ internal sealed class JobSpecOptions
             MaxAttempts = parse.GetValue(maxAttempts),
             RegionPixels = parse.GetValue(regionPixels),
             RegionSize = parse.GetValue(regionSize),
+            Tta = parse.GetValue(tta),
         };
         spec.Validate();
         CheckLocalFiles(spec);

@@ -40,7 +40,8 @@ public sealed record JobReport(
 }
 
 /// <param name="Source">The model's location, or the built-in model's name.</param>
-public sealed record ReportModel(string Source, string Mode, int? TileSize, double Overlap, int? BatchSize);
+/// <param name="Tta">Whether each tile's prediction was averaged with its flipped views (test-time augmentation).</param>
+public sealed record ReportModel(string Source, string Mode, int? TileSize, double Overlap, int? BatchSize, bool Tta);
 
 public sealed record ReportCounts(int Total, int Done, int Failed);
 

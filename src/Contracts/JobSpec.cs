@@ -56,6 +56,12 @@ public sealed record JobSpec
     /// <summary>The side, in pixels, of the regions a large image is cut into (rounded to whole tile strides).</summary>
     [Id(15)] public int RegionSize { get; init; } = 2048;
 
+    /// <summary>
+    /// Test-time augmentation: each tile is also run flipped horizontally, vertically and both ways, and
+    /// the four predictions are averaged (about four times the inference).
+    /// </summary>
+    [Id(16)] public bool Tta { get; init; }
+
     /// <summary>Checks what can be checked without touching storage; the message names the setting.</summary>
     public void Validate()
     {

@@ -145,6 +145,6 @@ public sealed record ShardResult
 
     [Id(3)] public required IReadOnlyList<ImageResult> Images { get; init; }
 
-    /// <summary>Tiles inferred for this shard, for the job's throughput.</summary>
+    /// <summary>Grid tiles segmented for this shard, for the job's throughput (once each, with test-time augmentation too).</summary>
     [Id(4)] public long Tiles { get; init; }
 }

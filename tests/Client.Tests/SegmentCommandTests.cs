@@ -147,6 +147,28 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TtaAveragesFlippedTilesAndTheReportSaysSo()
+    {
+        var image = Path.Combine(_images, "a.png");
+        var plain = _temp.File("plain");
+        var augmented = _temp.File("tta");
+
+        var once = await CliRunner.RunAsync("segment", image, "--out", plain, "--model", _model, "--probabilities");
+        var result = await CliRunner.RunAsync("segment", image, "--out", augmented, "--model", _model, "--probabilities", "--tta", "--json");
+
+        Assert.Equal(ExitCodes.Success, once.ExitCode);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("with test-time augmentation", result.Error, StringComparison.Ordinal);
+        var report = JobReport.FromJson(result.Output);
+        Assert.True(report.Model.Tta);
+        Assert.False(JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(plain, "report.json"))).Model.Tta);
+        Assert.Equal(4, report.Images.Single().Tiles); // grid tiles, as without TTA
+        Assert.NotEqual(
+            await File.ReadAllBytesAsync(Path.Combine(plain, "probabilities", "a.png")),
+            await File.ReadAllBytesAsync(Path.Combine(augmented, "probabilities", "a.png")));
+    }
+
+    [Fact]
     public async Task GroundTruthAddsIoUAndDice()
     {
         var labels = Directory.CreateDirectory(_temp.File("labels")).FullName;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Client.Tests;
 
@@ -11,7 +12,7 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
     {
         var output = silo.NewOutput();
 
-        var result = await CliRunner.RunAsync(["submit", silo.Images, "--out", output, "--model", silo.Model, "--wait", .. silo.Cluster]);
+        var result = await CliRunner.RunAsync(["submit", silo.Images, "--out", output, "--model", silo.Model, "--tta", "--wait", .. silo.Cluster]);
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Error + result.Output);
         foreach (var name in new[] { "a", "plate-1/b", "c" })
@@ -19,7 +20,8 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
             Assert.True(File.Exists(Path.Combine(output, "masks", name + ".png")), $"no mask for {name}");
         }
 
-        Assert.True(File.Exists(Path.Combine(output, "report.json")));
+        // The job options are shared with segment, so submit carries --tta to the silo's workers too.
+        Assert.True(JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, "report.json"))).Model.Tta);
         Assert.Contains("Done: 3 of 3", result.Output, StringComparison.Ordinal);
         Assert.Contains("Submitted job ", result.Error, StringComparison.Ordinal);
     }

@@ -42,6 +42,17 @@ public sealed class EngineCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobWithTtaGetsItsOwnEngineThatAugments()
+    {
+        var plain = await _cache.GetAsync(_spec, CancellationToken.None);
+        var augmented = await _cache.GetAsync(_spec with { Tta = true }, CancellationToken.None);
+
+        Assert.NotSame(plain, augmented);
+        Assert.False(plain.Tta);
+        Assert.True(augmented.Tta);
+    }
+
+    [Fact]
     public async Task AShardStoppedWhileTheEngineIsBuiltDoesNotFailTheBuildForTheOthers()
     {
         using var stopped = new CancellationTokenSource();

@@ -37,7 +37,7 @@ public sealed class ReportTests(CoordinatorFixture cluster)
         Assert.Equal(id, report.JobId);
         Assert.Equal(JobState.CompletedWithFailures, report.State);
         Assert.Equal((input, output), (report.Input, report.Output));
-        Assert.Equal(new ReportModel("models/small.onnx", "L2", 64, 0.25, null), report.Model);
+        Assert.Equal(new ReportModel("models/small.onnx", "L2", 64, 0.25, null, false), report.Model);
         Assert.Equal(new ReportCounts(6, 4, 2), report.Counts);
         Assert.Equal(["a.png", "c.png", "d.png", "plate/b.png"], report.Images.Select(i => i.Name));
         Assert.Equal(["masks/a.png", "masks/c.png", "masks/d.png", "masks/plate/b.png"], report.Images.Select(i => i.Mask));

@@ -52,7 +52,7 @@ internal sealed class SegmentCommand : Command
         {
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
-            console.MarkupLineInterpolated($"Segmenting {spec.Input} with {spec.Model ?? "the built-in model"}, mode {spec.Mode}, on {inferenceDevice} (job {jobId}).");
+            console.MarkupLineInterpolated($"Segmenting {spec.Input} with {spec.Model ?? "the built-in model"}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {inferenceDevice} (job {jobId}).");
             await client.SubmitAsync(jobId, spec);
             var view = new JobProgressView(console, terminal.Interactive && !asJson);
             var status = await view.WatchAsync(client, jobId, cancellationToken);

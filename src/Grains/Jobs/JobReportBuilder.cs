@@ -20,7 +20,7 @@ public static class JobReportBuilder
             job.State,
             spec.Input,
             spec.Output,
-            new ReportModel(spec.Model ?? DefaultModel.Name, spec.Mode, spec.TileSize, spec.Overlap, spec.BatchSize),
+            new ReportModel(spec.Model ?? DefaultModel.Name, spec.Mode, spec.TileSize, spec.Overlap, spec.BatchSize, spec.Tta),
             job.Started,
             job.Finished,
             new ReportCounts(job.Total, job.Segmented.Count, job.Failures.Count),

@@ -21,7 +21,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
-            spec.Probabilities, spec.Overlays, spec.MaxPixels);
+            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta);
         var lazy = _engines.GetOrAdd(key, NewBuild);
 
         // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
@@ -62,6 +62,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,
+            Tta = key.Tta,
         };
         return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger));
     }
@@ -93,5 +94,5 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return ModelFile.Load(path) with { Path = location };
     }
 
-    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels);
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta);
 }
