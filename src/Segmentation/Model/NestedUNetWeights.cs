@@ -35,15 +35,12 @@ public sealed class NestedUNetWeights
     /// </summary>
     public static NestedUNetWeights CreateInitial(NestedUNetOptions options, int seed)
     {
-        options.Validate();
         var random = new SeededRandom(seed);
-        var layout = NestedUNetLayout.Tensors(options);
-        var tensors = new Dictionary<string, (int[], float[])>(StringComparer.Ordinal);
         var fanIn = 0;
-        foreach (var (name, shape) in layout)
+        return Create(options, (name, shape) =>
         {
             var values = new float[shape.Aggregate(1, (a, b) => a * b)];
-            if (shape.Length == 4)
+            if (shape.Count == 4)
             {
                 fanIn = shape[1] * shape[2] * shape[3];
             }
@@ -60,6 +57,31 @@ public sealed class NestedUNetWeights
             else if (name.EndsWith(".weight", StringComparison.Ordinal) || name.EndsWith(".running_var", StringComparison.Ordinal))
             {
                 Array.Fill(values, 1f);
+            }
+
+            return values;
+        });
+    }
+
+    /// <summary>
+    /// Weights read from another holder of named tensors, such as a training module's state:
+    /// <paramref name="read"/> is asked for every tensor of the architecture, in state-dict order, by name and
+    /// shape, and the array it returns is kept, not copied.
+    /// </summary>
+    public static NestedUNetWeights Create(NestedUNetOptions options, Func<string, IReadOnlyList<int>, float[]> read)
+    {
+        options.Validate();
+        var layout = NestedUNetLayout.Tensors(options);
+        var tensors = new Dictionary<string, (int[], float[])>(StringComparer.Ordinal);
+        foreach (var (name, shape) in layout)
+        {
+            var values = read(name, shape);
+            var count = shape.Aggregate(1, (a, b) => a * b);
+            if (values.Length != count)
+            {
+                throw new ArgumentException(
+                    $"Tensor {name} has {values.Length} values, but its shape [{string.Join(", ", shape)}] holds {count}.",
+                    nameof(read));
             }
 
             tensors[name] = (shape, values);
@@ -106,9 +128,7 @@ public sealed class NestedUNetWeights
                 $"the weights do not fit {Describe(options)}: {string.Join("; ", problems.Take(Shown))}{more}");
         }
 
-        var tensors = layout.ToDictionary(
-            t => t.Name, t => (t.Shape, file.ReadFloats(found[t.Name])), StringComparer.Ordinal);
-        return new NestedUNetWeights(options, [.. layout.Select(t => t.Name)], tensors);
+        return Create(options, (name, _) => file.ReadFloats(found[name]));
     }
 
     /// <summary>Writes the tensors as F32 safetensors, atomically.</summary>
