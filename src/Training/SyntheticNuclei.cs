@@ -1,0 +1,189 @@
+using System.Globalization;
+using NetVips;
+
+namespace UNetPP.Cluster.Training;
+
+/// <summary>
+/// Fluorescence-style nuclei images with their ground-truth masks, the kind of data UNet++ is known
+/// for (the seed's DSB2018 nuclei): bright, roughly elliptical objects of varied size and brightness,
+/// some in clusters where they touch and overlap, on a dark, unevenly lit background, blurred as a
+/// microscope's optics blur and with shot and read noise. Deterministic from the seed, so a data set
+/// can be made again exactly on any machine.
+/// </summary>
+public sealed class SyntheticNuclei
+{
+    private readonly int width;
+    private readonly int height;
+    private readonly int seed;
+
+    public SyntheticNuclei(int width, int height, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 16);
+        (this.width, this.height, this.seed) = (width, height, seed);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> pairs as <c>images/nuclei-NNN.png</c> (8-bit RGB) and
+    /// <c>masks/nuclei-NNN.png</c> (0/255), the layout the seed's code reads, and returns the image paths.
+    /// </summary>
+    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed)
+    {
+        var images = Directory.CreateDirectory(Path.Combine(folder, "images")).FullName;
+        var masks = Directory.CreateDirectory(Path.Combine(folder, "masks")).FullName;
+        var generator = new SyntheticNuclei(width, height, seed);
+        var written = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"nuclei-{i:D3}.png");
+            var (image, mask) = generator.Create(i);
+            File.WriteAllBytes(Path.Combine(images, name), image);
+            File.WriteAllBytes(Path.Combine(masks, name), mask);
+            written.Add(Path.Combine(images, name));
+        }
+
+        return written;
+    }
+
+    /// <summary>Image <paramref name="index"/> of this set: PNG bytes of the image and of its mask.</summary>
+    public (byte[] ImagePng, byte[] MaskPng) Create(int index)
+    {
+        var random = new Random(HashCode.Combine(seed, index, width, height));
+        var light = new float[width * height];
+        var mask = new byte[width * height];
+
+        // Density and size vary from field to field, as they do between real acquisitions.
+        var scale = Math.Max(1, Math.Sqrt(width * height) / 160.0) * (0.7 + (0.6 * random.NextDouble()));
+        var count = Math.Max(3, (int)(width * height / (700.0 * scale * scale) * (0.5 + random.NextDouble())));
+        var placed = new List<(double X, double Y, double A)>();
+        for (var n = 0; n < count; n++)
+        {
+            var a = (3.5 + (random.NextDouble() * 6)) * scale;
+            var b = a * (0.55 + (random.NextDouble() * 0.45));
+            double cx, cy;
+            if (placed.Count > 0 && random.NextDouble() < 0.3)
+            {
+                // A neighbour of an earlier nucleus, close enough to touch or overlap it: the case that
+                // separates a good segmentation from a threshold.
+                var (px, py, pa) = placed[random.Next(placed.Count)];
+                var direction = random.NextDouble() * Math.PI * 2;
+                var distance = (pa + b) * (0.7 + (0.35 * random.NextDouble()));
+                (cx, cy) = (px + (distance * Math.Cos(direction)), py + (distance * Math.Sin(direction)));
+            }
+            else
+            {
+                (cx, cy) = (random.NextDouble() * width, random.NextDouble() * height);
+            }
+
+            placed.Add((cx, cy, a));
+            DrawEllipse(light, mask, cx, cy, a, b, random.NextDouble() * Math.PI, 0.3 + (random.NextDouble() * 0.6), random);
+        }
+
+        var blurred = Blur(light, 0.6 + (random.NextDouble() * 0.9));
+        var tilt = random.NextDouble() * Math.PI * 2;
+        var level = 0.03 + (random.NextDouble() * 0.06);
+        var pixels = new byte[width * height * 3];
+        var tint = new[] { 0.55 + (random.NextDouble() * 0.45), 0.35 + (random.NextDouble() * 0.3), 0.8 + (random.NextDouble() * 0.2) };
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width) + x;
+
+                // A slow gradient stands for uneven illumination across the field of view.
+                var background = level * (1 + (0.8 * Math.Sin(((x * Math.Cos(tilt)) + (y * Math.Sin(tilt))) / (width + height) * Math.PI * 2)));
+                var signal = background + blurred[i];
+
+                // Shot noise grows with the signal; read noise does not.
+                var noise = Gaussian(random) * ((0.02 * Math.Sqrt(signal)) + 0.012);
+                var value = Math.Clamp(signal + noise, 0, 1);
+                for (var c = 0; c < 3; c++)
+                {
+                    pixels[(i * 3) + c] = (byte)Math.Round(Math.Clamp(value * tint[c], 0, 1) * 255);
+                }
+            }
+        }
+
+        using var image = Image.NewFromMemory(pixels, width, height, 3, Enums.BandFormat.Uchar);
+        using var maskImage = Image.NewFromMemory(mask, width, height, 1, Enums.BandFormat.Uchar);
+        return (image.PngsaveBuffer(), maskImage.PngsaveBuffer());
+    }
+
+    private void DrawEllipse(float[] light, byte[] mask, double cx, double cy, double a, double b, double angle, double brightness, Random random)
+    {
+        var (sin, cos) = Math.SinCos(angle);
+
+        // Chromatin texture: a nucleus is not evenly bright.
+        var (fx, fy, phase) = (0.3 + random.NextDouble(), 0.3 + random.NextDouble(), random.NextDouble() * Math.PI * 2);
+        var reach = (int)Math.Ceiling(a + 2);
+        for (var y = Math.Max(0, (int)cy - reach); y < Math.Min(height, (int)cy + reach + 1); y++)
+        {
+            for (var x = Math.Max(0, (int)cx - reach); x < Math.Min(width, (int)cx + reach + 1); x++)
+            {
+                var dx = x - cx;
+                var dy = y - cy;
+                var u = ((dx * cos) + (dy * sin)) / a;
+                var v = ((-dx * sin) + (dy * cos)) / b;
+                var r = Math.Sqrt((u * u) + (v * v));
+                if (r > 1)
+                {
+                    continue;
+                }
+
+                var texture = 1 + (0.12 * Math.Sin((fx * dx) + (fy * dy) + phase));
+                var intensity = brightness * texture * (1 - (0.3 * r * r));
+                var i = (y * width) + x;
+
+                // Overlapping nuclei add up, as stained DNA does.
+                light[i] = (float)Math.Min(1, light[i] + intensity);
+                mask[i] = 255;
+            }
+        }
+    }
+
+    /// <summary>A separable Gaussian blur (edges clamped), standing for the optics' point spread.</summary>
+    private float[] Blur(float[] source, double sigma)
+    {
+        var radius = (int)Math.Ceiling(3 * sigma);
+        var kernel = Enumerable.Range(-radius, (2 * radius) + 1).Select(d => Math.Exp(-(d * d) / (2 * sigma * sigma))).ToArray();
+        var sum = kernel.Sum();
+        var rows = new float[source.Length];
+        var result = new float[source.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double total = 0;
+                for (var k = -radius; k <= radius; k++)
+                {
+                    total += kernel[k + radius] * source[(y * width) + Math.Clamp(x + k, 0, width - 1)];
+                }
+
+                rows[(y * width) + x] = (float)(total / sum);
+            }
+        }
+
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double total = 0;
+                for (var k = -radius; k <= radius; k++)
+                {
+                    total += kernel[k + radius] * rows[(Math.Clamp(y + k, 0, height - 1) * width) + x];
+                }
+
+                result[(y * width) + x] = (float)(total / sum);
+            }
+        }
+
+        return result;
+    }
+
+    private static double Gaussian(Random random)
+    {
+        var u = 1 - random.NextDouble();
+        var v = random.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v);
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Training.Tests;
+
+/// <summary>A short run of the seed's recipe on synthetic nuclei: it learns, keeps its best epoch, and exports a model the engine runs.</summary>
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _folder = TrainingTestKit.TempDirectory();
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task ATrainingRunLearnsLogsEveryEpochAndExportsTheBestAsAModelTheEngineRuns()
+    {
+        var data = Path.Combine(_folder, "data");
+        SyntheticNuclei.Write(data, count: 10, width: 64, height: 64, seed: 3);
+        var options = new TrainingOptions
+        {
+            Network = TrainingTestKit.Small(),
+            Epochs = 4,
+            Size = 48,
+            BatchSize = 4,
+            CropsPerImage = 3,
+            LearningRate = 3e-3,
+            Threads = 2,
+            TileSize = 64,
+        };
+        var examples = TrainingData.Load(data, ModelCard.ForNestedUNet(options.Network).ToInputSpec());
+        var seen = new List<EpochResult>();
+
+        var result = new Trainer(options).Train(examples, Path.Combine(_folder, "run"), new Progress(seen.Add), CancellationToken.None);
+
+        Assert.Equal([1, 2, 3, 4], seen.Select(e => e.Epoch));
+        Assert.Equal(2, result.ValidationImages.Count);
+        Assert.True(seen[^1].Loss < seen[0].Loss, $"loss {seen[0].Loss} → {seen[^1].Loss}");
+        Assert.Equal(seen.Max(e => e.ValidationIou), result.Best.ValidationIou);
+        Assert.True(seen[0].LearningRate > seen[^1].LearningRate, "the cosine schedule lowers the rate");
+        var log = await File.ReadAllLinesAsync(result.LogPath);
+        Assert.Equal("epoch,lr,loss,iou,val_loss,val_iou,val_dice,seconds", log[0]);
+        Assert.Equal(5, log.Length);
+        Assert.True(new FileInfo(result.PlotPath).Length > 1000);
+
+        // The exported model is the kept epoch's weights, and the engine segments with it.
+        var weights = NestedUNetWeights.LoadSafetensors(result.WeightsPath, options.Network);
+        var model = ModelFile.Load(result.ModelPath);
+        Assert.Equal(64, model.Card.TileSize);
+        using var engine = SegmentationEngine.Create(model, new SegmentationOptions { Device = new DeviceSessionOptions { IntraOpThreads = 1 } }, NullLogger.Instance);
+        var image = await File.ReadAllBytesAsync(Path.Combine(data, "images", "nuclei-000.png"));
+        var segmented = await engine.SegmentAsync("nuclei-000.png", image, null, CancellationToken.None);
+        Assert.Equal((64, 64), (segmented.Width, segmented.Height));
+        Assert.Equal(weights.Names, NestedUNetWeights.CreateInitial(options.Network, 0).Names);
+    }
+
+    [Fact]
+    public void BadDataIsRefusedNamingTheFile()
+    {
+        var data = Path.Combine(_folder, "data");
+        SyntheticNuclei.Write(data, count: 2, width: 32, height: 32, seed: 1);
+        File.Delete(Path.Combine(data, "masks", "nuclei-001.png"));
+        var spec = ModelCard.ForNestedUNet(TrainingTestKit.Small()).ToInputSpec();
+
+        var error = Assert.Throws<InvalidDataException>(() => TrainingData.Load(data, spec));
+        Assert.Contains("nuclei-001.png: no mask", error.Message, StringComparison.Ordinal);
+        Assert.Throws<DirectoryNotFoundException>(() => TrainingData.Load(Path.Combine(_folder, "nowhere"), spec));
+    }
+
+    [Fact]
+    public void TheGeneratorIsDeterministicFromItsSeed()
+    {
+        var a = new SyntheticNuclei(80, 60, seed: 5).Create(2);
+        var b = new SyntheticNuclei(80, 60, seed: 5).Create(2);
+        var c = new SyntheticNuclei(80, 60, seed: 6).Create(2);
+
+        Assert.Equal(a.ImagePng, b.ImagePng);
+        Assert.Equal(a.MaskPng, b.MaskPng);
+        Assert.NotEqual(a.ImagePng, c.ImagePng);
+    }
+
+    private sealed class Progress(Action<EpochResult> report) : IProgress<EpochResult>
+    {
+        public void Report(EpochResult value) => report(value);
+    }
+}
