@@ -10,6 +10,7 @@ internal static class BenchCommandLine
         {
             SamplesCommand.Create(),
             RunCommand.Create(),
+            QualityCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

@@ -18,6 +18,8 @@ internal static class CommandLine
             new CancelCommand(terminal),
             new ClusterCommand(terminal),
             ModelCommand.Create(terminal),
+            new TrainCommand(terminal),
+            new NucleiCommand(terminal),
         };
 
         var parsed = root.Parse(args);
@@ -59,5 +61,6 @@ internal static class CommandLine
     /// <summary>Failures the user can fix from what the message says, as opposed to bugs.</summary>
     private static bool IsUserError(Exception ex) =>
         ex is UsageException or ClusterUnavailableException or Segmentation.Model.ModelException or FormatException or ArgumentException
-            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
+            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or InvalidDataException or Segmentation.Imaging.ImageRejectedException;
 }

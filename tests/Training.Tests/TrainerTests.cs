@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Training.Tests;
 
@@ -28,7 +29,7 @@ public sealed class TrainerTests : IDisposable
             Threads = 2,
             TileSize = 64,
         };
-        var examples = TrainingData.Load(data, ModelCard.ForNestedUNet(options.Network).ToInputSpec());
+        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), CancellationToken.None);
         var seen = new List<EpochResult>();
 
         var result = new Trainer(options).Train(examples, Path.Combine(_folder, "run"), new Progress(seen.Add), CancellationToken.None);
@@ -55,16 +56,18 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void BadDataIsRefusedNamingTheFile()
+    public async Task BadDataIsRefusedNamingTheFile()
     {
         var data = Path.Combine(_folder, "data");
         SyntheticNuclei.Write(data, count: 2, width: 32, height: 32, seed: 1);
         File.Delete(Path.Combine(data, "masks", "nuclei-001.png"));
         var spec = ModelCard.ForNestedUNet(TrainingTestKit.Small()).ToInputSpec();
 
-        var error = Assert.Throws<InvalidDataException>(() => TrainingData.Load(data, spec));
-        Assert.Contains("nuclei-001.png: no mask", error.Message, StringComparison.Ordinal);
-        Assert.Throws<DirectoryNotFoundException>(() => TrainingData.Load(Path.Combine(_folder, "nowhere"), spec));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(data), data, spec, CancellationToken.None));
+        Assert.Contains("images/nuclei-001.png: no mask", error.Message, StringComparison.Ordinal);
+        var nowhere = Path.Combine(_folder, "nowhere");
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(nowhere), nowhere, spec, CancellationToken.None));
+        Assert.Contains("no images under images/", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

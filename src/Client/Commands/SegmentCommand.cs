@@ -23,6 +23,7 @@ internal sealed class SegmentCommand : Command
     private readonly Option<string> device = new("--device") { Description = "cpu or cuda:N; CUDA falls back to the CPU when it cannot load.", DefaultValueFactory = _ => "cpu" };
     private readonly Option<int> threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> json = new("--json") { Description = "Print the report as JSON on stdout; human text goes to stderr." };
+    private readonly BlobConnectionOption blobConnection = new();
 
     public SegmentCommand(Terminal terminal)
         : base("segment", "Segment an image or a folder of images on this machine (an embedded one-silo cluster).")
@@ -31,6 +32,7 @@ internal sealed class SegmentCommand : Command
         Options.Add(device);
         Options.Add(threads);
         Options.Add(json);
+        blobConnection.AddTo(this);
         SetAction((parse, ct) => RunAsync(parse, terminal, ct));
     }
 
@@ -46,7 +48,7 @@ internal sealed class SegmentCommand : Command
             throw new UsageException($"--threads {threadCount}: use 0 (all cores) or a positive count.");
         }
 
-        using var host = BuildEmbeddedSilo(inferenceDevice, threadCount, spec.BatchSize);
+        using var host = BuildEmbeddedSilo(inferenceDevice, threadCount, spec.BatchSize, blobConnection.Read(parse));
         await host.StartAsync(cancellationToken);
         try
         {
@@ -72,7 +74,7 @@ internal sealed class SegmentCommand : Command
     }
 
     /// <summary>A one-silo cluster in this process on free loopback ports, so it never meets a real cluster on this machine.</summary>
-    private static IHost BuildEmbeddedSilo(InferenceDevice device, int threads, int? batch)
+    private static IHost BuildEmbeddedSilo(InferenceDevice device, int threads, int? batch, string? blobConnection)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -85,6 +87,7 @@ internal sealed class SegmentCommand : Command
             ["Inference:Threads"] = $"{threads}",
             ["Inference:BatchSize"] = $"{batch ?? 4}",
             ["Inference:PollInterval"] = "00:00:00.100",
+            ["Storage:BlobConnection"] = blobConnection,
         });
         // The device line is worth a person's attention too: it says where inference runs and why.
         builder.Logging.ForCommandLine();

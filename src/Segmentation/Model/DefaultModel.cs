@@ -1,21 +1,22 @@
 namespace UNetPP.Cluster.Segmentation.Model;
 
 /// <summary>
-/// The model used when none is named: the seed's NestedUNet (default filters, deep supervision,
-/// RGB in, one class) with weights initialised from a fixed seed. It is not trained, so its masks
-/// show the pipeline working rather than meaningful objects.
+/// The model used when none is named: a compact NestedUNet (filters 8…128, deep supervision, RGB in,
+/// one class) trained on synthetic fluorescence nuclei by <c>unetpp train</c> (models/README.md has
+/// the command line and its scores). It ships in <c>models/</c> and beside every program built here.
 /// </summary>
 public static class DefaultModel
 {
-    public const string Name = "built-in NestedUNet (untrained, seed 0)";
+    public const string FileName = "nuclei-unetpp.onnx";
 
-    private const int Seed = 0;
+    public const string Name = "built-in nuclei UNet++ (" + FileName + ")";
 
-    public static LoadedModel Load()
-    {
-        var options = new NestedUNetOptions();
-        var card = ModelCard.ForNestedUNet(options);
-        var model = NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, Seed), card);
-        return new LoadedModel(Name, model, card);
-    }
+    /// <summary>Where a built program finds it: the build copies <c>models/</c> next to the program.</summary>
+    public static string Location => Path.Combine(AppContext.BaseDirectory, "models", FileName);
+
+    /// <exception cref="ModelException">The file is not beside the program (a broken installation).</exception>
+    public static LoadedModel Load() =>
+        File.Exists(Location)
+            ? ModelFile.Load(Location)
+            : throw new ModelException($"{Location}: the built-in model is missing from this installation; rebuild, or name a model with --model.");
 }

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
+
+namespace UNetPP.Cluster.Bench;
+
+/// <summary>One mode's accuracy and speed on a labelled set: the two sides of the article's trade-off.</summary>
+internal sealed record QualityRow(string Mode, bool Tta, double MeanIoU, double MeanDice, double SecondsPerImage, double TimeToL4);
+
+/// <summary>
+/// <c>unetpp-bench quality</c>: runs a model in every mode it offers, with and without test-time
+/// augmentation, over images with ground truth, and reports mean IoU and Dice (the seed's metrics)
+/// with the time per image. Configurations run interleaved, best time of the rounds kept, so the
+/// time ratios are measured side by side.
+/// </summary>
+internal static class QualityCommand
+{
+    private static readonly Option<string?> Model = new("--model") { Description = "ONNX model (default: the built-in model)." };
+    private static readonly Option<string> Data = new("--data") { Description = "A folder with images/ and masks/ of the same names.", Required = true };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "Timed rounds; the best of each configuration is kept.", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (default: all cores)." };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the rows as JSON." };
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var command = new Command("quality", "IoU, Dice and time per image of every mode, with and without test-time augmentation.") { Model, Data, Rounds, Threads, Json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var model = parse.GetValue(Model) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
+            var rows = await MeasureAsync(model, parse.GetRequiredValue(Data), Math.Max(1, parse.GetValue(Rounds)), parse.GetValue(Threads), cancellationToken);
+            Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(rows, Indented) : Table(rows));
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<IReadOnlyList<QualityRow>> MeasureAsync(LoadedModel model, string data, int rounds, int threads, CancellationToken cancellationToken)
+    {
+        var images = Directory.GetFiles(Path.Combine(data, "images")).Order(StringComparer.Ordinal)
+            .Select(file => (Name: Path.GetFileName(file), Bytes: File.ReadAllBytes(file), Truth: new GroundTruth(Path.GetFileName(file), File.ReadAllBytes(Path.Combine(data, "masks", Path.GetFileName(file))))))
+            .ToList();
+        var configurations = model.Card.Modes.Select(InferenceModes.Parse).SelectMany(mode => new[] { (mode, false), (mode, true) }).ToList();
+        var best = new Dictionary<(InferenceMode, bool), (double Seconds, double IoU, double Dice)>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (mode, tta) in configurations)
+            {
+                var options = new SegmentationOptions { Mode = mode, Tta = tta, Device = new DeviceSessionOptions { IntraOpThreads = threads } };
+                using var engine = SegmentationEngine.Create(model, options, NullLogger.Instance);
+                var scores = new (double IoU, double Dice)[images.Count];
+                var clock = Stopwatch.StartNew();
+                await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), new ParallelOptions { MaxDegreeOfParallelism = options.BatchSize * 2, CancellationToken = cancellationToken }, async (i, ct) =>
+                {
+                    var result = await engine.SegmentAsync(images[i].Name, images[i].Bytes, images[i].Truth, ct);
+                    var quality = result.Quality![0];
+                    scores[i] = (quality.IoU, quality.Dice);
+                });
+                var seconds = clock.Elapsed.TotalSeconds / images.Count;
+                var key = (mode, tta);
+                best[key] = best.TryGetValue(key, out var earlier) && earlier.Seconds < seconds ? earlier : (seconds, scores.Average(s => s.IoU), scores.Average(s => s.Dice));
+                Console.Error.WriteLine(FormattableString.Invariant($"  round {round + 1}: {mode.ToName()}{(tta ? " + TTA" : "")} {seconds * 1000:F1} ms/image, IoU {best[key].IoU:F4}"));
+            }
+        }
+
+        var l4 = best[(InferenceMode.L4, false)].Seconds;
+        return [.. configurations.Select(c => new QualityRow(c.Item1.ToName(), c.Item2, best[c].IoU, best[c].Dice, best[c].Seconds, best[c].Seconds / l4))];
+    }
+
+    private static string Table(IReadOnlyList<QualityRow> rows)
+    {
+        var lines = new List<string> { "| mode | TTA | mean IoU | mean Dice | ms / image | time ÷ L4 |", "|---|---|---|---|---|---|" };
+        lines.AddRange(rows.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Mode} | {(r.Tta ? "yes" : "no")} | {r.MeanIoU:F4} | {r.MeanDice:F4} | {r.SecondsPerImage * 1000:F1} | {r.TimeToL4:F2} |")));
+        return string.Join(Environment.NewLine, lines);
+    }
+}
