@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using UNetPP.Cluster.Training;
 
 namespace UNetPP.Cluster.Bench;
 
@@ -23,21 +23,7 @@ internal static class SamplesCommand
         return command;
     }
 
-    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed)
-    {
-        var images = Directory.CreateDirectory(Path.Combine(folder, "images")).FullName;
-        var masks = Directory.CreateDirectory(Path.Combine(folder, "masks")).FullName;
-        var generator = new SyntheticNuclei(width, height, seed);
-        var names = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var name = string.Create(CultureInfo.InvariantCulture, $"nuclei-{i:D3}.png");
-            var (image, mask) = generator.Create(i);
-            File.WriteAllBytes(Path.Combine(images, name), image);
-            File.WriteAllBytes(Path.Combine(masks, name), mask);
-            names.Add(Path.Combine(images, name));
-        }
-
-        return names;
-    }
+    /// <summary>The generator <c>unetpp nuclei</c> and training use, so benchmark images look like what the model sees.</summary>
+    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed) =>
+        SyntheticNuclei.Write(folder, count, width, height, seed);
 }
