@@ -4,6 +4,9 @@ namespace UNetPP.Cluster.Bench;
 
 internal static class BenchCommandLine
 {
+    /// <summary>Exit code after Ctrl-C or SIGTERM, as a shell reports a process that SIGINT ended.</summary>
+    public const int Interrupted = 130;
+
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("UNetPP.Cluster benchmarks and benchmark data.")
@@ -12,6 +15,10 @@ internal static class BenchCommandLine
             RunCommand.Create(),
             QualityCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+
+        // Ctrl-C and SIGTERM cancel the command's token, so that it stops the silo and Azurite processes it
+        // started; this is how long it gets before the process ends (whatever is left is killed on exit).
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
+        return root.Parse(args).InvokeAsync(invocation);
     }
 }

@@ -11,21 +11,41 @@ using UNetPP.Cluster.Segmentation.Onnx;
 
 namespace UNetPP.Cluster.Bench;
 
-/// <summary>One model configuration to measure: its filters and the (square) tile size.</summary>
-internal sealed record BenchConfig(string Name, IReadOnlyList<int> Filters, int TileSize);
+/// <summary>One model configuration to measure: its filters, the (square) tile size, and whether the job also runs on silo processes.</summary>
+internal sealed record BenchConfig(string Name, IReadOnlyList<int> Filters, int TileSize, bool OnSilos = false);
+
+/// <summary>What to measure of a configuration.</summary>
+internal enum BenchScope
+{
+    /// <summary>Every row.</summary>
+    All,
+
+    /// <summary>The rows on silo processes, and the raw L4 and engine rows they are compared with.</summary>
+    Silos,
+}
 
 /// <summary>One measured row: tiles per second, and its ratio to the raw session on the same tiles.</summary>
-internal sealed record BenchRow(string Name, string Config, string Mode, double TilesPerSecond, double RatioToRaw);
+internal sealed record BenchRow(string Name, string Config, string Mode, double TilesPerSecond, double RatioToRaw)
+{
+    public const string Engine = "engine L4 (files to masks)";
+    public const string Segment = "unetpp segment L4 (embedded silo)";
+    public const string OneSilo = "one silo process L4 (Azurite blobs)";
+    public const string OneSiloOneThread = "one silo process, 1 thread";
+    public const string TwoSilosOneThread = "two silo processes, 1 thread each";
+
+    public static string Raw(InferenceMode mode) => $"raw {mode.ToName()}";
+}
 
 /// <summary>
-/// Measures, side by side in one process, what the device can do (ONNX Runtime on pre-made
-/// tensors) and what the engine does from image files to mask files on the same tiles, plus each
-/// mode's cost against L4. Runs are interleaved and the best of each kind kept, so a noisy
-/// neighbour slows both kinds alike instead of skewing the ratio.
+/// Measures, side by side, what the device can do (ONNX Runtime on pre-made tensors) and what the
+/// engine does from image files to mask files on the same tiles, plus each mode's cost against L4,
+/// the embedded silo, and (for configurations on silos) the same images on silo processes. Runs are
+/// interleaved and the best of each kind kept, so a noisy neighbour slows both kinds alike instead
+/// of skewing the ratio.
 /// </summary>
-internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minimumRun, int repeats, TextWriter log)
+internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minimumRun, int repeats, SiloBenchmark siloBenchmark, TextWriter log)
 {
-    public async Task<IReadOnlyList<BenchRow>> MeasureAsync(BenchConfig config, string workFolder)
+    public async Task<IReadOnlyList<BenchRow>> MeasureAsync(BenchConfig config, BenchScope scope, string workFolder, CancellationToken cancellationToken)
     {
         var options = new NestedUNetOptions { Filters = config.Filters, DeepSupervision = true };
         var card = ModelCard.ForNestedUNet(options) with { TileSize = config.TileSize };
@@ -36,34 +56,42 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
         var images = Path.Combine(workFolder, "images");
         var imageCount = batchSize * Math.Max(2, (int)Math.Ceiling(minimumRun.TotalSeconds / 2));
         SamplesCommand.Write(images, imageCount, config.TileSize, config.TileSize, seed: 11);
+        var imageFiles = Path.Combine(images, "images");
+        var uploaded = config.OnSilos ? await siloBenchmark.UploadAsync(config.Name, imageFiles, cancellationToken) : null;
 
-        var raw = new Dictionary<InferenceMode, double>();
-        var engine = 0.0;
-        var command = 0.0;
-        for (var repeat = 0; repeat < repeats; repeat++)
+        var modes = scope == BenchScope.All ? Enum.GetValues<InferenceMode>() : [InferenceMode.L4];
+        var best = new OrderedDictionary<string, (string Mode, double TilesPerSecond)>();
+        void Keep(string name, string mode, double tilesPerSecond)
         {
-            foreach (var mode in Enum.GetValues<InferenceMode>())
-            {
-                var tilesPerSecond = MeasureRaw(model, card, mode, config.TileSize);
-                raw[mode] = Math.Max(raw.GetValueOrDefault(mode), tilesPerSecond);
-                log.WriteLine($"  {config.Name} raw {mode.ToName(),-8} {tilesPerSecond,8:F2} tiles/s");
-            }
-
-            var measured = await MeasureEngineAsync(new LoadedModel(modelPath, model, card), Path.Combine(images, "images"), Path.Combine(workFolder, $"engine-{repeat}"));
-            engine = Math.Max(engine, measured);
-            log.WriteLine($"  {config.Name} engine L4   {measured,8:F2} tiles/s");
-            var segmented = await MeasureSegmentCommandAsync(modelPath, Path.Combine(images, "images"), Path.Combine(workFolder, $"segment-{repeat}"));
-            command = Math.Max(command, segmented);
-            log.WriteLine($"  {config.Name} segment L4  {segmented,8:F2} tiles/s");
+            best[name] = (mode, Math.Max(best.GetValueOrDefault(name).TilesPerSecond, tilesPerSecond));
+            log.WriteLine($"  {config.Name} {name,-36} {tilesPerSecond,8:F2} tiles/s");
         }
 
-        var l4 = raw[InferenceMode.L4];
-        var rows = Enum.GetValues<InferenceMode>()
-            .Select(mode => new BenchRow($"raw {mode.ToName()}", config.Name, mode.ToName(), raw[mode], raw[mode] / l4))
-            .ToList();
-        rows.Add(new BenchRow("engine L4 (files to masks)", config.Name, "L4", engine, engine / l4));
-        rows.Add(new BenchRow("unetpp segment L4 (embedded silo)", config.Name, "L4", command, command / l4));
-        return rows;
+        for (var repeat = 0; repeat < repeats; repeat++)
+        {
+            foreach (var mode in modes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Keep(BenchRow.Raw(mode), mode.ToName(), MeasureRaw(model, card, mode, config.TileSize));
+            }
+
+            Keep(BenchRow.Engine, "L4", await MeasureEngineAsync(new LoadedModel(modelPath, model, card), imageFiles, Path.Combine(workFolder, $"engine-{repeat}"), cancellationToken));
+            if (scope == BenchScope.All)
+            {
+                Keep(BenchRow.Segment, "L4", await MeasureSegmentCommandAsync(modelPath, imageFiles, Path.Combine(workFolder, $"segment-{repeat}"), cancellationToken));
+            }
+
+            if (uploaded is not null)
+            {
+                Keep(BenchRow.OneSilo, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 1, threads, $"one-{repeat}", cancellationToken));
+                // Scale-out: one inference thread a silo, so that a second silo brings a core of its own, as a second machine would.
+                Keep(BenchRow.OneSiloOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 1, threads: 1, $"one-thread-{repeat}", cancellationToken));
+                Keep(BenchRow.TwoSilosOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 2, threads: 1, $"two-threads-{repeat}", cancellationToken));
+            }
+        }
+
+        var l4 = best[BenchRow.Raw(InferenceMode.L4)].TilesPerSecond;
+        return [.. best.Select(b => new BenchRow(b.Key, config.Name, b.Value.Mode, b.Value.TilesPerSecond, b.Value.TilesPerSecond / l4))];
     }
 
     /// <summary>ONNX Runtime alone: the mode's graph run again and again on one pre-made batch.</summary>
@@ -95,13 +123,13 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
     /// The engine in this process, from PNG files to mask files, with several images in flight as the
     /// workers run it; the engine is opened before the clock starts, as a worker's stays open.
     /// </summary>
-    private async Task<double> MeasureEngineAsync(LoadedModel model, string images, string output)
+    private async Task<double> MeasureEngineAsync(LoadedModel model, string images, string output, CancellationToken cancellationToken)
     {
         var options = new SegmentationOptions { BatchSize = batchSize, Device = new DeviceSessionOptions { IntraOpThreads = threads } };
         using var engine = SegmentationEngine.Create(model, options, NullLogger.Instance);
         var files = Directory.GetFiles(images, "*.png").Order(StringComparer.Ordinal).ToList();
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = batchSize * 2 }, async (file, ct) =>
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = batchSize * 2, CancellationToken = cancellationToken }, async (file, ct) =>
         {
             var name = Path.GetFileName(file);
             var result = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(file, ct), null, ct);
@@ -111,18 +139,20 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
     }
 
     /// <summary>The whole <c>unetpp segment</c> command in this process (embedded silo); the job's own clock, from its start to its end.</summary>
-    private async Task<double> MeasureSegmentCommandAsync(string modelPath, string images, string output)
+    private async Task<double> MeasureSegmentCommandAsync(string modelPath, string images, string output, CancellationToken cancellationToken)
     {
         using var quiet = new StringWriter();
         var exit = await CommandLine.RunAsync(
             ["segment", images, "--out", output, "--model", modelPath, "--batch", $"{batchSize}", "--threads", $"{threads}", "--mode", "L4"],
-            new Terminal(quiet, quiet, interactive: false));
+            new Terminal(quiet, quiet, interactive: false),
+            cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         if (exit != 0)
         {
             throw new InvalidOperationException($"unetpp segment failed with exit code {exit}:\n{quiet}");
         }
 
-        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName), cancellationToken));
         return report.Throughput.TilesPerSecond;
     }
 }

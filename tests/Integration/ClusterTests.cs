@@ -1,5 +1,6 @@
 using NetVips;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Integration.Tests;
 
@@ -180,7 +181,7 @@ public sealed class ClusterTests(IntegrationFixture fixture)
     private async Task WithClusterAsync(string name, int silos, Func<SiloCluster, CancellationToken, Task> test)
     {
         using var deadline = new CancellationTokenSource(TestTimeout);
-        await using var cluster = await SiloCluster.StartAsync(fixture, name, silos, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, $"it-{name}", silos, deadline.Token);
         try
         {
             await test(cluster, deadline.Token);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.TestSupport;
 
 namespace UNetPP.Cluster.Integration.Tests;
@@ -34,6 +35,20 @@ public sealed class IntegrationFixture : IAsyncLifetime
     public string ModelPath => Path.Combine(WorkFolder, "small.onnx");
 
     public BlobContainerClient Data => new(Azurite.ConnectionString, Dataset.Container);
+
+    /// <summary>Every test's silos: one inference thread each, and quick to notice a silo that was killed.</summary>
+    public SiloClusterSetup Silos => new(Azurite.ConnectionString, Dataset.Container, WorkFolder, new Dictionary<string, string>
+    {
+        ["Inference__Threads"] = "1",
+        ["Inference__PollInterval"] = "00:00:00.200",
+        ["Inference__ShutdownGrace"] = "00:00:02",
+        // A killed silo must be declared dead within seconds: probe every second, two misses, one vote.
+        ["Cluster__Membership__ProbeTimeout"] = "00:00:01",
+        ["Cluster__Membership__NumMissedProbesLimit"] = "2",
+        ["Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
+        // Calls to a silo that just died fail within seconds instead of Orleans' default 30 s.
+        ["Cluster__Messaging__ResponseTimeout"] = "00:00:10",
+    });
 
     public async Task InitializeAsync()
     {
@@ -149,29 +164,10 @@ public sealed class IntegrationFixture : IAsyncLifetime
         return new SortedDictionary<string, byte[]>(files, StringComparer.Ordinal);
     }
 
-    /// <summary>Empties the grain-state containers, so a new cluster does not see the jobs of an earlier test's cluster.</summary>
-    public async Task ClearGrainStateAsync(CancellationToken cancellationToken)
-    {
-        var service = new BlobServiceClient(Azurite.ConnectionString);
-        await foreach (var container in service.GetBlobContainersAsync(cancellationToken: cancellationToken))
-        {
-            if (container.Name == Dataset.Container)
-            {
-                continue;
-            }
-
-            var client = service.GetBlobContainerClient(container.Name);
-            await foreach (var blob in client.GetBlobsAsync(cancellationToken: cancellationToken))
-            {
-                await client.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
-            }
-        }
-    }
-
     private async Task<JobOutcome> RunReferenceAsync()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var cluster = await SiloCluster.StartAsync(this, "one", silos: 1, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(Silos, "it-one", silos: 1, deadline.Token);
         try
         {
             var outcome = await RunJobAsync(cluster, "out-one", onStatus: null, deadline.Token);

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace UNetPP.Cluster.Integration.Tests;
+namespace UNetPP.Cluster.Processes;
 
+/// <summary>Loopback ports for the processes the tests and the benchmark start.</summary>
 public static class FreePorts
 {
     /// <summary><paramref name="count"/> different free loopback ports, all held at once while probing so none repeats.</summary>
@@ -27,6 +28,7 @@ public static class FreePorts
         }
     }
 
+    /// <summary>Whether something listens on loopback <paramref name="port"/>.</summary>
     public static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
     {
         using var client = new TcpClient();

@@ -1,15 +1,24 @@
 using System.Net;
 using System.Text;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using UNetPP.Cluster.Contracts;
 
-namespace UNetPP.Cluster.Integration.Tests;
+namespace UNetPP.Cluster.Processes;
+
+/// <summary>
+/// What every cluster of a test run or benchmark run shares: the Azure Storage account (Azurite) its
+/// silos join through and keep job state in, the container of input and output data that starting a
+/// new cluster leaves alone, a folder for logs, and the silo settings.
+/// </summary>
+/// <param name="Settings">Silo settings as environment variable names (<c>Inference__Threads</c>), for every silo.</param>
+public sealed record SiloClusterSetup(string StorageConnection, string DataContainer, string WorkFolder, IReadOnlyDictionary<string, string> Settings);
 
 /// <summary>
 /// A cluster of real silo processes joined through Azure Table storage (Azurite), and an Orleans
-/// client in the test process connected through every silo's gateway, so it keeps working when one dies.
+/// client in this process connected through every silo's gateway, so it keeps working when one dies.
 /// </summary>
 public sealed class SiloCluster : IAsyncDisposable
 {
@@ -28,14 +37,19 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public SegmentationClient Client { get; private set; } = null!;
 
-    public static async Task<SiloCluster> StartAsync(IntegrationFixture fixture, string name, int silos, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos of a new cluster (its id starts with <paramref name="name"/>) and
+    /// connects to them. The job state of earlier clusters is cleared first: it shares the account, and a
+    /// job of theirs left unfinished would otherwise be announced to this one's workers.
+    /// </summary>
+    public static async Task<SiloCluster> StartAsync(SiloClusterSetup setup, string name, int silos, CancellationToken cancellationToken)
     {
-        var id = $"it-{name}-{Guid.NewGuid().ToString("N")[..8]}";
-        var logs = Path.Combine(fixture.WorkFolder, "logs", id);
-        var settings = new Dictionary<string, string> { ["Inference__ModelCache"] = Path.Combine(fixture.WorkFolder, "model-cache", id) };
-        await fixture.ClearGrainStateAsync(cancellationToken);
+        var id = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+        var logs = Path.Combine(setup.WorkFolder, "logs", id);
+        var settings = new Dictionary<string, string>(setup.Settings) { ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id) };
+        await ClearGrainStateAsync(setup, cancellationToken);
         var starting = Enumerable.Range(1, silos)
-            .Select(i => SiloProcess.StartAsync($"silo{i}", id, fixture.Azurite.ConnectionString, logs, settings, cancellationToken))
+            .Select(i => SiloProcess.StartAsync($"silo{i}", id, setup.StorageConnection, logs, settings, cancellationToken))
             .ToList();
         try
         {
@@ -61,6 +75,11 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             var logsText = cluster.Logs();
             await cluster.DisposeAsync();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             throw new InvalidOperationException($"The client could not connect to cluster {id}: {ex.Message}\n{logsText}", ex);
         }
     }
@@ -105,10 +124,30 @@ public sealed class SiloCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Empties every container but the data container: the job state of the clusters before.</summary>
+    private static async Task ClearGrainStateAsync(SiloClusterSetup setup, CancellationToken cancellationToken)
+    {
+        var service = new BlobServiceClient(setup.StorageConnection);
+        await foreach (var container in service.GetBlobContainersAsync(cancellationToken: cancellationToken))
+        {
+            if (container.Name == setup.DataContainer)
+            {
+                continue;
+            }
+
+            var client = service.GetBlobContainerClient(container.Name);
+            await foreach (var blob in client.GetBlobsAsync(cancellationToken: cancellationToken))
+            {
+                await client.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+            }
+        }
+    }
+
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var gateways = _silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray();
         var host = new HostBuilder()
+            .ConfigureServices(services => services.AddSingleton<IHostLifetime, SignalsToCaller>())
             .UseOrleansClient(client =>
             {
                 client.UseStaticClustering(gateways);
@@ -117,7 +156,7 @@ public sealed class SiloCluster : IAsyncDisposable
                     o.ClusterId = Id;
                     o.ServiceId = Id;
                 });
-                // A call to a silo that was just killed fails in seconds, and the test asks again.
+                // A call to a silo that was just killed fails in seconds, and the caller asks again.
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             })
             .Build();
@@ -145,5 +184,16 @@ public sealed class SiloCluster : IAsyncDisposable
                 client.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Leaves Ctrl-C and SIGTERM to the program that owns the cluster. The host's default lifetime would
+    /// take them to stop this client alone, and the program, with its silos, would go on running.
+    /// </summary>
+    private sealed class SignalsToCaller : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

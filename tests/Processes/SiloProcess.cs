@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace UNetPP.Cluster.Integration.Tests;
+namespace UNetPP.Cluster.Processes;
 
 /// <summary>
 /// One real <c>unetpp-silo</c> process with Azure Storage clustering, on free loopback ports, its
-/// output kept (in memory and in a log file) for failure messages. Dispose always kills it.
+/// output kept (in memory and in a log file) for failure messages. Dispose always kills it, and so
+/// does this program's exit.
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
@@ -42,14 +43,18 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts a silo and waits until its /healthz answers and its gateway accepts connections.</summary>
+    /// <summary>
+    /// Starts a silo and waits until its /healthz answers and its gateway accepts connections.
+    /// <paramref name="settings"/> (environment variable names, <c>Inference__Threads</c>) are added to
+    /// the cluster and address settings; anything else is the silo's default.
+    /// </summary>
     public static async Task<SiloProcess> StartAsync(
-        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> extraSettings, CancellationToken cancellationToken)
+        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
-            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, extraSettings);
+            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings);
             try
             {
                 await silo.WaitUntilReadyAsync(cancellationToken);
@@ -69,7 +74,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     private static SiloProcess Launch(
-        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> extraSettings)
+        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings)
     {
         var start = new ProcessStartInfo(RepoPaths.DotnetHost)
         {
@@ -89,15 +94,6 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
             ["Inference__Devices"] = "cpu",
-            ["Inference__Threads"] = "1",
-            ["Inference__PollInterval"] = "00:00:00.200",
-            ["Inference__ShutdownGrace"] = "00:00:02",
-            // A killed silo must be declared dead within seconds: probe every second, two misses, one vote.
-            ["Cluster__Membership__ProbeTimeout"] = "00:00:01",
-            ["Cluster__Membership__NumMissedProbesLimit"] = "2",
-            ["Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
-            // Calls to a silo that just died fail within seconds instead of Orleans' default 30 s.
-            ["Cluster__Messaging__ResponseTimeout"] = "00:00:10",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Orleans"] = "Warning",
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
@@ -107,7 +103,7 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
-        foreach (var (key, value) in extraSettings)
+        foreach (var (key, value) in settings)
         {
             environment[key] = value;
         }
@@ -178,7 +174,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>SIGKILL, the whole process tree: the silo gets no chance to leave the cluster or hand work back.</summary>
     public void Kill()
     {
-        Append($"--- test: SIGKILL {Name}");
+        Append($"--- SIGKILL {Name}");
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -196,7 +192,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            Append($"--- test: SIGTERM {Name}");
+            Append($"--- SIGTERM {Name}");
             using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await term.WaitForExitAsync();
@@ -209,7 +205,7 @@ public sealed class SiloProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Append($"--- test: {Name} did not exit within {grace.TotalSeconds} s of SIGTERM; killing it");
+                Append($"--- {Name} did not exit within {grace.TotalSeconds} s of SIGTERM; killing it");
                 Kill();
             }
         }
@@ -258,7 +254,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    // Last resort if the test host exits without disposing the cluster: never leave a silo behind.
+    // Last resort if this program exits without disposing the silo (Ctrl-C, a test host that stops): never leave one behind.
     private void KillOnExit(object? sender, EventArgs e)
     {
         try

@@ -1,6 +1,6 @@
-namespace UNetPP.Cluster.Integration.Tests;
+namespace UNetPP.Cluster.Processes;
 
-/// <summary>Where the built silo and command line are: the same configuration as this test build.</summary>
+/// <summary>Where the built silo and command line are: the same configuration as the build of the program asking.</summary>
 public static class RepoPaths
 {
     private static readonly Lazy<string> RootValue = new(FindRoot);
@@ -9,14 +9,14 @@ public static class RepoPaths
     /// <summary>The folder holding <c>UNetPP.Cluster.sln</c>.</summary>
     public static string Root => RootValue.Value;
 
-    /// <summary>Release or Debug: the folder under <c>bin</c> this test assembly was built into.</summary>
+    /// <summary>Release or Debug: the folder under <c>bin</c> the running assembly was built into.</summary>
     public static string Configuration => ConfigurationValue.Value;
 
     public static string SiloDll => Built("Silo", "unetpp-silo.dll");
 
     public static string ClientDll => Built("Client", "unetpp.dll");
 
-    /// <summary>The <c>dotnet</c> host the test runs on, so child processes use the same runtime.</summary>
+    /// <summary>The <c>dotnet</c> host this program runs on, so child processes use the same runtime.</summary>
     public static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
@@ -25,7 +25,7 @@ public static class RepoPaths
         var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", "linux-x64", file);
         return File.Exists(path)
             ? path
-            : throw new FileNotFoundException($"{path} is not built; build the test project (it builds src/{project} first) with -c {Configuration}.", path);
+            : throw new FileNotFoundException($"{path} is not built; build the project that runs it (it builds src/{project} first) with -c {Configuration}.", path);
     }
 
     private static string FindRoot()
@@ -43,11 +43,11 @@ public static class RepoPaths
 
     private static string FindConfiguration()
     {
-        // …/tests/Integration/bin/<Configuration>/net10.0/linux-x64/
+        // …/<project>/bin/<Configuration>/net10.0/linux-x64/
         var parts = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory).Split(Path.DirectorySeparatorChar);
         var bin = Array.LastIndexOf(parts, "bin");
         return bin >= 0 && bin + 1 < parts.Length
             ? parts[bin + 1]
-            : throw new InvalidOperationException($"The test assembly is not under a bin folder: {AppContext.BaseDirectory}.");
+            : throw new InvalidOperationException($"The running assembly is not under a bin folder: {AppContext.BaseDirectory}.");
     }
 }
