@@ -24,6 +24,9 @@ public sealed record ShardLease
     /// <summary>Set when this shard stitches a large image's regions into its files.</summary>
     [Id(7)] public ImageStitch? Stitch { get; init; }
 
+    /// <summary>The job's trace context (W3C traceparent), so the shard's spans join the job's trace.</summary>
+    [Id(8)] public string? TraceParent { get; init; }
+
     public ShardLeaseRef Ref => new(ShardId, LeaseId);
 }
 

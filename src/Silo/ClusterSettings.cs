@@ -34,6 +34,12 @@ public sealed class ClusterSettings
     /// <summary>The address other silos and clients reach this silo at; it also binds there.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>How the cluster names this silo: its advertised address and silo port.</summary>
+    public string Endpoint => $"{AdvertisedAddress}:{SiloPort}";
+
+    public static ClusterSettings From(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+
     /// <summary>Every problem, each naming its setting; empty when the settings can be used.</summary>
     public IReadOnlyList<string> Problems()
     {

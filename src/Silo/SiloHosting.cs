@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using UNetPP.Cluster.Grains.Hosting;
@@ -20,7 +21,7 @@ public static class SiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddSegmentationSilo(this IHostApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+        var settings = ClusterSettings.From(builder.Configuration);
         var problems = settings.Problems();
         if (problems.Count > 0)
         {
@@ -63,6 +64,13 @@ public static class SiloHosting
             }
 
             silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+
+            // Calls between grains carry the caller's trace, so a job's spans form one trace across silos.
+            silo.AddActivityPropagation();
+            if (SiloTelemetry.DashboardEnabled(builder.Configuration))
+            {
+                silo.AddDashboard();
+            }
 
             // Orleans' own knobs, for operators and for tests that kill silos and want them noticed quickly.
             silo.Services.Configure<Orleans.Configuration.ClusterMembershipOptions>(builder.Configuration.GetSection("Cluster:Membership"));

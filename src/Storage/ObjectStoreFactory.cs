@@ -39,6 +39,22 @@ public sealed class ObjectStoreFactory
         return new BlobObjectStore(container, location.Prefix, _options.ListPageSize) { Authentication = authentication };
     }
 
+    /// <summary>
+    /// Asks the configured blob account for its properties, for readiness probes; says which account
+    /// (by how it is reached, never its key) or that only local folders are configured. Throws when the
+    /// account does not answer.
+    /// </summary>
+    public async Task<string> CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        if (ConfiguredService() is not { } configured)
+        {
+            return "no blob account configured (local folders, and URLs with a SAS)";
+        }
+
+        await configured.Service.GetPropertiesAsync(cancellationToken);
+        return $"blob account {configured.Service.AccountName} reachable ({configured.Authentication})";
+    }
+
     internal static BlobClientOptions CreateClientOptions(StorageOptions options)
     {
         // Pinned to a version Azurite 3.37 accepts, so tests and laptops need no --skipApiVersionCheck;

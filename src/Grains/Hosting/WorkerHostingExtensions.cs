@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Storage;
 
@@ -19,14 +20,17 @@ public static class WorkerHostingExtensions
         services.AddDatasetStorage();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.").ValidateOnStart();
+        services.TryAddSingleton<DeviceReadiness>();
         services.AddHostedService<DeviceWorkers>();
         return services;
     }
 
-    /// <summary>Storage for job grains and workers (settings <c>Storage:*</c>).</summary>
+    /// <summary>Storage and metrics for job grains and workers (settings <c>Storage:*</c>).</summary>
     public static IServiceCollection AddDatasetStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ClusterMetrics>();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new ObjectStoreFactory(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<IDatasetStorage, DatasetStorage>();

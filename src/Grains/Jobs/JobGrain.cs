@@ -1,7 +1,11 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Regions;
+using UNetPP.Cluster.Segmentation.Telemetry;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
@@ -15,6 +19,7 @@ namespace UNetPP.Cluster.Grains.Jobs;
 public sealed partial class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
     IDatasetStorage datasets,
+    ClusterMetrics metrics,
     Orleans.Runtime.ILocalSiloDetails silo,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -25,6 +30,19 @@ public sealed partial class JobGrain(
     private JobRecord Job => record.State;
 
     private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A job whose coordinator moved here (its silo died) is counted here from now on.
+        Publish();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.JobGone(JobId);
+        return Task.CompletedTask;
+    }
 
     public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
@@ -37,10 +55,16 @@ public sealed partial class JobGrain(
         }
 
         spec.Validate();
+        using var span = ClusterTelemetry.Traces.StartActivity("job");
+        span?.SetTag("unetpp.job", JobId);
+        span?.SetTag("unetpp.input", StorageLocation.RedactSignature(spec.Input));
+        span?.SetTag("unetpp.output", StorageLocation.RedactSignature(spec.Output));
         Job.Spec = spec;
         Job.State = JobState.Planning;
         Job.Submitted = clock.GetUtcNow();
+        Job.TraceParent = span?.Id;
         await record.WriteStateAsync();
+        Publish();
 
         try
         {
@@ -55,12 +79,14 @@ public sealed partial class JobGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Job.State = JobState.Failed;
-            Job.Error = $"{spec.Input}: {ex.Message}";
+            Job.Error = $"{StorageLocation.RedactSignature(spec.Input)}: {ex.Message}";
+            span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
         }
 
         await record.WriteStateAsync();
+        Publish();
         if (Job.State == JobState.Running)
         {
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId);
@@ -88,6 +114,8 @@ public sealed partial class JobGrain(
         Job.State = JobState.Cancelled;
         Job.Finished = clock.GetUtcNow();
         await record.WriteStateAsync();
+        Publish();
+        TraceRun();
         await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
         await WriteReportAsync();
         await RemovePartsAsync();
@@ -121,12 +149,14 @@ public sealed partial class JobGrain(
                 ExpiresAt = shard.LeaseExpires,
                 Region = shard.Region,
                 Stitch = shard.Stitch,
+                TraceParent = Job.TraceParent,
             });
         }
 
         if (leases.Count > 0 || changed)
         {
             await record.WriteStateAsync();
+            Publish();
         }
 
         if (changed)
@@ -210,6 +240,7 @@ public sealed partial class JobGrain(
         }
 
         await record.WriteStateAsync();
+        Publish();
         await FinishIfDoneAsync();
     }
 
@@ -229,6 +260,7 @@ public sealed partial class JobGrain(
         if (released)
         {
             await record.WriteStateAsync();
+            Publish();
         }
     }
 
@@ -378,6 +410,8 @@ public sealed partial class JobGrain(
         Job.State = Job.Failures.Count == 0 ? JobState.Completed : JobState.CompletedWithFailures;
         Job.Finished = clock.GetUtcNow();
         await record.WriteStateAsync();
+        Publish();
+        TraceRun();
         await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
         await WriteReportAsync();
         await RemovePartsAsync();
@@ -396,6 +430,34 @@ public sealed partial class JobGrain(
             Job.Error = $"report.json could not be written to {Job.Spec!.Output}: {ex.Message}";
             await record.WriteStateAsync();
         }
+    }
+
+    /// <summary>Puts the job's progress in this silo's metrics.</summary>
+    private void Publish()
+    {
+        if (Job.Spec is not null)
+        {
+            metrics.JobChanged(Status());
+        }
+    }
+
+    /// <summary>
+    /// The job's run as one span under the job's own, from its start to now: a span cannot stay open
+    /// across the calls and silos a job lives through, so it is recorded whole when the job ends.
+    /// </summary>
+    private void TraceRun()
+    {
+        if (Job.TraceParent is null || !ActivityContext.TryParse(Job.TraceParent, null, out var parent))
+        {
+            return;
+        }
+
+        using var span = ClusterTelemetry.Traces.StartActivity("job.run", ActivityKind.Internal, parent, startTime: Job.Started ?? clock.GetUtcNow());
+        span?.SetTag("unetpp.job", JobId);
+        span?.SetTag("unetpp.state", ClusterMetrics.Label(Job.State));
+        span?.SetTag("unetpp.images.done", Job.Segmented.Count);
+        span?.SetTag("unetpp.images.failed", Job.Failures.Count);
+        span?.SetTag("unetpp.tiles", Job.Tiles);
     }
 
     private JobStatus Status()

@@ -78,4 +78,7 @@ public sealed class JobRecord
 
     /// <summary>Large images cut into regions, with their region counts, so their stored parts can be removed at the end.</summary>
     [Id(12)] public Dictionary<string, int> Regioned { get; set; } = [];
+
+    /// <summary>The job's span (W3C traceparent): shards and the job's run are traced under it.</summary>
+    [Id(13)] public string? TraceParent { get; set; }
 }

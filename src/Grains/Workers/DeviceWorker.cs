@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Telemetry;
+using UNetPP.Cluster.Segmentation.Telemetry;
 
 namespace UNetPP.Cluster.Grains.Workers;
 
@@ -14,6 +17,7 @@ public sealed partial class DeviceWorker(
     string device,
     IGrainFactory grains,
     ShardRunner runner,
+    ClusterMetrics metrics,
     WorkerOptions options,
     TimeProvider clock,
     ILogger logger) : IDisposable
@@ -29,6 +33,7 @@ public sealed partial class DeviceWorker(
     /// <summary>Runs until <paramref name="stopping"/>; then lets held shards finish within the grace period and hands the rest back.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
+        using var leases = metrics.TrackLeases(device, () => _held.Count);
         using var background = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         var renewing = RenewLoopAsync(background.Token);
         var reporting = ReportLoopAsync(background.Token);
@@ -101,6 +106,12 @@ public sealed partial class DeviceWorker(
     private async Task RunShardAsync(HeldShard held)
     {
         var lease = held.Lease;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = lease.JobId, ["ShardId"] = lease.ShardId });
+        using var span = ClusterTelemetry.Traces.StartActivity("shard", ActivityKind.Consumer, ParentOf(lease));
+        span?.SetTag("unetpp.job", lease.JobId);
+        span?.SetTag("unetpp.shard", lease.ShardId);
+        span?.SetTag("unetpp.worker", workerId);
+        span?.SetTag("unetpp.images", lease.Images.Count);
         try
         {
             var result = await runner.RunAsync(lease, workerId, held.Cancel.Token);
@@ -115,6 +126,7 @@ public sealed partial class DeviceWorker(
         catch (Exception ex)
         {
             // The lease will expire and the shard go to another worker; nothing is lost.
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             LogShardFailed(logger, workerId, lease.JobId, lease.ShardId, ex.Message);
         }
         finally
@@ -123,6 +135,10 @@ public sealed partial class DeviceWorker(
             held.Cancel.Dispose();
         }
     }
+
+    /// <summary>The job's span, which every shard of the job hangs under; none when the job was not traced.</summary>
+    private static ActivityContext ParentOf(ShardLease lease) =>
+        lease.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var context) ? context : default;
 
     /// <summary>
     /// Hands a finished shard's results to its job, trying again for a while when the job's silo has

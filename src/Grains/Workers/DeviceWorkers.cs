@@ -2,7 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Inference;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -10,15 +12,21 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// <summary>
 /// Runs one <see cref="DeviceWorker"/> per configured device on this silo. Registered after the
 /// silo, so it starts once the silo has joined and stops (handing its shards back) before the silo leaves.
+/// Each device first opens the warm-up model, if one is set, and is ready once it has.
 /// </summary>
-public sealed class DeviceWorkers(
+public sealed partial class DeviceWorkers(
     IOptions<WorkerOptions> options,
     IGrainFactory grains,
     IDatasetStorage storage,
     ILocalSiloDetails silo,
+    ClusterMetrics metrics,
+    DeviceReadiness readiness,
     TimeProvider clock,
     ILoggerFactory loggers) : BackgroundService
 {
+    /// <summary>The <c>Inference:WarmupModel</c> value that names the built-in model.</summary>
+    public const string DefaultModelName = "default";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -27,9 +35,10 @@ public sealed class DeviceWorkers(
         var logger = loggers.CreateLogger<DeviceWorker>();
         var caches = devices.Select(d => new EngineCache(d, settings, storage, logger)).ToList();
         var workers = devices.Select((device, i) => new DeviceWorker(
-            $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, siloName), settings, clock, logger)).ToList();
+            $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName), metrics, settings, clock, logger)).ToList();
         try
         {
+            await Task.WhenAll(caches.Select(c => WarmUpAsync(c, settings.WarmupModel, logger, stoppingToken)));
             await Task.WhenAll(workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
         }
         finally
@@ -38,6 +47,33 @@ public sealed class DeviceWorkers(
             caches.ForEach(c => c.Dispose());
         }
     }
+
+    /// <summary>Opens the warm-up model on the device; a device that cannot stays not ready, with the reason, and still takes work.</summary>
+    private async Task WarmUpAsync(EngineCache cache, string? model, ILogger logger, CancellationToken stoppingToken)
+    {
+        var device = cache.Device.ToString();
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            readiness.Ready(device, "ready (no warm-up model)");
+            return;
+        }
+
+        var location = model.Equals(DefaultModelName, StringComparison.OrdinalIgnoreCase) ? null : model;
+        readiness.Loading(device, location ?? "the built-in model");
+        try
+        {
+            var engine = await cache.GetAsync(new JobSpec { Input = "", Output = "", Model = location }, stoppingToken);
+            readiness.Ready(device, $"ready: {engine.Model.Path} open on {engine.Device}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            readiness.Failed(device, $"Inference:WarmupModel {model} could not be opened on {device}: {ex.Message}");
+            LogWarmupFailed(logger, model, device, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inference:WarmupModel {Model} could not be opened on {Device} ({Reason}); the silo stays not ready.")]
+    private static partial void LogWarmupFailed(ILogger logger, string model, string device, string reason);
 
     /// <summary>Parses <c>Inference:Devices</c>; a bad entry stops the silo with the setting's name.</summary>
     public static IReadOnlyList<InferenceDevice> Parse(string devices)

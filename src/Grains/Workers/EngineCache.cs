@@ -18,6 +18,9 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
 {
     private readonly ConcurrentDictionary<EngineKey, Lazy<Task<SegmentationEngine>>> _engines = new();
 
+    /// <summary>The device as configured (an engine may run on the CPU after a CUDA fallback).</summary>
+    public InferenceDevice Device => device;
+
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,

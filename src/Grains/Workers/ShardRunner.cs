@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Segmentation.Regions;
+using UNetPP.Cluster.Segmentation.Telemetry;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -15,10 +18,12 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// Runs one leased shard: reads each image, segments it on the worker's device, writes its files,
 /// and says how each image fared. Several images are in flight at once so the device's batches
 /// fill while others are read or written. A shard may instead be one region of a large image, or
-/// the stitching of one.
+/// the stitching of one. Each image is a span with its stages under it, and counts in the metrics.
 /// </summary>
-public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, string silo)
+public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, ClusterMetrics metrics, string silo)
 {
+    private readonly string _device = engines.Device.ToString();
+
     private readonly ImageDecoder _previews = new(new ImageDecoderOptions());
     private readonly RegionStitcher _stitcher = new(new MaskWriter(new OverlayOptions()));
 
@@ -33,6 +38,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         catch (ModelException ex)
         {
             // A model that cannot load fails every image the same way; more tries would not help.
+            metrics.ImageFailed(_device, FailureKind.Model, lease.Images.Count);
             return Result(lease, workerId, lease.Images.Select(name => Failure(name, ex.Message, retryable: false)), tiles: 0);
         }
 
@@ -65,7 +71,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         var started = DateTimeOffset.UtcNow;
         return await Guard(name, async () =>
         {
-            var bytes = await storage.ReadAsync(spec.Input, name, cancellationToken);
+            var bytes = await ReadAsync(spec.Input, name, cancellationToken);
             var info = SegmentationEngine.ReadInfo(name, bytes);
             if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
             {
@@ -75,6 +81,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
 
             var image = await engine.SegmentAsync(name, bytes, await GroundTruthAsync(spec, name, cancellationToken), cancellationToken);
             var mask = await WriteFilesAsync(spec, name, image, cancellationToken);
+            metrics.ImageCompleted(_device);
             return (new ImageResult { Name = name, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, image.Tiles);
         }, cancellationToken);
     }
@@ -84,10 +91,11 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
         var spec = lease.Spec;
         return Guard(region.Image, async () =>
         {
-            var bytes = await storage.ReadAsync(spec.Input, region.Image, cancellationToken);
+            Activity.Current?.SetTag("unetpp.region", $"{region.Index + 1} of {region.Count}");
+            var bytes = await ReadAsync(spec.Input, region.Image, cancellationToken);
             var area = new PixelRect(region.X, region.Y, region.Width, region.Height);
             var part = await engine.SegmentRegionAsync(region.Image, bytes, area, await GroundTruthAsync(spec, region.Image, cancellationToken), cancellationToken);
-            await storage.WriteAsync(spec.Output, OutputNames.Part(lease.JobId, region.Image, region.Index), part.Encode(), cancellationToken);
+            await WriteAsync(spec.Output, OutputNames.Part(lease.JobId, region.Image, region.Index), part.Encode(), cancellationToken);
             return (new ImageResult { Name = region.Image, RegionStored = region.Index, Silo = silo }, part.Tiles);
         }, cancellationToken);
     }
@@ -104,7 +112,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
                 var name = OutputNames.Part(lease.JobId, stitch.Image, index);
                 try
                 {
-                    parts.Add(RegionPart.Decode(await storage.ReadAsync(spec.Output, name, cancellationToken)));
+                    parts.Add(RegionPart.Decode(await ReadAsync(spec.Output, name, cancellationToken)));
                 }
                 catch (InvalidDataException ex)
                 {
@@ -112,9 +120,12 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
                 }
             }
 
-            var preview = spec.Overlays ? _previews.DecodePreview(stitch.Image, await storage.ReadAsync(spec.Input, stitch.Image, cancellationToken)) : null;
+            var preview = spec.Overlays ? _previews.DecodePreview(stitch.Image, await ReadAsync(spec.Input, stitch.Image, cancellationToken)) : null;
             var image = _stitcher.Stitch(stitch.Image, parts, preview);
+            StageMetrics.RecordDuration(PipelineStage.PostProcess, _device, image.Times.PostProcess);
+            StageMetrics.RecordDuration(PipelineStage.Encode, _device, image.Times.Encode);
             var mask = await WriteFilesAsync(spec, stitch.Image, image, cancellationToken);
+            metrics.ImageCompleted(_device);
             return (new ImageResult { Name = stitch.Image, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, 0);
         }, cancellationToken);
         return result;
@@ -129,36 +140,76 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, st
     private async Task<string> WriteFilesAsync(JobSpec spec, string name, SegmentedImage image, CancellationToken cancellationToken)
     {
         var mask = OutputNames.For(OutputNames.Masks, name);
-        await storage.WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
+        await WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
         if (image.ProbabilityPng is not null)
         {
-            await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
+            await WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
         }
 
         if (image.OverlayPng is not null)
         {
-            await storage.WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
+            await WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
         }
 
         return mask;
     }
 
-    /// <summary>Turns one image's trouble into its failed result, so the rest of the shard goes on.</summary>
-    private static async Task<(ImageResult Result, int Tiles)> Guard(string name, Func<Task<(ImageResult, int)>> work, CancellationToken cancellationToken)
+    /// <summary>Reads an object as the blob_read stage: counted while in flight, timed, and a span of its own.</summary>
+    private async Task<byte[]> ReadAsync(string location, string name, CancellationToken cancellationToken)
     {
+        using var stages = new ImageStages(_device);
+        stages.Enter(PipelineStage.BlobRead);
+        var started = Stopwatch.GetTimestamp();
+        var bytes = await storage.ReadAsync(location, name, cancellationToken);
+        StageMetrics.RecordDuration(PipelineStage.BlobRead, _device, Stopwatch.GetElapsedTime(started));
+        return bytes;
+    }
+
+    private async Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var stages = new ImageStages(_device);
+        stages.Enter(PipelineStage.BlobWrite);
+        var started = Stopwatch.GetTimestamp();
+        await storage.WriteAsync(location, name, bytes, cancellationToken);
+        StageMetrics.RecordDuration(PipelineStage.BlobWrite, _device, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Runs one image's work as its own span, and turns its trouble into its failed result (counted
+    /// by reason), so the rest of the shard goes on.
+    /// </summary>
+    private async Task<(ImageResult Result, int Tiles)> Guard(string name, Func<Task<(ImageResult, int)>> work, CancellationToken cancellationToken)
+    {
+        using var span = ClusterTelemetry.Traces.StartActivity("image");
+        span?.SetTag("unetpp.image", name);
         try
         {
             return await work();
         }
         catch (ImageRejectedException ex)
         {
-            return (Failure(name, ex.Reason, retryable: false), 0);
+            return Failed(span, name, ex.Reason, retryable: false, FailureKind.BadImage);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return (Failure(name, ex.Message, retryable: !IsPermanent(ex)), 0);
+            return Failed(span, name, ex.Message, retryable: !IsPermanent(ex), Kind(ex));
         }
     }
+
+    private (ImageResult, int) Failed(Activity? span, string name, string reason, bool retryable, string kind)
+    {
+        span?.SetStatus(ActivityStatusCode.Error, reason);
+        metrics.ImageFailed(_device, kind);
+        return (Failure(name, reason, retryable), 0);
+    }
+
+    private static string Kind(Exception ex) => ex switch
+    {
+        ModelException => FailureKind.Model,
+        Azure.RequestFailedException or IOException or UnauthorizedAccessException or StorageObjectNotFoundException
+            or HttpRequestException or TimeoutException => FailureKind.Storage,
+        _ => FailureKind.Other,
+    };
 
     /// <summary>
     /// Failures another try cannot change: a name the output store refuses, a setting that does not

@@ -29,6 +29,13 @@ public sealed class WorkerOptions
     /// <summary>How long a stopping silo lets its shards finish before it hands the rest back.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// The model every device opens when the silo starts, before it says it is ready (<c>/readyz</c>): a
+    /// path or blob location, <c>default</c> for the built-in model, or empty for none. Jobs with the same
+    /// model and settings then start without that cost.
+    /// </summary>
+    public string? WarmupModel { get; set; }
+
     /// <summary>Where models from blob storage are kept once downloaded.</summary>
     public string ModelCache { get; set; } = Path.Combine(Path.GetTempPath(), "unetpp-models");
 }

@@ -7,6 +7,7 @@ using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Segmentation.Regions;
+using UNetPP.Cluster.Segmentation.Telemetry;
 using UNetPP.Cluster.Segmentation.Tiling;
 
 namespace UNetPP.Cluster.Segmentation.Engine;
@@ -99,58 +100,10 @@ public sealed class SegmentationEngine : IDisposable
     /// </summary>
     public async Task<SegmentedImage> SegmentAsync(string name, byte[] image, GroundTruth? groundTruth, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await SegmentCoreAsync(name, image, groundTruth, cancellationToken);
-        }
-        catch (ImageRejectedException)
-        {
-            SegmentationMetrics.RecordRefused();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Segments one region of an encoded image: only the pixels of the tiles touching the region are
-    /// decoded and inferred, and the region's values equal those of the whole image segmented at once.
-    /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
-    /// </summary>
-    public async Task<RegionPart> SegmentRegionAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await SegmentRegionCoreAsync(name, image, region, groundTruth, cancellationToken);
-        }
-        catch (ImageRejectedException)
-        {
-            SegmentationMetrics.RecordRefused();
-            throw;
-        }
-    }
-
-    /// <summary>The image's header: its size, read without decoding pixels; a refusal is counted like the engine's others.</summary>
-    public static ImageInfo ReadInfo(string name, byte[] image)
-    {
-        try
-        {
-            return ImageDecoder.ReadInfo(name, image);
-        }
-        catch (ImageRejectedException)
-        {
-            SegmentationMetrics.RecordRefused();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        _batcher.Dispose();
-        _session.Dispose();
-    }
-
-    private async Task<SegmentedImage> SegmentCoreAsync(string name, byte[] image, GroundTruth? groundTruth, CancellationToken cancellationToken)
-    {
         cancellationToken.ThrowIfCancellationRequested();
+        var device = Device.ToString();
+        using var stages = new ImageStages(device);
+        stages.Enter(PipelineStage.Decode);
         var clock = Stopwatch.StartNew();
         var tensor = _decoder.Decode(name, image, _input);
         var truth = groundTruth is null ? null : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);
@@ -162,15 +115,18 @@ public sealed class SegmentationEngine : IDisposable
 
         var decode = clock.Elapsed;
 
+        stages.Enter(PipelineStage.Inference);
         var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);
         var blender = new GaussianBlender(tensor.Height, tensor.Width, _batcher.Shape.Classes, TileSize);
         var whole = PixelRect.Whole(tensor.Width, tensor.Height);
         var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender, cancellationToken);
 
+        stages.Enter(PipelineStage.Blend);
         clock.Restart();
         var probabilities = blender.Finish();
         blend += clock.Elapsed;
 
+        stages.Enter(PipelineStage.PostProcess);
         clock.Restart();
         var card = Model.Card;
         var mask = MaskBuilder.Build(probabilities, card.Classes, tensor.Height, tensor.Width, card.Threshold);
@@ -178,6 +134,7 @@ public sealed class SegmentationEngine : IDisposable
         var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
         var post = clock.Elapsed;
 
+        stages.Enter(PipelineStage.Encode);
         clock.Restart();
         var maskPng = MaskWriter.EncodeMaskPng(mask);
         var probabilityPng = _options.Probabilities
@@ -186,14 +143,21 @@ public sealed class SegmentationEngine : IDisposable
         var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image), mask) : null;
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
 
-        SegmentationMetrics.Record(times, grid.Tiles.Count);
-        SegmentationMetrics.RecordSegmented();
+        Record(device, times, grid.Tiles.Count);
         return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times);
     }
 
-    private async Task<RegionPart> SegmentRegionCoreAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    /// <summary>
+    /// Segments one region of an encoded image: only the pixels of the tiles touching the region are
+    /// decoded and inferred, and the region's values equal those of the whole image segmented at once.
+    /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
+    /// </summary>
+    public async Task<RegionPart> SegmentRegionAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var device = Device.ToString();
+        using var stages = new ImageStages(device);
+        stages.Enter(PipelineStage.Decode);
         var clock = Stopwatch.StartNew();
         var info = ImageDecoder.ReadInfo(name, image);
         var grid = new TileGrid(info.Height, info.Width, TileSize, _options.Overlap);
@@ -210,21 +174,49 @@ public sealed class SegmentationEngine : IDisposable
 
         var decode = clock.Elapsed;
 
+        stages.Enter(PipelineStage.Inference);
         var card = Model.Card;
         var blender = new GaussianBlender(info.Height, info.Width, card.Classes, TileSize, region);
         var (infer, blend) = await InferTilesAsync(tensor, window, grid, tiles, blender, cancellationToken);
 
+        stages.Enter(PipelineStage.Blend);
         clock.Restart();
         var probabilities = blender.Finish();
         blend += clock.Elapsed;
 
+        stages.Enter(PipelineStage.PostProcess);
         clock.Restart();
         var mask = MaskBuilder.Build(probabilities, card.Classes, region.Height, region.Width, card.Threshold);
         var totals = ClassTotals.Count(mask, probabilities);
         var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
         var probability = _options.Probabilities ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, region.Height, region.Width) : null;
-        SegmentationMetrics.Record(new StageTimes(decode, infer, blend, clock.Elapsed, TimeSpan.Zero), tiles.Count);
+
+        // A region is encoded with the others when its image is stitched, so it has no encode time of its own.
+        Record(device, new StageTimes(decode, infer, blend, clock.Elapsed, TimeSpan.Zero), tiles.Count);
         return new RegionPart(info.Width, info.Height, region, card.Classes, tiles.Count, mask.Labels, probability, totals, quality);
+    }
+
+    /// <summary>The image's header: its size, read without decoding pixels.</summary>
+    public static ImageInfo ReadInfo(string name, byte[] image) => ImageDecoder.ReadInfo(name, image);
+
+    public void Dispose()
+    {
+        _batcher.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>Per-image stage durations; inference is timed per model run by the batcher instead.</summary>
+    private static void Record(string device, StageTimes times, int tiles)
+    {
+        StageMetrics.RecordDuration(PipelineStage.Decode, device, times.Decode);
+        StageMetrics.RecordDuration(PipelineStage.Blend, device, times.Blend);
+        StageMetrics.RecordDuration(PipelineStage.PostProcess, device, times.PostProcess);
+        if (times.Encode > TimeSpan.Zero)
+        {
+            StageMetrics.RecordDuration(PipelineStage.Encode, device, times.Encode);
+        }
+
+        StageMetrics.RecordTiles(device, tiles);
     }
 
     private IReadOnlyList<ClassQuality> Quality(string name, SegmentationMask mask, float[] probabilities, string truthName, Gray8Image truth) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using UNetPP.Cluster.Segmentation.Telemetry;
 
 namespace UNetPP.Cluster.Segmentation.Inference;
 
@@ -19,6 +20,8 @@ public sealed class DeviceBatcher : IDisposable
     private readonly float[] _batchOutput;
     private readonly Thread _loop;
     private readonly object _gate = new();
+    private readonly string _device;
+    private readonly IDisposable _queueTracking;
     private bool _stopping;
     private long _batches;
     private long _tiles;
@@ -32,6 +35,8 @@ public sealed class DeviceBatcher : IDisposable
         _options = options;
         _batchInput = new float[options.MaxBatchSize * shape.InputLength];
         _batchOutput = new float[options.MaxBatchSize * shape.OutputLength];
+        _device = session.Device.ToString();
+        _queueTracking = DeviceMetrics.Track(_device, () => QueuedTiles);
         _loop = new Thread(RunLoop) { IsBackground = true, Name = $"unetpp-infer-{session.Device}" };
         _loop.Start();
     }
@@ -97,6 +102,7 @@ public sealed class DeviceBatcher : IDisposable
         }
 
         _loop.Join();
+        _queueTracking.Dispose();
     }
 
     private void RunLoop()
@@ -134,6 +140,11 @@ public sealed class DeviceBatcher : IDisposable
                         _queue.Dequeue();
                         head.Completion.TrySetCanceled(head.CancellationToken);
                         continue;
+                    }
+
+                    if (head.Taken == 0)
+                    {
+                        DeviceMetrics.RecordQueueWait(_device, Stopwatch.GetElapsedTime(head.Queued));
                     }
 
                     var take = Math.Min(head.Count - head.Taken, _options.MaxBatchSize - filled);
@@ -208,6 +219,7 @@ public sealed class DeviceBatcher : IDisposable
         }
 
         var elapsed = Stopwatch.GetTimestamp() - started;
+        DeviceMetrics.RecordBatch(_device, tiles, Stopwatch.GetElapsedTime(started, started + elapsed));
         lock (_gate)
         {
             _batches++;
@@ -251,6 +263,9 @@ public sealed class DeviceBatcher : IDisposable
         public int Count { get; } = count;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        /// <summary>When the request joined the queue, for the time its tiles waited for the device.</summary>
+        public long Queued { get; } = Stopwatch.GetTimestamp();
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

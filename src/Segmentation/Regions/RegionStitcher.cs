@@ -46,7 +46,6 @@ public sealed class RegionStitcher(MaskWriter overlays)
         var probabilityPng = probability is null ? null : MaskWriter.EncodeProbabilityPng(probability, width, height);
         var overlayPng = original is null ? null : overlays.EncodeOverlayPng(original, mask);
         var times = new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, post, clock.Elapsed);
-        SegmentationMetrics.RecordSegmented();
         return new SegmentedImage(name, width, height, parts.Sum(p => p.Tiles), summary, quality, maskPng, probabilityPng, overlayPng, times);
     }
 

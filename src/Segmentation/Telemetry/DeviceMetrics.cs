@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace UNetPP.Cluster.Segmentation.Telemetry;
+
+/// <summary>
+/// What a device's batching loops report: batches and their sizes, how long tiles wait for the device
+/// and how long it computes, its queue and how busy it is. Several engines may share a device (one per
+/// model and mode); their figures add up under the device's name.
+/// </summary>
+internal static class DeviceMetrics
+{
+    /// <summary>How long a utilisation figure is averaged over before a new one starts.</summary>
+    private static readonly TimeSpan UtilisationWindow = TimeSpan.FromSeconds(10);
+
+    private static readonly ConcurrentDictionary<string, DeviceLoad> Devices = new(StringComparer.Ordinal);
+
+    private static readonly Counter<long> Batches = ClusterTelemetry.Meter.CreateCounter<long>(
+        "unetpp.inference.batches", unit: "{batch}", description: "Model runs on the device.");
+
+    private static readonly Histogram<int> BatchSize = ClusterTelemetry.Meter.CreateHistogram<int>(
+        "unetpp.inference.batch_size", unit: "{tile}", description: "Tiles in one model run.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256] });
+
+    private static readonly Counter<double> Busy = ClusterTelemetry.Meter.CreateCounter<double>(
+        "unetpp.device.busy", unit: "s", description: "Time the device spent running the model; its rate is the device's utilisation.");
+
+    static DeviceMetrics()
+    {
+        ClusterTelemetry.Meter.CreateObservableGauge(
+            "unetpp.device.queue_tiles", () => Devices.Select(d => new Measurement<long>(d.Value.QueuedTiles, ClusterTelemetry.Tag("device", d.Key))),
+            unit: "{tile}", description: "Tiles waiting for the device.");
+        ClusterTelemetry.Meter.CreateObservableGauge(
+            "unetpp.device.utilization_ratio", () => Devices.Select(d => new Measurement<double>(d.Value.Utilisation(), ClusterTelemetry.Tag("device", d.Key))),
+            unit: "1", description: "Fraction of wall time the device spent running the model, over the last ten seconds.");
+    }
+
+    /// <summary>Counts a batcher's queue in its device's depth until the returned handle is disposed.</summary>
+    public static IDisposable Track(string device, Func<int> queuedTiles) => Devices.GetOrAdd(device, _ => new DeviceLoad()).Add(queuedTiles);
+
+    public static void RecordQueueWait(string device, TimeSpan waited) =>
+        StageMetrics.RecordDuration(PipelineStage.QueueWait, device, waited);
+
+    public static void RecordBatch(string device, int tiles, TimeSpan elapsed)
+    {
+        var tag = ClusterTelemetry.Tag("device", device);
+        Batches.Add(1, tag);
+        BatchSize.Record(tiles, tag);
+        Busy.Add(elapsed.TotalSeconds, tag);
+        StageMetrics.RecordDuration(PipelineStage.Inference, device, elapsed);
+        Devices.GetOrAdd(device, _ => new DeviceLoad()).AddBusy(elapsed);
+    }
+
+    /// <summary>One device's live queues and its busy time, sampled into a utilisation figure per window.</summary>
+    private sealed class DeviceLoad
+    {
+        private readonly object _gate = new();
+        private readonly List<Func<int>> _queues = [];
+        private long _busyTicks;
+        private long _windowStart = Stopwatch.GetTimestamp();
+        private long _windowBusyTicks;
+        private double _last;
+
+        public int QueuedTiles
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _queues.Sum(q => q());
+                }
+            }
+        }
+
+        public IDisposable Add(Func<int> queuedTiles)
+        {
+            lock (_gate)
+            {
+                _queues.Add(queuedTiles);
+            }
+
+            return new Registration(this, queuedTiles);
+        }
+
+        public void AddBusy(TimeSpan elapsed) => Interlocked.Add(ref _busyTicks, elapsed.Ticks);
+
+        /// <summary>The figure of the last full window; a new window starts once the current one is old enough.</summary>
+        public double Utilisation()
+        {
+            lock (_gate)
+            {
+                var now = Stopwatch.GetTimestamp();
+                var wall = Stopwatch.GetElapsedTime(_windowStart, now);
+                if (wall >= UtilisationWindow)
+                {
+                    var busy = Interlocked.Read(ref _busyTicks);
+                    _last = Math.Clamp((busy - _windowBusyTicks) / (double)wall.Ticks, 0, 1);
+                    (_windowStart, _windowBusyTicks) = (now, busy);
+                }
+
+                return _last;
+            }
+        }
+
+        private void Remove(Func<int> queuedTiles)
+        {
+            lock (_gate)
+            {
+                _queues.Remove(queuedTiles);
+            }
+        }
+
+        private sealed class Registration(DeviceLoad load, Func<int> queuedTiles) : IDisposable
+        {
+            public void Dispose() => load.Remove(queuedTiles);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Diagnostics.Metrics;
+
+namespace UNetPP.Cluster.Segmentation.Telemetry;
+
+/// <summary>
+/// Stage durations (<c>unetpp_stage_duration_seconds</c>) and tiles segmented (<c>unetpp_tiles_total</c>).
+/// A stage is timed per image, except inference (per model run) and queue_wait (per request of tiles).
+/// </summary>
+public static class StageMetrics
+{
+    private static readonly Histogram<double> Duration = ClusterTelemetry.Meter.CreateHistogram<double>(
+        "unetpp.stage.duration", unit: "s", description: "Time spent in one pipeline stage: per image, per model run for inference, per request of tiles for queue_wait.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ClusterTelemetry.SecondsBuckets });
+
+    private static readonly Counter<long> Tiles = ClusterTelemetry.Meter.CreateCounter<long>(
+        "unetpp.tiles", unit: "{tile}", description: "Grid tiles segmented (once each, also when test-time augmentation runs them four times).");
+
+    public static void RecordDuration(string stage, string device, TimeSpan elapsed) =>
+        Duration.Record(elapsed.TotalSeconds, ClusterTelemetry.Tag("stage", stage), ClusterTelemetry.Tag("device", device));
+
+    internal static void RecordTiles(string device, int tiles) => Tiles.Add(tiles, ClusterTelemetry.Tag("device", device));
+}

@@ -1,0 +1,34 @@
+namespace UNetPP.Cluster.Silo;
+
+/// <summary>The silo process: Orleans and the device workers, with its HTTP endpoints for metrics, health and the dashboard.</summary>
+public static class SiloApplication
+{
+    /// <param name="settings">Settings that take precedence over every other source (tests use them).</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        // Settings files live beside the program, wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        // Health, metrics and dashboard on loopback port 8080 unless ASPNETCORE_URLS, --urls or
+        // ASPNETCORE_HTTP_PORTS says otherwise. The default is not a "Urls" entry in appsettings.json:
+        // that file is read after the ASPNETCORE_ variables and would silently override them.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"])
+            && string.IsNullOrWhiteSpace(builder.Configuration["http_ports"])
+            && string.IsNullOrWhiteSpace(builder.Configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+        }
+
+        builder.AddSegmentationSilo();
+        builder.AddSiloTelemetry(ClusterSettings.From(builder.Configuration).Endpoint);
+        builder.Services.AddSiloHealth();
+
+        var app = builder.Build();
+        app.MapSiloEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,203 @@
+using Microsoft.AspNetCore.Builder;
+using System.Net;
+using System.Text.Json;
+
+namespace UNetPP.Cluster.Silo.Tests;
+
+/// <summary>The silo's HTTP side as probes, scrapers and operators see it: a real silo on loopback ports.</summary>
+public sealed class SiloEndpointsTests
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task ReadyzSaysReadyOnceJoinedWithTheModelOpenAndStorageAnswering()
+    {
+        await using var silo = await RunningSilo.StartAsync(new() { ["Inference:WarmupModel"] = "default" });
+
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["cluster", "devices", "storage"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.All(checks.Values, c => Assert.Equal("Healthy", c.Status));
+        Assert.Contains("is active", checks["cluster"].Description, StringComparison.Ordinal);
+        Assert.Contains("nuclei-unetpp.onnx open on cpu", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadyzStaysUnavailableWhileTheWarmupModelCannotBeOpened()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"unetpp-no-such-model-{Guid.NewGuid():N}.onnx");
+        await using var silo = await RunningSilo.StartAsync(new() { ["Inference:WarmupModel"] = missing });
+
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, until: c => c["devices"].Description.Contains("could not be opened", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Unhealthy", checks["devices"].Status);
+        Assert.Contains($"Inference:WarmupModel {missing}", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.Equal("Healthy", checks["cluster"].Status);
+
+        // Alive all the same: a liveness probe must not restart a silo for a model it cannot open.
+        Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadyzSaysStorageIsUnreachableWithoutQuotingItsKey()
+    {
+        const string key = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWstaW50by1wcm9iZXM=";
+        var closed = FreePort();
+        await using var silo = await RunningSilo.StartAsync(new()
+        {
+            ["Storage:BlobConnection"] = $"DefaultEndpointsProtocol=http;AccountName=probe;AccountKey={key};BlobEndpoint=http://127.0.0.1:{closed}/probe",
+            ["Storage:MaxRetries"] = "0",
+        });
+
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, until: c => c["storage"].Status == "Unhealthy");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("the blob account did not answer", checks["storage"].Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, checks["storage"].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOrleansDashboardIsOffUnlessEnabled()
+    {
+        await using (var silo = await RunningSilo.StartAsync([]))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await silo.GetAsync("/dashboard/")).StatusCode);
+        }
+
+        await using (var silo = await RunningSilo.StartAsync(new() { ["Dashboard:Enabled"] = "true" }))
+        {
+            using var page = await silo.GetAsync("/dashboard/");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("Orleans", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task MetricsAreServedInPrometheusTextWithTheProjectsAndOrleansFamilies()
+    {
+        await using var silo = await RunningSilo.StartAsync([]);
+        await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        using var response = await silo.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Contains("# TYPE unetpp_jobs gauge", text, StringComparison.Ordinal);
+        Assert.Contains("unetpp_jobs{otel_scope_name=\"UNetPP.Cluster\",state=\"running\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE unetpp_leases_held gauge", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE orleans_", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE process_cpu_time_seconds_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Telemetry:OtlpEndpoint", "collector:4317", "Telemetry:OtlpEndpoint 'collector:4317' is not an absolute http or https URL")]
+    [InlineData("Telemetry:OtlpProtocol", "udp", "Telemetry:OtlpProtocol 'udp': use grpc or http/protobuf")]
+    public void ABadTelemetrySettingStopsTheSiloAndIsNamed(string key, string value, string expected)
+    {
+        var failure = Assert.ThrowsAny<Exception>(() => SiloApplication.Build([], RunningSilo.Settings(FreePort(), new() { [key] = value })));
+
+        Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public sealed record Check(string Status, string Description);
+
+    /// <summary>A silo of its own one-silo cluster, its HTTP on a free loopback port; disposing stops it.</summary>
+    private sealed class RunningSilo : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly HttpClient _http;
+
+        private RunningSilo(WebApplication app, int port)
+        {
+            _app = app;
+            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        }
+
+        public static Dictionary<string, string?> Settings(int httpPort, Dictionary<string, string?> overrides)
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["urls"] = $"http://127.0.0.1:{httpPort}",
+                ["Cluster:Id"] = $"unetpp-endpoints-{Guid.NewGuid():N}",
+                ["Cluster:Clustering"] = "Localhost",
+                ["Cluster:SiloPort"] = $"{FreePort()}",
+                ["Cluster:GatewayPort"] = $"{FreePort()}",
+                ["Inference:Devices"] = "cpu",
+                ["Inference:Threads"] = "1",
+                ["Inference:WarmupModel"] = "",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in overrides)
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+
+        public static async Task<RunningSilo> StartAsync(Dictionary<string, string?> overrides)
+        {
+            var port = FreePort();
+            var app = SiloApplication.Build([], Settings(port, overrides));
+            try
+            {
+                await app.StartAsync();
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+
+            return new RunningSilo(app, port);
+        }
+
+        public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
+
+        /// <summary>Polls <c>/readyz</c> until it answers <paramref name="wanted"/> (and <paramref name="until"/> holds), or the time is up; returns the last answer.</summary>
+        public async Task<(HttpStatusCode Status, IReadOnlyDictionary<string, Check> Checks)> WaitForReadyzAsync(
+            HttpStatusCode wanted, Func<IReadOnlyDictionary<string, Check>, bool>? until = null)
+        {
+            var deadline = DateTime.UtcNow + ReadyTimeout;
+            while (true)
+            {
+                using var response = await GetAsync("/readyz");
+                var checks = Parse(await response.Content.ReadAsStringAsync());
+                if ((response.StatusCode == wanted && (until is null || until(checks))) || DateTime.UtcNow > deadline)
+                {
+                    return (response.StatusCode, checks);
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        private static Dictionary<string, Check> Parse(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.GetProperty("checks").EnumerateObject().ToDictionary(
+                c => c.Name,
+                c => new Check(c.Value.GetProperty("status").GetString()!, c.Value.GetProperty("description").GetString() ?? ""),
+                StringComparer.Ordinal);
+        }
+    }
+}
