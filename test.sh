@@ -13,6 +13,19 @@ if [ ! -x "$UNETPP_AZURITE" ] || ! grep -q "\"version\": \"$azurite_version\"" "
   npm install --prefix "$azurite_dir" "azurite@$azurite_version" --no-audit --no-fund --loglevel=error >&2
 fi
 
+# The telemetry tests run a real Prometheus and promtool, and the report test opens report.html in
+# headless Chromium: Debian's packages, installed once.
+missing=()
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} from Debian's packages" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Client;
 
@@ -71,7 +72,7 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
 
         if (status.Spec is { } spec)
         {
-            console.MarkupLineInterpolated($"Masks and {JobReport.FileName} are in {spec.Output}.");
+            console.MarkupLineInterpolated($"Masks and {JobReport.FileName} are in {StorageLocation.RedactSignature(spec.Output)}.");
         }
     }
 

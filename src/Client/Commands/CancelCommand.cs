@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Client.Commands;
 
@@ -24,7 +25,7 @@ internal sealed class CancelCommand : Command
         StatusCommand.RequireKnown(await connection.Client.GetStatusAsync(jobId), connection.Address);
         var status = await connection.Client.CancelAsync(jobId);
         await terminal.Output.WriteLineAsync(status.State == JobState.Cancelled
-            ? StatusCommand.Invariant($"Job {jobId} Cancelled: {status.Done} of {status.Total} image(s) were done; their masks stay in {status.Spec?.Output}.")
+            ? StatusCommand.Invariant($"Job {jobId} Cancelled: {status.Done} of {status.Total} image(s) were done; their masks stay in {(status.Spec is null ? "" : StorageLocation.RedactSignature(status.Spec.Output))}.")
             : $"Job {jobId} had already finished: {status.State}.");
         return ExitCodes.Success;
     }

@@ -9,6 +9,7 @@ using Spectre.Console;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Silo;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Client.Commands;
 
@@ -54,7 +55,7 @@ internal sealed class SegmentCommand : Command
         {
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
-            console.MarkupLineInterpolated($"Segmenting {spec.Input} with {spec.Model ?? "the built-in model"}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {inferenceDevice} (job {jobId}).");
+            console.MarkupLineInterpolated($"Segmenting {StorageLocation.RedactSignature(spec.Input)} with {(spec.Model is null ? "the built-in model" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {inferenceDevice} (job {jobId}).");
             await client.SubmitAsync(jobId, spec);
             var view = new JobProgressView(console, terminal.Interactive && !asJson);
             var status = await view.WatchAsync(client, jobId, cancellationToken);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Client.Commands;
 
@@ -60,9 +61,9 @@ internal sealed class StatusCommand : Command
 
         if (status.Spec is { } spec)
         {
-            await output.WriteLineAsync($"  Input       {spec.Input}");
-            await output.WriteLineAsync($"  Output      {spec.Output} (masks and {JobReport.FileName})");
-            await output.WriteLineAsync($"  Model       {spec.Model ?? "built-in"}, mode {spec.Mode}");
+            await output.WriteLineAsync($"  Input       {StorageLocation.RedactSignature(spec.Input)}");
+            await output.WriteLineAsync($"  Output      {StorageLocation.RedactSignature(spec.Output)} (masks and {JobReport.FileName})");
+            await output.WriteLineAsync($"  Model       {(spec.Model is null ? "built-in" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}");
         }
 
         foreach (var failure in status.Failures)
