@@ -16,7 +16,7 @@ internal static class HistogramChart
     private const double PlotHeight = Height - Top - Bottom;
 
     // One or two bars as wide as the plot would read as a block, not a histogram.
-    private const double WidestBar = PlotWidth / 6;
+    private const double WidestBar = PlotWidth / 3;
 
     private const int MostLabels = 8;
 

@@ -123,18 +123,14 @@ public static class ReportPage
         {
             var found = report.Images.SelectMany(i => i.Classes.Where(c => c.Class == cls)).ToList();
             var named = classes.Count > 1 ? Invariant($"Class {cls}: ") : "";
-            if (classes.Count > 1)
-            {
-                Append(page, $"<h3>Class {cls}</h3>");
-            }
-
+            page.Append(classes.Count > 1 ? Invariant($"<h3>Class {cls}</h3>") : "");
             var percent = found.Select(c => c.ForegroundFraction * 100).ToList();
             var objects = found.Select(c => c.ObjectCount).ToList();
             page.Append("<div class=\"charts\"><figure>");
             page.Append(HistogramChart.Svg(Histogram.OfMeasurements(percent), named + "foreground per image", "foreground (% of the image's pixels)", v => Invariant($"{v:0.###}")));
-            Append(page, $"<figcaption>{named}foreground: {Spread(percent, v => Invariant($"{v:0.##} %"))}</figcaption></figure><figure>");
+            Append(page, $"<figcaption>Foreground: {Spread(percent, v => Invariant($"{v:0.##} %"))}</figcaption></figure><figure>");
             page.Append(HistogramChart.Svg(Histogram.OfCounts(objects), named + "objects per image", "objects in the image", v => Invariant($"{v:0}")));
-            Append(page, $"<figcaption>{named}objects: {Spread([.. objects.Select(o => (double)o)], v => Invariant($"{v:0.#}"))}</figcaption></figure></div>");
+            Append(page, $"<figcaption>Objects: {Spread([.. objects.Select(o => (double)o)], v => Invariant($"{v:0.#}"))}</figcaption></figure></div>");
         }
 
         page.Append("</section>\n");
@@ -195,12 +191,9 @@ public static class ReportPage
             Append(page, $"<figcaption><span class=\"name\">{E(preview.Name)}</span>");
             if (images.TryGetValue(preview.Name, out var image))
             {
-                Append(page, $"<br>{image.Width} × {image.Height} px · {image.Classes.Sum(c => c.ForegroundFraction):0.0%} foreground · {image.Classes.Sum(c => c.ObjectCount)} objects");
                 var scored = image.Classes.Where(c => c.IoU is not null).ToList();
-                if (scored.Count > 0)
-                {
-                    Append(page, $" · IoU {scored.Average(c => c.IoU!.Value):0.000}");
-                }
+                var iou = scored.Count > 0 ? Invariant($" · IoU {scored.Average(c => c.IoU!.Value):0.000}") : "";
+                Append(page, $"<br>{image.Width} × {image.Height} px{iou}<br>{image.Classes.Sum(c => c.ForegroundFraction) * 100:0.0} % foreground · {image.Classes.Sum(c => c.ObjectCount)} objects");
             }
 
             page.Append("</figcaption></figure>");
@@ -243,11 +236,12 @@ public static class ReportPage
 
     private static void Fact(StringBuilder page, string name, string html) => Append(page, $"<tr><th>{name}</th><td>{html}</td></tr>");
 
+    /// <summary>In one unit, short enough for a summary figure; the exact times are in the table below it.</summary>
     private static string Duration(double seconds) => seconds switch
     {
         < 60 => Invariant($"{seconds:0.0} s"),
-        < 3600 => Invariant($"{(int)(seconds / 60)} min {seconds % 60:00} s"),
-        _ => Invariant($"{(int)(seconds / 3600)} h {(int)(seconds % 3600 / 60):00} min"),
+        < 3600 => Invariant($"{seconds / 60:0.0} min"),
+        _ => Invariant($"{seconds / 3600:0.00} h"),
     };
 
     private static string Time(DateTimeOffset? time) => time is { } t ? Invariant($"{t.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC") : "—";
@@ -274,26 +268,27 @@ public static class ReportPage
         .state{display:inline-block;vertical-align:middle;margin-left:8px;padding:2px 12px;border-radius:999px;font-size:.8rem;font-weight:600;background:#e6ebf1}
         .state.good{background:#dcf3e3;color:var(--good)}.state.warn{background:#fdf0cf;color:var(--warn)}.state.bad{background:#fde2df;color:var(--bad)}
         section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin-top:16px}
-        .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:10px;margin-bottom:16px}
+        .figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(112px,1fr));gap:10px;margin-bottom:16px}
         .figure{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--wash)}
-        .figure .value{font-size:1.45rem;font-weight:650;font-variant-numeric:tabular-nums}
+        .figure .value{font-size:1.45rem;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap}
         .figure .label{color:var(--muted);font-size:.8rem}
         .figure.bad .value{color:var(--bad)}
         table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
         th,td{padding:5px 10px;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
         thead th{position:sticky;top:0;background:var(--wash);font-weight:600;font-size:.85rem}
         .facts th{width:210px;color:var(--muted);font-weight:500}
-        .num{text-align:right;white-space:nowrap}
+        .num{width:1%;text-align:right;white-space:nowrap}
         .name,.reason{overflow-wrap:anywhere}
         td.name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.86em}
         .share{width:40%}
         .meter{height:12px;border-radius:6px;background:var(--wash);border:1px solid var(--line);overflow:hidden}
         .meter span{display:block;height:100%;background:var(--accent)}
-        .scroll{max-height:440px;overflow:auto;border:1px solid var(--line);border-radius:8px}
+        .scroll{max-height:480px;overflow:auto;border:1px solid var(--line);border-radius:8px}
         .scroll table td,.scroll table th{border-bottom-color:#edf0f4}
         .note{margin:0 0 10px;color:var(--muted);font-size:.9rem}
         .empty{margin:0;color:var(--muted);font-style:italic}
-        .charts{display:flex;flex-wrap:wrap;gap:20px}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:12px 28px}
+        .chart{display:block;width:100%;max-width:600px;height:auto}
         figure{margin:0}
         figcaption{color:var(--muted);font-size:.82rem;margin-top:4px;overflow-wrap:anywhere}
         .chart .bar{fill:var(--accent)}
@@ -302,7 +297,7 @@ public static class ReportPage
         .chart text{font:11px system-ui,sans-serif;fill:#52606d}
         .chart .axis-title{font-size:12px;fill:var(--ink)}
         .chart .count{font-size:10px;fill:var(--ink)}
-        .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(196px,1fr));gap:16px}
+        .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(232px,1fr));gap:18px 14px}
         .thumb img,.thumb .missing{display:block;width:192px;height:192px;border-radius:6px;background:#0d1117}
         .thumb img{object-fit:contain;image-rendering:pixelated}
         .thumb .missing{display:flex;align-items:center;justify-content:center;padding:12px;text-align:center;font-size:.8rem;overflow-wrap:anywhere;overflow:auto;color:var(--bad);background:#fff6f5;border:1px dashed #e7a39b}
