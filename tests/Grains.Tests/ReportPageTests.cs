@@ -46,8 +46,9 @@ public sealed partial class ReportPageTests
     [GeneratedRegex(@"<rect class=""bar""[^>]*><title>[^<]*: (\d+) images?</title>")]
     private static partial Regex BarTitle();
 
+    /// <summary>A src or href to anything with an authority (http://, https://, //…): something the page would fetch.</summary>
     [GeneratedRegex(@"(?:src|href)\s*=\s*[""']?\s*(?:[a-z][a-z0-9+.-]*:)?//", RegexOptions.IgnoreCase)]
-    private static partial Regex ExternalReference();
+    internal static partial Regex ExternalReference();
 
     [Fact]
     public void NamesReasonsSilosAndPathsFromUsersAreEscaped()
