@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using NetVips;
 using UNetPP.Cluster.Contracts;
@@ -28,7 +27,7 @@ public sealed class ReportPageBrowserTests(EndToEndFixture cluster)
         var job = cluster.Client.GetGrain<IJobGrain>(id);
 
         await job.SubmitAsync(new JobSpec { Input = input, Output = output, Labels = labels, ShardSize = 4 });
-        var status = await WaitUntilFinishedAsync(job);
+        var status = await Work.WaitUntilFinishedAsync(job, Patience);
 
         Assert.True(status.State == JobState.CompletedWithFailures, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
         Assert.Equal((images, 1), (status.Done, status.Failed));
@@ -95,21 +94,6 @@ public sealed class ReportPageBrowserTests(EndToEndFixture cluster)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(copy))!);
             File.WriteAllBytes(copy, png);
-        }
-    }
-
-    private static async Task<JobStatus> WaitUntilFinishedAsync(IJobGrain job)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = await job.GetStatusAsync();
-            if (status.IsFinished || clock.Elapsed > Patience)
-            {
-                return status;
-            }
-
-            await Task.Delay(200);
         }
     }
 }
