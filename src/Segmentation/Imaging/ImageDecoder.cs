@@ -166,7 +166,7 @@ public sealed class ImageDecoder
     /// The size of an image scaled down to at most <paramref name="longestSide"/> pixels on its longest
     /// side, keeping its aspect ratio; an image already that small keeps its size.
     /// </summary>
-    public static (int Width, int Height) ThumbnailSize(int width, int height, int longestSide)
+    private static (int Width, int Height) ThumbnailSize(int width, int height, int longestSide)
     {
         var scale = Math.Min(1.0, (double)longestSide / Math.Max(width, height));
         return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));

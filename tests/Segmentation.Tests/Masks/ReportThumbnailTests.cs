@@ -72,12 +72,15 @@ public sealed class ReportThumbnailTests
         Assert.Equal([Tint(100, 255), Tint(100, 255), Tint(100, 0)], pixel(150, 72));
     }
 
-    [Fact]
-    public void SixteenBitImagesAreShownInEightBits()
+    [Theory]
+    [InlineData("deep.png")]
+    [InlineData("deep.tif")]
+    public void SixteenBitImagesAreShownInEightBits(string name)
     {
-        var png = TestImages.Png16(Enumerable.Repeat((ushort)(128 * 257), 400 * 200).ToArray(), 400, 200, 1);
+        var samples = Enumerable.Repeat((ushort)(128 * 257), 400 * 200).ToArray();
+        var image = name.EndsWith(".png", StringComparison.Ordinal) ? TestImages.Png16(samples, 400, 200, 1) : TestImages.Tiff16(samples, 400, 200, 1);
 
-        var thumbnail = new ReportThumbnail(decoder).Make("deep.png", png, "masks/deep.png", MaskFrom(400, 200, 400));
+        var thumbnail = new ReportThumbnail(decoder).Make(name, image, "masks/deep.png", MaskFrom(400, 200, 400));
 
         var (_, _, pixel) = Decode(thumbnail);
         Assert.Equal([128, 128, 128], pixel(10, 10));
