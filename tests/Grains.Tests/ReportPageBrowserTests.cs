@@ -32,7 +32,7 @@ public sealed class ReportPageBrowserTests(EndToEndFixture cluster)
         Assert.True(status.State == JobState.CompletedWithFailures, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
         Assert.Equal((images, 1), (status.Done, status.Failed));
         Assert.Null(status.Error);
-        var page = Path.Combine(output, ReportPage.FileName);
+        var page = Path.Combine(output, JobReport.PageFileName);
         Assert.Empty(ReportPageTests.ExternalReference().Matches(await File.ReadAllTextAsync(page)));
 
         await using var browser = await HeadlessChromium.StartAsync();

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using UNetPP.Cluster.Contracts;
-using UNetPP.Cluster.Grains.Reports;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -95,7 +94,7 @@ public sealed class ReportTests(CoordinatorFixture cluster)
         var status = await job.GetStatusAsync();
         Assert.Equal(JobState.CompletedWithFailures, status.State);
         Assert.Null(status.Error);
-        var html = await File.ReadAllTextAsync(Path.Combine(output, ReportPage.FileName));
+        var html = await File.ReadAllTextAsync(Path.Combine(output, JobReport.PageFileName));
         Assert.Contains("<td class=\"name\">c &amp; &lt;d&gt;.png</td><td class=\"reason\">it is &lt;corrupt&gt;</td>", html, StringComparison.Ordinal);
 
         // The inputs here are a few bytes of text, and only b.png has a mask: each says so instead of showing a broken picture.
@@ -111,7 +110,7 @@ public sealed class ReportTests(CoordinatorFixture cluster)
         var id = Work.NewJobId();
         var input = cluster.Temp.Folder(id, "a.png");
         var output = cluster.Temp.File(id + "-out");
-        Directory.CreateDirectory(Path.Combine(output, ReportPage.FileName, "in-the-way"));
+        Directory.CreateDirectory(Path.Combine(output, JobReport.PageFileName, "in-the-way"));
         var job = cluster.Job(id);
         await job.SubmitAsync(Work.Spec(input, output));
 
@@ -119,7 +118,7 @@ public sealed class ReportTests(CoordinatorFixture cluster)
 
         var status = await job.GetStatusAsync();
         Assert.Equal(JobState.Completed, status.State);
-        Assert.StartsWith($"{ReportPage.FileName} could not be written to {output}: ", status.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"{JobReport.PageFileName} could not be written to {output}: ", status.Error, StringComparison.Ordinal);
         Assert.Equal(new ReportCounts(1, 1, 0), (await Work.ReadReportAsync(output)).Counts);
     }
 }

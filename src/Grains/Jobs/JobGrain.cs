@@ -410,12 +410,12 @@ public sealed partial class JobGrain(
         {
             // Thumbnails decode images: on the thread pool, so this grain's turn holds no scheduler thread meanwhile.
             var page = await Task.Run(async () => ReportPage.Render(report, await ReportPreviews.MakeAsync(datasets, spec, report, CancellationToken.None)));
-            await datasets.WriteAsync(spec.Output, ReportPage.FileName, Encoding.UTF8.GetBytes(page), CancellationToken.None);
+            await datasets.WriteAsync(spec.Output, JobReport.PageFileName, Encoding.UTF8.GetBytes(page), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Like report.json, the page only shows the results; whatever goes wrong with it, they stand.
-            var error = $"{ReportPage.FileName} could not be written to {spec.Output}: {ex.Message}";
+            var error = $"{JobReport.PageFileName} could not be written to {spec.Output}: {ex.Message}";
             Job.Error = Job.Error is null ? error : $"{Job.Error}; {error}";
             await record.WriteStateAsync();
         }

@@ -5,15 +5,12 @@ using UNetPP.Cluster.Contracts;
 namespace UNetPP.Cluster.Grains.Reports;
 
 /// <summary>
-/// The job's <c>report.html</c>: what <c>report.json</c> says, for a person. One file that needs
+/// The job's <see cref="JobReport.PageFileName"/>: what <c>report.json</c> says, for a person. One file that needs
 /// nothing else to show: the style inline, the charts inline SVG, the thumbnails data: URIs, no
 /// script. Everything that came from a user (names, paths, reasons) is HTML-escaped.
 /// </summary>
 public static class ReportPage
 {
-    /// <summary>The page's name under the job's output, next to <see cref="JobReport.FileName"/>.</summary>
-    public const string FileName = "report.html";
-
     /// <summary>How many images the page shows thumbnails of, at most.</summary>
     public const int SampleSize = 12;
 
