@@ -25,6 +25,9 @@ public sealed record JobReport(
     /// <summary>The report's name under the job's output.</summary>
     public const string FileName = "report.json";
 
+    /// <summary>The same report as a page for people, beside <see cref="FileName"/>.</summary>
+    public const string PageFileName = "report.html";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

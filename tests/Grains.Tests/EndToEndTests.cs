@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetVips;
 using UNetPP.Cluster.Contracts;
@@ -26,7 +25,7 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         var submitted = await job.SubmitAsync(spec);
         Assert.Equal(JobState.Running, submitted.State);
         Assert.Equal(EndToEndFixture.ImageCount, submitted.Total);
-        var status = await WaitUntilFinishedAsync(job);
+        var status = await Work.WaitUntilFinishedAsync(job, Patience);
 
         Assert.True(status.State == JobState.Completed, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
         Assert.Equal((EndToEndFixture.ImageCount, 0, 0), (status.Done, status.Failed, status.InProgress));
@@ -79,7 +78,7 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         };
 
         await job.SubmitAsync(spec);
-        var status = await WaitUntilFinishedAsync(job);
+        var status = await Work.WaitUntilFinishedAsync(job, Patience);
 
         Assert.True(status.State == JobState.Completed, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
         Assert.Equal((1, 1, 0), (status.Total, status.Done, status.Failed));
@@ -98,20 +97,5 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         Assert.Equal((333, 290), (entry.Width, entry.Height));
         Assert.True(entry.Tiles > alone.Tiles, $"{entry.Tiles} tiles over the regions, {alone.Tiles} for the whole image: tiles on the cuts are computed by both sides");
         Assert.Equal(alone.Summary.Classes[0].ObjectCount, entry.Classes[0].ObjectCount);
-    }
-
-    private static async Task<JobStatus> WaitUntilFinishedAsync(IJobGrain job)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = await job.GetStatusAsync();
-            if (status.IsFinished || clock.Elapsed > Patience)
-            {
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
     }
 }

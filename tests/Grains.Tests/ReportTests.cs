@@ -1,8 +1,9 @@
+using System.Text.RegularExpressions;
 using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
-/// <summary>When the last shard lands the job ends and writes report.json next to the masks.</summary>
+/// <summary>When the last shard lands the job ends and writes report.json and report.html next to the masks.</summary>
 [Collection(CoordinatorGroup.Name)]
 public sealed class ReportTests(CoordinatorFixture cluster)
 {
@@ -75,5 +76,49 @@ public sealed class ReportTests(CoordinatorFixture cluster)
         Assert.Null(report.Quality);
         Assert.Empty(report.Failures);
         Assert.Equal(new ReportCounts(5, 5, 0), report.Counts);
+    }
+
+    [Fact]
+    public async Task TheReportPageListsEveryFailureAndSaysWhyAThumbnailIsMissing()
+    {
+        var id = Work.NewJobId();
+        var input = cluster.Temp.Folder(id, "a.png", "b.png", "c & <d>.png");
+        var output = cluster.Temp.File(id + "-out");
+        var job = cluster.Job(id);
+        await job.SubmitAsync(Work.Spec(input, output, shardSize: 3));
+
+        var lease = Assert.Single(await job.LeaseAsync("worker", 1));
+        EndToEndFixture.WriteImage(Path.Combine(output, "masks", "b.png"), 32, 24, seed: 1);
+        await job.CompleteAsync(Work.Result(lease, "worker", [Work.Segmented("a.png"), Work.Segmented("b.png"), Work.Failed("c & <d>.png", "it is <corrupt>", retryable: false)]));
+
+        var status = await job.GetStatusAsync();
+        Assert.Equal(JobState.CompletedWithFailures, status.State);
+        Assert.Null(status.Error);
+        var html = await File.ReadAllTextAsync(Path.Combine(output, JobReport.PageFileName));
+        Assert.Contains("<td class=\"name\">c &amp; &lt;d&gt;.png</td><td class=\"reason\">it is &lt;corrupt&gt;</td>", html, StringComparison.Ordinal);
+
+        // The inputs here are a few bytes of text, and only b.png has a mask: each says so instead of showing a broken picture.
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(html, "<div class=\"missing\">No thumbnail: "));
+        Assert.Contains("No thumbnail: Object &#39;masks/a.png&#39; was not found", html, StringComparison.Ordinal);
+        Assert.Contains("No thumbnail: b.png: not a PNG, JPEG or TIFF image", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AReportPageThatCannotBeWrittenLeavesTheJobAndReportJsonStanding()
+    {
+        var id = Work.NewJobId();
+        var input = cluster.Temp.Folder(id, "a.png");
+        var output = cluster.Temp.File(id + "-out");
+        Directory.CreateDirectory(Path.Combine(output, JobReport.PageFileName, "in-the-way"));
+        var job = cluster.Job(id);
+        await job.SubmitAsync(Work.Spec(input, output));
+
+        await Work.CompleteAllAsync(job, Assert.Single(await job.LeaseAsync("worker", 1)), "worker");
+
+        var status = await job.GetStatusAsync();
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.StartsWith($"{JobReport.PageFileName} could not be written to {output}: ", status.Error, StringComparison.Ordinal);
+        Assert.Equal(new ReportCounts(1, 1, 0), (await Work.ReadReportAsync(output)).Counts);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 
@@ -46,6 +47,22 @@ internal static class Work
     /// <summary>Completes a lease with every image segmented.</summary>
     public static Task CompleteAllAsync(IJobGrain job, ShardLease lease, string worker, string silo = "silo-a") =>
         job.CompleteAsync(Result(lease, worker, lease.Images.Select(i => Segmented(i, silo)), tiles: lease.Images.Count));
+
+    /// <summary>Polls a job run by real workers until it has finished or <paramref name="patience"/> is up; the last status either way.</summary>
+    public static async Task<JobStatus> WaitUntilFinishedAsync(IJobGrain job, TimeSpan patience)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (status.IsFinished || clock.Elapsed > patience)
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+    }
 
     public static async Task<JobReport> ReadReportAsync(string output) =>
         JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));

@@ -24,7 +24,7 @@ public sealed class ClusterTests(IntegrationFixture fixture)
             AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
             var expected = Dataset.Good.Select(i => Dataset.MaskOf(i.Name)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, outcome.Masks.Keys.Order(StringComparer.Ordinal));
-            Assert.Equal([.. expected, JobReport.FileName], outcome.Files.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([.. expected, JobReport.PageFileName, JobReport.FileName], outcome.Files.Keys.Order(StringComparer.Ordinal));
             foreach (var (name, width, height) in Dataset.Good)
             {
                 using var mask = Image.NewFromBuffer(outcome.Masks[Dataset.MaskOf(name)], failOn: Enums.FailOn.Error);
@@ -160,6 +160,12 @@ public sealed class ClusterTests(IntegrationFixture fixture)
                 if (name == JobReport.FileName)
                 {
                     Assert.Equal(JobState.Cancelled, JobReport.FromJson(System.Text.Encoding.UTF8.GetString(bytes)).State);
+                    continue;
+                }
+
+                if (name == JobReport.PageFileName)
+                {
+                    Assert.Contains("<span class=\"state bad\">Cancelled</span>", System.Text.Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
                     continue;
                 }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Reports;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Regions;
@@ -420,14 +422,35 @@ public sealed partial class JobGrain(
 
     private async Task WriteReportAsync()
     {
+        var report = JobReportBuilder.Build(JobId, Job, clock.GetUtcNow());
         try
         {
-            await datasets.WriteReportAsync(Job.Spec!.Output, JobReportBuilder.Build(JobId, Job, clock.GetUtcNow()), CancellationToken.None);
+            await datasets.WriteReportAsync(Job.Spec!.Output, report, CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
         {
             // The job's results stand without the report; its status still says everything.
-            Job.Error = $"report.json could not be written to {Job.Spec!.Output}: {ex.Message}";
+            Job.Error = $"report.json could not be written to {StorageLocation.RedactSignature(Job.Spec!.Output)}: {ex.Message}";
+            await record.WriteStateAsync();
+        }
+
+        await WriteReportPageAsync(report);
+    }
+
+    private async Task WriteReportPageAsync(JobReport report)
+    {
+        var spec = Job.Spec!;
+        try
+        {
+            // Thumbnails decode images: on the thread pool, so this grain's turn holds no scheduler thread meanwhile.
+            var page = await Task.Run(async () => ReportPage.Render(report, await ReportPreviews.MakeAsync(datasets, spec, report, CancellationToken.None)));
+            await datasets.WriteAsync(spec.Output, JobReport.PageFileName, Encoding.UTF8.GetBytes(page), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Like report.json, the page only shows the results; whatever goes wrong with it, they stand.
+            var error = $"{JobReport.PageFileName} could not be written to {StorageLocation.RedactSignature(spec.Output)}: {ex.Message}";
+            Job.Error = Job.Error is null ? error : $"{Job.Error}; {error}";
             await record.WriteStateAsync();
         }
     }

@@ -130,26 +130,46 @@ public sealed class ImageDecoder
             throw Rejected(name, Invariant($"{info.Width}×{info.Height} is too large for a preview"));
         }
 
-        var width = info.Width;
-        var bands = info.Bands;
-        var gray = info.ColorBands < 3;
-        var rgb = new byte[info.PixelCount * 3];
-        var row = new float[width * bands];
-        using var pixels = RenderedPixels.Render(name, image);
-        for (var y = 0; y < info.Height; y++)
-        {
-            pixels.ReadRow(y, row);
-            var destination = rgb.AsSpan(y * width * 3, width * 3);
-            for (var x = 0; x < width; x++)
-            {
-                var p = x * bands;
-                destination[x * 3] = ToByte(row[p]);
-                destination[(x * 3) + 1] = ToByte(row[gray ? p : p + 1]);
-                destination[(x * 3) + 2] = ToByte(row[gray ? p : p + 2]);
-            }
-        }
+        return ToRgb8(name, image, info);
+    }
 
-        return new Rgb8Image(width, info.Height, rgb);
+    /// <summary>
+    /// Decodes a preview, as <see cref="DecodePreview"/> does, scaled down to at most
+    /// <paramref name="longestSide"/> pixels on its longest side (never enlarged). The image is reduced
+    /// while it streams in, and a JPEG decodes at a fraction of its size, so a very large image needs
+    /// the memory of the small one only.
+    /// </summary>
+    public Rgb8Image DecodePreviewThumbnail(string name, byte[] bytes, int longestSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
+        using var header = OpenHeader(name, bytes, out var format);
+        var info = Describe(header, format);
+        CheckDecodable(name, header, info);
+        var (width, height) = ThumbnailSize(info.Width, info.Height, longestSide);
+
+        // libjpeg decodes at 1/2, 1/4 or 1/8 directly; the rest of the reduction is libvips'.
+        var shrink = format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
+        using var shrunk = shrink > 1 ? OpenHeader(name, bytes, out _, shrink) : null;
+        try
+        {
+            // Stored orientation, as everywhere else here, so the thumbnail lines up with its mask.
+            using var small = (shrunk ?? header).ThumbnailImage(width, height, Enums.Size.Force, noRotate: true);
+            return ToRgb8(name, small, Describe(small, format));
+        }
+        catch (VipsException e)
+        {
+            throw Corrupt(name, e);
+        }
+    }
+
+    /// <summary>
+    /// The size of an image scaled down to at most <paramref name="longestSide"/> pixels on its longest
+    /// side, keeping its aspect ratio; an image already that small keeps its size.
+    /// </summary>
+    private static (int Width, int Height) ThumbnailSize(int width, int height, int longestSide)
+    {
+        var scale = Math.Min(1.0, (double)longestSide / Math.Max(width, height));
+        return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
 
     /// <summary>
@@ -164,14 +184,66 @@ public sealed class ImageDecoder
     {
         using var whole = OpenHeader(name, bytes, out var format);
         var info = Describe(whole, format);
-        CheckDecodable(name, whole, info);
-        if (info.ColorBands is not (1 or 3))
+        CheckMask(name, whole, info);
+        using var cropped = Crop(whole, info, window);
+        return ToGray8(name, cropped ?? whole, info);
+    }
+
+    /// <summary>
+    /// Decodes a mask, as <see cref="DecodeGray8"/> does, scaled to exactly <paramref name="width"/> ×
+    /// <paramref name="height"/> by nearest neighbour, so labels are never blended into values no class
+    /// has. It is reduced while it streams in, like <see cref="DecodePreviewThumbnail"/>.
+    /// </summary>
+    public Gray8Image DecodeGray8Thumbnail(string name, byte[] bytes, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        using var whole = OpenHeader(name, bytes, out var format);
+        var info = Describe(whole, format);
+        CheckMask(name, whole, info);
+        try
         {
-            throw Rejected(name, Invariant($"{info.ColorBands} channels, but a mask must be gray"));
+            using var resized = whole.Resize((double)width / info.Width, Enums.Kernel.Nearest, vscale: (double)height / info.Height);
+
+            // Resize rounds its output size; the caller's size is the one its thumbnail has.
+            using var exact = resized.Width == width && resized.Height == height ? null : resized.Embed(0, 0, width, height, Enums.Extend.Copy);
+            return ToGray8(name, exact ?? resized, info);
+        }
+        catch (VipsException e)
+        {
+            throw Corrupt(name, e);
+        }
+    }
+
+    /// <summary>8-bit RGB from a decodable image: gray replicated, alpha and bands past the third dropped.</summary>
+    private static Rgb8Image ToRgb8(string name, Image image, ImageInfo info)
+    {
+        var width = image.Width;
+        var height = image.Height;
+        var bands = info.Bands;
+        var gray = info.ColorBands < 3;
+        var rgb = new byte[(long)width * height * 3];
+        var row = new float[width * bands];
+        using var pixels = RenderedPixels.Render(name, image);
+        for (var y = 0; y < height; y++)
+        {
+            pixels.ReadRow(y, row);
+            var destination = rgb.AsSpan(y * width * 3, width * 3);
+            for (var x = 0; x < width; x++)
+            {
+                var p = x * bands;
+                destination[x * 3] = ToByte(row[p]);
+                destination[(x * 3) + 1] = ToByte(row[gray ? p : p + 1]);
+                destination[(x * 3) + 2] = ToByte(row[gray ? p : p + 2]);
+            }
         }
 
-        using var cropped = Crop(whole, info, window);
-        var image = cropped ?? whole;
+        return new Rgb8Image(width, height, rgb);
+    }
+
+    /// <summary>8-bit gray from a mask that passed <see cref="CheckMask"/>: colour becomes rounded BT.601 luma.</summary>
+    private static Gray8Image ToGray8(string name, Image image, ImageInfo info)
+    {
         var width = image.Width;
         var height = image.Height;
         var bands = info.Bands;
@@ -193,6 +265,27 @@ public sealed class ImageDecoder
         }
 
         return new Gray8Image(width, height, gray);
+    }
+
+    private void CheckMask(string name, Image image, ImageInfo info)
+    {
+        CheckDecodable(name, image, info);
+        if (info.ColorBands is not (1 or 3))
+        {
+            throw Rejected(name, Invariant($"{info.ColorBands} channels, but a mask must be gray"));
+        }
+    }
+
+    /// <summary>The largest factor libjpeg can shrink by while loading that still leaves at least <paramref name="target"/> pixels across.</summary>
+    private static int JpegShrink(int width, int target)
+    {
+        var shrink = 1;
+        while (shrink < 8 && width / (shrink * 2) >= target)
+        {
+            shrink *= 2;
+        }
+
+        return shrink;
     }
 
     /// <summary>
@@ -232,7 +325,8 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Opens the image lazily: libvips reads the header here and decodes pixels only when rendered.</summary>
-    private static Image OpenHeader(string name, byte[] bytes, out ImageFormat format)
+    /// <param name="jpegShrink">For a JPEG, decode at 1/2, 1/4 or 1/8 of its size (1: full size).</param>
+    private static Image OpenHeader(string name, byte[] bytes, out ImageFormat format, int jpegShrink = 1)
     {
         if (bytes.Length == 0)
         {
@@ -247,7 +341,7 @@ public sealed class ImageDecoder
             return format switch
             {
                 ImageFormat.Png => Image.PngloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-                ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+                ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
                 _ => Image.TiffloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             };
         }

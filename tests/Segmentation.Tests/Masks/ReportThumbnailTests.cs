@@ -1,0 +1,130 @@
+using NetVips;
+using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Masks;
+using UNetPP.Cluster.Segmentation.Tests.Imaging;
+
+namespace UNetPP.Cluster.Segmentation.Tests.Masks;
+
+public sealed class ReportThumbnailTests
+{
+    private readonly ImageDecoder decoder = new(new ImageDecoderOptions());
+
+    private static byte Tint(byte under, byte colour) => (byte)Math.Round((under * 0.55) + (colour * 0.45));
+
+    /// <summary>A gray image of one value, as 8-bit RGB PNG.</summary>
+    private static byte[] Flat(int width, int height, byte value) =>
+        TestImages.Png(Enumerable.Repeat(value, width * height * 3).ToArray(), width, height, 3);
+
+    /// <summary>A mask with <paramref name="label"/> in the columns from <paramref name="from"/> on.</summary>
+    private static byte[] MaskFrom(int width, int height, int from, byte label = 255, byte left = 0)
+    {
+        var labels = new byte[width * height];
+        for (var y = 0; y < height; y++)
+        {
+            labels.AsSpan(y * width, width)[..from].Fill(left);
+            labels.AsSpan(y * width, width)[from..].Fill(label);
+        }
+
+        return TestImages.Png(labels, width, height, 1);
+    }
+
+    private (int Width, int Height, Func<int, int, byte[]> Pixel) Decode(byte[] png)
+    {
+        var image = decoder.DecodePreview("thumbnail.png", png);
+        return (image.Width, image.Height, (x, y) => image.Pixels.AsSpan(((y * image.Width) + x) * 3, 3).ToArray());
+    }
+
+    [Theory]
+    [InlineData(600, 300, 192, 96)]
+    [InlineData(300, 600, 96, 192)]
+    [InlineData(1000, 999, 192, 192)]
+    [InlineData(40, 36, 40, 36)]
+    public void TheThumbnailKeepsTheAspectWithAtMost192PixelsOnTheLongestSide(int width, int height, int expectedWidth, int expectedHeight)
+    {
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(width, height, 100), "masks/a.png", MaskFrom(width, height, width / 2));
+
+        var (w, h, _) = Decode(thumbnail);
+        Assert.Equal((expectedWidth, expectedHeight), (w, h));
+    }
+
+    [Fact]
+    public void TheMaskColourShowsWhereTheMaskIsSetAndTheImageElsewhere()
+    {
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(600, 300, 100), "masks/a.png", MaskFrom(600, 300, 300));
+
+        var (_, _, pixel) = Decode(thumbnail);
+        Assert.Equal([100, 100, 100], pixel(40, 48));
+        Assert.Equal([Tint(100, 255), Tint(100, 255), Tint(100, 0)], pixel(150, 48));
+        Assert.Equal([255, 255, 0], pixel(191, 48));
+    }
+
+    [Fact]
+    public void ALargeJpegIsShrunkOnLoadToTheSameThumbnail()
+    {
+        using var gray = (Image.Black(4000, 3000) + 100).Cast(Enums.BandFormat.Uchar);
+        var jpeg = gray.JpegsaveBuffer(q: 95);
+
+        var thumbnail = new ReportThumbnail(decoder).Make("big.jpg", jpeg, "masks/big.png", MaskFrom(4000, 3000, 2000));
+
+        var (w, h, pixel) = Decode(thumbnail);
+        Assert.Equal((192, 144), (w, h));
+        Assert.All(pixel(40, 72), v => Assert.InRange(v, 99, 101));
+        Assert.Equal([Tint(100, 255), Tint(100, 255), Tint(100, 0)], pixel(150, 72));
+    }
+
+    [Theory]
+    [InlineData("deep.png")]
+    [InlineData("deep.tif")]
+    public void SixteenBitImagesAreShownInEightBits(string name)
+    {
+        var samples = Enumerable.Repeat((ushort)(128 * 257), 400 * 200).ToArray();
+        var image = name.EndsWith(".png", StringComparison.Ordinal) ? TestImages.Png16(samples, 400, 200, 1) : TestImages.Tiff16(samples, 400, 200, 1);
+
+        var thumbnail = new ReportThumbnail(decoder).Make(name, image, "masks/deep.png", MaskFrom(400, 200, 400));
+
+        var (_, _, pixel) = Decode(thumbnail);
+        Assert.Equal([128, 128, 128], pixel(10, 10));
+    }
+
+    [Fact]
+    public void EachClassOfAMultiClassMaskHasItsOwnColour()
+    {
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(800, 400, 0), "masks/a.png", MaskFrom(800, 400, 400, label: 2, left: 1));
+
+        var (_, _, pixel) = Decode(thumbnail);
+        var (r1, g1, b1) = MaskWriter.ColorOf(1);
+        var (r2, g2, b2) = MaskWriter.ColorOf(2);
+        Assert.Equal([Tint(0, r1), Tint(0, g1), Tint(0, b1)], pixel(48, 48));
+        Assert.Equal([Tint(0, r2), Tint(0, g2), Tint(0, b2)], pixel(144, 48));
+    }
+
+    [Fact]
+    public void ScalingAMaskDownNeverMakesLabelsNoClassHas()
+    {
+        // Labels at random: any averaging filter would give values between them.
+        var random = new Random(3);
+        var labels = Enumerable.Range(0, 1000 * 500).Select(_ => (byte)(random.Next(3) switch { 0 => 0, 1 => 7, _ => 200 })).ToArray();
+
+        var scaled = decoder.DecodeGray8Thumbnail("m.png", TestImages.Png(labels, 1000, 500, 1), 192, 96);
+
+        Assert.Equal((192, 96), (scaled.Width, scaled.Height));
+        Assert.Equal([0, 7, 200], [.. scaled.Pixels.Distinct().Order()]);
+    }
+
+    [Fact]
+    public void AMaskOfAnotherSizeIsRefusedNamingTheMask()
+    {
+        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", Flat(60, 40, 100), "masks/a.png", MaskFrom(40, 60, 20)));
+
+        Assert.Equal("masks/a.png", error.ImageName);
+        Assert.Contains("40×60", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnreadableImageIsRefusedNamingIt()
+    {
+        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", "not an image"u8.ToArray(), "masks/a.png", MaskFrom(40, 60, 20)));
+
+        Assert.Equal("a.png", error.ImageName);
+    }
+}
