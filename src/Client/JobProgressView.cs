@@ -72,7 +72,7 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
 
         if (status.Spec is { } spec)
         {
-            console.MarkupLineInterpolated($"Masks and {JobReport.FileName} are in {StorageLocation.RedactSignature(spec.Output)}.");
+            console.MarkupLineInterpolated($"Masks, {JobReport.FileName} and {JobReport.PageFileName} are in {StorageLocation.RedactSignature(spec.Output)}.");
         }
     }
 

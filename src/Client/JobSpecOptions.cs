@@ -8,7 +8,7 @@ namespace UNetPP.Cluster.Client;
 internal sealed class JobSpecOptions
 {
     private readonly Argument<string> input = new("input") { Description = "Images: a file, a folder (sub-folders included), az://container/prefix or a blob URL." };
-    private readonly Option<string> output = new("--out") { Description = "Where masks/, overlays/, probabilities/ and report.json go (folder or blob location).", Required = true };
+    private readonly Option<string> output = new("--out") { Description = "Where masks/, overlays/, probabilities/ and report.json with report.html go (folder or blob location).", Required = true };
     private readonly Option<string?> model = new("--model") { Description = "ONNX model file or blob (default: the built-in model)." };
     private readonly Option<string> mode = new("--mode") { Description = "L4, L3, L2, L1 (pruned, faster) or accurate (mean of the four heads).", DefaultValueFactory = _ => "L4" };
     private readonly Option<int?> tile = new("--tile") { Description = "Tile edge in pixels, a multiple of 16 (default: the model card's hint)." };
