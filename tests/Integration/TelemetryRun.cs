@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using UNetPP.Cluster.Processes;
+using UNetPP.Cluster.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 namespace UNetPP.Cluster.Integration.Tests;
@@ -14,7 +14,7 @@ public sealed record QueryResult(string PromQl, bool Success, string Error, IRea
 /// deployment's configuration, the job, each silo's <c>/metrics</c> afterwards with <c>promtool</c>'s
 /// verdict, the Prometheus queries (the dashboard's among them), the spans and the log lines.
 /// </summary>
-public sealed partial record TelemetryRun(
+public sealed record TelemetryRun(
     JobOutcome Outcome,
     string JobId,
     IReadOnlyList<string> SiloEndpoints,
@@ -77,7 +77,7 @@ public sealed partial record TelemetryRun(
                 "Prometheus to scrape the final tile counts", deadline.Token);
             var dashboard = PromQl.DashboardExpressions(File.ReadAllText(DashboardFile));
             var queries = new Dictionary<string, QueryResult>(StringComparer.Ordinal);
-            foreach (var promql in new[] { TileRate, TilesBySilo, SilosUp }.Concat(dashboard.Select(Instantiate)).Distinct())
+            foreach (var promql in new[] { TileRate, TilesBySilo, SilosUp }.Concat(dashboard.Select(q => PromQl.ResolveGrafanaVariables(q))).Distinct())
             {
                 var (success, error, vector) = await prometheus.QueryAsync(promql);
                 queries[promql] = new QueryResult(promql, success, error, vector);
@@ -89,24 +89,12 @@ public sealed partial record TelemetryRun(
             var logs = cluster.Silos.SelectMany(s => File.ReadAllLines(s.LogPath)).ToList();
             return new TelemetryRun(
                 outcome, jobId, [.. cluster.Silos.Select(s => s.Endpoint)], instances, scrapes, promtool, queries,
-                [.. dashboard.Select(Instantiate)], receiver.Spans, logs);
+                [.. dashboard.Select(q => PromQl.ResolveGrafanaVariables(q))], receiver.Spans, logs);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new InvalidOperationException($"The telemetry run failed: {ex.Message}\n{cluster.Logs()}\n--- prometheus ---\n{prometheus.Output}", ex);
         }
-    }
-
-    /// <summary>
-    /// A dashboard expression as Grafana would send it: its variables become what selects every silo
-    /// (<c>$instance</c> → <c>.+</c>) and Grafana's intervals become fixed ones.
-    /// </summary>
-    public static string Instantiate(string expression)
-    {
-        var text = expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal)
-            .Replace("$__interval", "15s", StringComparison.Ordinal)
-            .Replace("$__range", "5m", StringComparison.Ordinal);
-        return Variable().Replace(text, ".+");
     }
 
     /// <summary>
@@ -168,6 +156,4 @@ public sealed partial record TelemetryRun(
         }
     }
 
-    [GeneratedRegex(@"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")]
-    private static partial Regex Variable();
 }

@@ -55,9 +55,9 @@ public sealed class TelemetryTests(IntegrationFixture fixture)
         Assert.All(samples.Where(s => s.Name is "unetpp_stage_images" or "unetpp_device_queue_tiles" or "unetpp_leases_held"), s => Assert.Equal(0, s.Value));
         Assert.Equal(2, samples.Count(s => s.Name == "unetpp_leases_held"));
         Assert.Equal(1, Sum("unetpp_jobs", s => s.Labels["state"] == "completed_with_failures"));
-        double Job(string state) => Sum("unetpp_job_images", s => s.Labels["job"] == run.JobId && s.Labels["state"] == state);
+        double Job(string state) => Sum("unetpp_job_images", s => s.Labels["job_id"] == run.JobId && s.Labels["state"] == state);
         Assert.Equal((Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count, 0), (Job("total"), Job("done"), Job("failed"), Job("in_progress")));
-        Assert.Equal(1, Sum("unetpp_job_progress_ratio", s => s.Labels["job"] == run.JobId));
+        Assert.Equal(1, Sum("unetpp_job_progress_ratio", s => s.Labels["job_id"] == run.JobId));
 
         // Orleans', the runtime's and the process's metrics come along.
         foreach (var prefix in new[] { "orleans_", "dotnet_gc_", "process_cpu_time_seconds_total" })

@@ -41,7 +41,7 @@ public sealed class ClusterMetrics
             unit: "{shard}", description: "Shards this silo's workers hold now.");
         meter.CreateObservableGauge("unetpp.jobs", ObserveJobs, unit: "{job}", description: "Jobs this silo coordinates, by state.");
         meter.CreateObservableGauge("unetpp.job.images", ObserveJobImages, unit: "{image}", description: "Images of each job this silo coordinates: total, done, failed, in progress.");
-        meter.CreateObservableGauge("unetpp.job.progress_ratio", () => _jobs.Values.Select(j => new Measurement<double>(Progress(j), Tag("job", j.JobId))),
+        meter.CreateObservableGauge("unetpp.job.progress_ratio", () => _jobs.Values.Select(j => new Measurement<double>(Progress(j), Tag("job_id", j.JobId))),
             unit: "1", description: "Fraction of each job's images finished (done or failed).");
     }
 
@@ -77,7 +77,7 @@ public sealed class ClusterMetrics
     {
         foreach (var job in _jobs.Values)
         {
-            var id = Tag("job", job.JobId);
+            var id = Tag("job_id", job.JobId);
             yield return new Measurement<int>(job.Total, id, Tag("state", "total"));
             yield return new Measurement<int>(job.Done, id, Tag("state", "done"));
             yield return new Measurement<int>(job.Failed, id, Tag("state", "failed"));

@@ -1,0 +1,37 @@
+using System.Reflection;
+using UNetPP.Cluster.Grains.Workers;
+using UNetPP.Cluster.Silo;
+using UNetPP.Cluster.Storage;
+
+namespace UNetPP.Cluster.Deploy.Tests;
+
+/// <summary>
+/// The silo's settings that bind to a settings class. Configuration binding ignores a key it has no
+/// property for, so a misspelt setting in a deployment file would be silently dropped: these are checked.
+/// </summary>
+internal static class SettingNames
+{
+    private static readonly Dictionary<string, Type> Sections = new(StringComparer.Ordinal)
+    {
+        [ClusterSettings.SectionName] = typeof(ClusterSettings),
+        [WorkerOptions.SectionName] = typeof(WorkerOptions),
+        [StorageOptions.SectionName] = typeof(StorageOptions),
+    };
+
+    /// <summary>
+    /// Null when a setting (<c>Section:Key</c> or the environment's <c>Section__Key</c>) is one the silo
+    /// binds, or is in a section these classes do not own; else why not.
+    /// </summary>
+    public static string? Problem(string setting)
+    {
+        var parts = setting.Split([":", "__"], StringSplitOptions.None);
+        if (parts.Length < 2 || !Sections.TryGetValue(parts[0], out var type))
+        {
+            return null;
+        }
+
+        return type.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance) is null
+            ? $"{setting}: {type.Name} has no property {parts[1]} (it has {string.Join(", ", type.GetProperties().Select(p => p.Name))})"
+            : null;
+    }
+}
