@@ -3,6 +3,9 @@ namespace UNetPP.Cluster.Silo;
 /// <summary>The silo process: Orleans and the device workers, with its HTTP endpoints for metrics, health and the dashboard.</summary>
 public static class SiloApplication
 {
+    /// <summary>The HTTP port when no URL is configured; deployment files publish and probe it.</summary>
+    public const int DefaultHttpPort = 8080;
+
     /// <param name="settings">Settings that take precedence over every other source (tests use them).</param>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -20,7 +23,7 @@ public static class SiloApplication
             && string.IsNullOrWhiteSpace(builder.Configuration["http_ports"])
             && string.IsNullOrWhiteSpace(builder.Configuration["https_ports"]))
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:8080");
+            builder.WebHost.UseUrls($"http://127.0.0.1:{DefaultHttpPort}");
         }
 
         builder.AddSegmentationSilo();
