@@ -81,8 +81,8 @@ public sealed class SiloSettingsTests
         {
             ["Cluster:Id"] = "unetpp-silo-tests",
             ["Cluster:Clustering"] = "Localhost",
-            ["Cluster:SiloPort"] = $"{FreePort()}",
-            ["Cluster:GatewayPort"] = $"{FreePort()}",
+            ["Cluster:SiloPort"] = $"{SiloEndpointsTests.FreePort()}",
+            ["Cluster:GatewayPort"] = $"{SiloEndpointsTests.FreePort()}",
             ["Inference:Devices"] = "cpu",
             ["Inference:Threads"] = "1",
             ["Inference:PollInterval"] = "00:00:00.100",
@@ -106,12 +106,5 @@ public sealed class SiloSettingsTests
         {
             yield return message;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
