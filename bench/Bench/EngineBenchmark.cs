@@ -24,10 +24,14 @@ internal enum BenchScope
     Silos,
 }
 
-/// <summary>One measured row: tiles per second, and its ratio to the raw session on the same tiles.</summary>
-internal sealed record BenchRow(string Name, string Config, string Mode, double TilesPerSecond, double RatioToRaw)
+/// <summary>
+/// One measured row: tiles per second, its ratio to the raw session on the same tiles, the model's
+/// multiply-accumulates per second at that rate, and for the engine the mean fill of its batches.
+/// </summary>
+internal sealed record BenchRow(string Name, string Config, string Mode, double TilesPerSecond, double RatioToRaw, double? GMacsPerSecond, double? BatchFill = null)
 {
     public const string Engine = "engine L4 (files to masks)";
+    public const string TorchEager = "PyTorch eager L4 (TorchSharp, same weights)";
     public const string Segment = "unetpp segment L4 (embedded silo)";
     public const string OneSilo = "one silo process L4 (Azurite blobs)";
     public const string OneSiloOneThread = "one silo process, 1 thread";
@@ -49,7 +53,8 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
     {
         var options = new NestedUNetOptions { Filters = config.Filters, DeepSupervision = true };
         var card = ModelCard.ForNestedUNet(options) with { TileSize = config.TileSize };
-        var model = NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, seed: 0), card);
+        var weights = NestedUNetWeights.CreateInitial(options, seed: 0);
+        var model = NestedUNetBuilder.Build(options, weights, card);
         var modelPath = Path.Combine(workFolder, "model.onnx");
         ModelFile.Save(model, modelPath);
 
@@ -67,6 +72,7 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
             log.WriteLine($"  {config.Name} {name,-36} {tilesPerSecond,8:F2} tiles/s");
         }
 
+        double? fill = null;
         for (var repeat = 0; repeat < repeats; repeat++)
         {
             foreach (var mode in modes)
@@ -75,9 +81,12 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
                 Keep(BenchRow.Raw(mode), mode.ToName(), MeasureRaw(model, card, mode, config.TileSize));
             }
 
-            Keep(BenchRow.Engine, "L4", await MeasureEngineAsync(new LoadedModel(modelPath, model, card), imageFiles, Path.Combine(workFolder, $"engine-{repeat}"), cancellationToken));
+            var (engineRate, engineFill) = await MeasureEngineAsync(new LoadedModel(modelPath, model, card), imageFiles, Path.Combine(workFolder, $"engine-{repeat}"), cancellationToken);
+            Keep(BenchRow.Engine, "L4", engineRate);
+            fill = Math.Max(fill ?? 0, engineFill);
             if (scope == BenchScope.All)
             {
+                Keep(BenchRow.TorchEager, "L4", TorchEager.Measure(weights, card.InChannels, config.TileSize, batchSize, threads, minimumRun));
                 Keep(BenchRow.Segment, "L4", await MeasureSegmentCommandAsync(modelPath, imageFiles, Path.Combine(workFolder, $"segment-{repeat}"), cancellationToken));
             }
 
@@ -91,7 +100,11 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
         }
 
         var l4 = best[BenchRow.Raw(InferenceMode.L4)].TilesPerSecond;
-        return [.. best.Select(b => new BenchRow(b.Key, config.Name, b.Value.Mode, b.Value.TilesPerSecond, b.Value.TilesPerSecond / l4))];
+        var macs = modes.ToDictionary(m => m.ToName(), m => ModelFigures.Measure(model, card, m, config.TileSize, config.TileSize).MultiplyAccumulates);
+        return [.. best.Select(b => new BenchRow(
+            b.Key, config.Name, b.Value.Mode, b.Value.TilesPerSecond, b.Value.TilesPerSecond / l4,
+            macs.GetValueOrDefault(b.Value.Mode) is { } perTile ? b.Value.TilesPerSecond * perTile / 1e9 : null,
+            b.Key == BenchRow.Engine ? fill : null))];
     }
 
     /// <summary>ONNX Runtime alone: the mode's graph run again and again on one pre-made batch.</summary>
@@ -121,9 +134,10 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
 
     /// <summary>
     /// The engine in this process, from PNG files to mask files, with several images in flight as the
-    /// workers run it; the engine is opened before the clock starts, as a worker's stays open.
+    /// workers run it; the engine is opened before the clock starts, as a worker's stays open. Also
+    /// returns how full its batches were on average, against the batch size.
     /// </summary>
-    private async Task<double> MeasureEngineAsync(LoadedModel model, string images, string output, CancellationToken cancellationToken)
+    private async Task<(double TilesPerSecond, double BatchFill)> MeasureEngineAsync(LoadedModel model, string images, string output, CancellationToken cancellationToken)
     {
         var options = new SegmentationOptions { BatchSize = batchSize, Device = new DeviceSessionOptions { IntraOpThreads = threads } };
         using var engine = SegmentationEngine.Create(model, options, NullLogger.Instance);
@@ -135,7 +149,8 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
             var result = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(file, ct), null, ct);
             AtomicFile.Write(Path.Combine(output, "masks", name), result.MaskPng);
         });
-        return engine.Batching.Tiles / clock.Elapsed.TotalSeconds;
+        var batching = engine.Batching;
+        return (batching.Tiles / clock.Elapsed.TotalSeconds, batching.MeanBatchFill);
     }
 
     /// <summary>The whole <c>unetpp segment</c> command in this process (embedded silo); the job's own clock, from its start to its end.</summary>

@@ -19,7 +19,8 @@ public static class WorkerHostingExtensions
     {
         services.AddDatasetStorage();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.").ValidateOnStart();
+            .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.")
+            .Validate(o => o.Cuda.Validated(), "Inference:Cuda is not valid.").ValidateOnStart();
         services.TryAddSingleton<DeviceReadiness>();
         services.AddHostedService<DeviceWorkers>();
         return services;

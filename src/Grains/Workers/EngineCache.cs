@@ -61,7 +61,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             TileSize = key.TileSize,
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
-            Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads },
+            Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,

@@ -36,6 +36,56 @@ public sealed class WorkerOptions
     /// </summary>
     public string? WarmupModel { get; set; }
 
+    /// <summary>The CUDA provider's settings for every <c>cuda:N</c> device (section <c>Inference:Cuda</c>).</summary>
+    public CudaOptions Cuda { get; set; } = new();
+
     /// <summary>Where models from blob storage are kept once downloaded.</summary>
     public string ModelCache { get; set; } = Path.Combine(Path.GetTempPath(), "unetpp-models");
+}
+
+/// <summary>Settings <c>Inference:Cuda:*</c>; see <see cref="Segmentation.Inference.CudaSettings"/> for what each does.</summary>
+public sealed class CudaOptions
+{
+    /// <summary>Most bytes each device's memory arena may take; empty for no limit.</summary>
+    public long? MemoryLimitBytes { get; set; }
+
+    /// <summary><c>Exhaustive</c> (default), <c>Heuristic</c> or <c>Default</c>.</summary>
+    public string ConvolutionSearch { get; set; } = nameof(Segmentation.Inference.ConvolutionSearch.Exhaustive);
+
+    public bool CopyInDefaultStream { get; set; } = true;
+
+    public bool MaxWorkspace { get; set; } = true;
+
+    /// <summary>True when the settings can be used; otherwise throws with every problem, each naming its setting.</summary>
+    public bool Validated()
+    {
+        var problems = Problems();
+        return problems.Count == 0
+            ? true
+            : throw new Microsoft.Extensions.Options.OptionsValidationException(WorkerOptions.SectionName, typeof(WorkerOptions), problems);
+    }
+
+    private List<string> Problems()
+    {
+        var problems = new List<string>();
+        if (MemoryLimitBytes is <= 0)
+        {
+            problems.Add($"Inference:Cuda:MemoryLimitBytes {MemoryLimitBytes}: a memory limit is a positive number of bytes (or unset for none).");
+        }
+
+        if (!Enum.TryParse<Segmentation.Inference.ConvolutionSearch>(ConvolutionSearch, ignoreCase: true, out _) || int.TryParse(ConvolutionSearch, out _))
+        {
+            problems.Add($"Inference:Cuda:ConvolutionSearch '{ConvolutionSearch}': use Exhaustive, Heuristic or Default.");
+        }
+
+        return problems;
+    }
+
+    public Segmentation.Inference.CudaSettings ToSettings() => new()
+    {
+        MemoryLimitBytes = MemoryLimitBytes,
+        ConvolutionSearch = Enum.Parse<Segmentation.Inference.ConvolutionSearch>(ConvolutionSearch, ignoreCase: true),
+        CopyInDefaultStream = CopyInDefaultStream,
+        MaxWorkspace = MaxWorkspace,
+    };
 }

@@ -103,7 +103,12 @@ public sealed class DeviceSession : IDisposable
         var sessionOptions = CreateOptions(options);
         try
         {
-            sessionOptions.AppendExecutionProvider_CUDA(options.Device.Index);
+            using (var cuda = new OrtCUDAProviderOptions())
+            {
+                cuda.UpdateOptions(new Dictionary<string, string>(options.Cuda.ProviderOptions(options.Device.Index)));
+                sessionOptions.AppendExecutionProvider_CUDA(cuda);
+            }
+
             var session = new InferenceSession(model, sessionOptions);
             logger.RunsOnCuda(options.Device);
             return (session, sessionOptions, options.Device);

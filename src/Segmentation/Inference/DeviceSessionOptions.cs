@@ -13,4 +13,7 @@ public sealed record DeviceSessionOptions
     /// default so one configuration serves GPU and CPU machines alike.
     /// </summary>
     public bool FallBackToCpu { get; init; } = true;
+
+    /// <summary>The CUDA provider's settings, for a CUDA device.</summary>
+    public CudaSettings Cuda { get; init; } = new();
 }
