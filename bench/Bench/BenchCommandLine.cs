@@ -7,6 +7,9 @@ internal static class BenchCommandLine
     /// <summary>Exit code after Ctrl-C or SIGTERM, as a shell reports a process that SIGINT ended.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>Exit code for a bad option, as the command line parser gives.</summary>
+    public const int Usage = 2;
+
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("UNetPP.Cluster benchmarks and benchmark data.")

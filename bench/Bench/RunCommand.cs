@@ -23,6 +23,12 @@ internal static class RunCommand
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object (rows and targets) on stdout." };
     private static readonly Option<bool> Quick = new("--quick") { Description = "Shorter runs, one repeat: for a smoke test, not for quoting." };
     private static readonly Option<int> Batch = new("--batch") { Description = "Tiles per model run, for raw and engine alike.", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> SiloImages = new("--silo-images")
+    {
+        Description = "Images in each job on silo processes: enough that the silos' start-up is a small part of the job.",
+        DefaultValueFactory = _ => 96,
+    };
+
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Only = new("--only")
     {
@@ -31,16 +37,23 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, Only };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(Only), ct));
+        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, SiloImages, Only };
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(SiloImages), parse.GetValue(Only), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, string? only, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, int siloImages, string? only, CancellationToken cancellationToken)
     {
+        if (siloImages < 1)
+        {
+            await Console.Error.WriteLineAsync($"--silo-images {siloImages}: a job has at least one image.");
+            return BenchCommandLine.Usage;
+        }
+
         try
         {
-            return await MeasureAsync(json, quick, batch, threads, only, cancellationToken);
+            return await MeasureAsync(json, quick, batch, threads, siloImages, only, cancellationToken);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -50,7 +63,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, string? only, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, int siloImages, string? only, CancellationToken cancellationToken)
     {
         // The silo rows run on the seed's filters at 256: inference outweighs reading and writing there,
         // as in the engine's own targets, and a one-thread silo takes several seconds for the images.
@@ -66,7 +79,7 @@ internal static class RunCommand
         var peak = PeakConvolution.Measure(threads, TimeSpan.FromSeconds(quick ? 1 : 5));
         await Console.Error.WriteLineAsync($"  peak: one 3x3 convolution, 256 channels at 64x64: {peak:F1} GMAC/s");
         await using var silos = new SiloBenchmark(batch, Console.Error);
-        var benchmark = new EngineBenchmark(batch, threads, TimeSpan.FromSeconds(quick ? 1 : 5), quick ? 1 : 2, silos, Console.Error);
+        var benchmark = new EngineBenchmark(batch, threads, TimeSpan.FromSeconds(quick ? 1 : 5), quick ? 1 : 2, quick ? Math.Min(siloImages, 16) : siloImages, silos, Console.Error);
         var rows = new List<BenchRow>();
         foreach (var (config, scope) in configs.Select(c => (c, Scope(c, only))))
         {
