@@ -99,10 +99,10 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
 
             if (uploaded is not null)
             {
-                Keep(BenchRow.OneSilo, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 1, threads, $"one-{repeat}", cancellationToken));
+                Keep(BenchRow.OneSilo, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, silos: 1, threads, $"one-{repeat}", cancellationToken));
                 // Scale-out: one inference thread a silo, so that a second silo brings a core of its own, as a second machine would.
-                Keep(BenchRow.OneSiloOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 1, threads: 1, $"one-thread-{repeat}", cancellationToken));
-                Keep(BenchRow.TwoSilosOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, config.TileSize, silos: 2, threads: 1, $"two-threads-{repeat}", cancellationToken));
+                Keep(BenchRow.OneSiloOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, silos: 1, threads: 1, $"one-thread-{repeat}", cancellationToken));
+                Keep(BenchRow.TwoSilosOneThread, "L4", await siloBenchmark.MeasureAsync(uploaded, modelPath, silos: 2, threads: 1, $"two-threads-{repeat}", cancellationToken));
             }
         }
 

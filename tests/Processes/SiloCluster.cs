@@ -14,7 +14,11 @@ namespace UNetPP.Cluster.Processes;
 /// new cluster leaves alone, a folder for logs, and the silo settings.
 /// </summary>
 /// <param name="Settings">Silo settings as environment variable names (<c>Inference__Threads</c>), for every silo.</param>
-public sealed record SiloClusterSetup(string StorageConnection, string DataContainer, string WorkFolder, IReadOnlyDictionary<string, string> Settings);
+/// <param name="OneCoreEach">
+/// Each silo runs on a core of its own (silo i on core i), as it would on a machine of its own: for
+/// scale-out measurements, where a silo must not borrow another's core for its decoding and writing.
+/// </param>
+public sealed record SiloClusterSetup(string StorageConnection, string DataContainer, string WorkFolder, IReadOnlyDictionary<string, string> Settings, bool OneCoreEach = false);
 
 /// <summary>
 /// A cluster of real silo processes joined through Azure Table storage (Azurite), and an Orleans
@@ -49,7 +53,8 @@ public sealed class SiloCluster : IAsyncDisposable
         var settings = new Dictionary<string, string>(setup.Settings) { ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id) };
         await ClearGrainStateAsync(setup, cancellationToken);
         var starting = Enumerable.Range(1, silos)
-            .Select(i => SiloProcess.StartAsync($"silo{i}", id, setup.StorageConnection, logs, settings, cancellationToken))
+            .Select(i => SiloProcess.StartAsync(
+                $"silo{i}", id, setup.StorageConnection, logs, settings, setup.OneCoreEach ? (i - 1) % Environment.ProcessorCount : null, cancellationToken))
             .ToList();
         try
         {

@@ -44,17 +44,18 @@ public sealed class SiloProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>
-    /// Starts a silo and waits until its /healthz answers and its gateway accepts connections.
+    /// Starts a silo and waits until its /readyz says ready (joined, model open, storage answering) and its gateway accepts connections.
     /// <paramref name="settings"/> (environment variable names, <c>Inference__Threads</c>) are added to
-    /// the cluster and address settings; anything else is the silo's default.
+    /// the cluster and address settings; anything else is the silo's default. With <paramref name="core"/>
+    /// the silo and every thread it starts run on that one core only (<c>taskset</c>), and .NET sizes itself for one core.
     /// </summary>
     public static async Task<SiloProcess> StartAsync(
-        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
-            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings);
+            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings, core);
             try
             {
                 await silo.WaitUntilReadyAsync(cancellationToken);
@@ -74,15 +75,22 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     private static SiloProcess Launch(
-        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings)
+        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings, int? core)
     {
-        var start = new ProcessStartInfo(RepoPaths.DotnetHost)
+        var start = new ProcessStartInfo(core is null ? RepoPaths.DotnetHost : "taskset")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(RepoPaths.SiloDll)!,
         };
+        if (core is { } pinned)
+        {
+            start.ArgumentList.Add("--cpu-list");
+            start.ArgumentList.Add(pinned.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(RepoPaths.DotnetHost);
+        }
+
         start.ArgumentList.Add(RepoPaths.SiloDll);
         var environment = new Dictionary<string, string>
         {
@@ -103,6 +111,11 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
+        if (core is not null)
+        {
+            environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        }
+
         foreach (var (key, value) in settings)
         {
             environment[key] = value;
@@ -132,7 +145,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + StartTimeout;
-        var healthy = false;
+        var ready = false;
         while (true)
         {
             if (_process.HasExited)
@@ -142,15 +155,15 @@ public sealed class SiloProcess : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"{Name} was not ready (/healthz and gateway {GatewayPort}) within {StartTimeout.TotalSeconds} s.\n{Tail(60)}");
+                throw new InvalidOperationException($"{Name} was not ready (/readyz and gateway {GatewayPort}) within {StartTimeout.TotalSeconds} s.\n{Tail(60)}");
             }
 
-            if (!healthy)
+            if (!ready)
             {
                 try
                 {
-                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/healthz"), cancellationToken);
-                    healthy = response.IsSuccessStatusCode;
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/readyz"), cancellationToken);
+                    ready = response.IsSuccessStatusCode;
                 }
                 catch (HttpRequestException)
                 {
@@ -162,7 +175,7 @@ public sealed class SiloProcess : IAsyncDisposable
                 }
             }
 
-            if (healthy && await FreePorts.AcceptsAsync(GatewayPort, cancellationToken))
+            if (ready && await FreePorts.AcceptsAsync(GatewayPort, cancellationToken))
             {
                 return;
             }
