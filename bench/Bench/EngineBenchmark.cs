@@ -115,7 +115,7 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
     }
 
     /// <summary>ONNX Runtime alone: the mode's graph run again and again on one pre-made batch.</summary>
-    private double MeasureRaw(ModelProto model, ModelCard card, InferenceMode mode, int tile)
+    public double MeasureRaw(ModelProto model, ModelCard card, InferenceMode mode, int tile)
     {
         var graph = ModeGraph.Select(model, card, mode).ToByteArray();
         using var session = DeviceSession.Open(graph, new DeviceSessionOptions { IntraOpThreads = threads }, NullLogger.Instance);

@@ -15,6 +15,9 @@ internal static class RunCommand
     /// <summary>The <c>--only</c> word that selects the rows on silo processes (and what they are compared with).</summary>
     private const string SilosOnly = "cluster";
 
+    /// <summary>The <c>--only</c> word that selects the giant image alone.</summary>
+    private const string GiantOnly = "giant";
+
     private static readonly int[] SeedFilters = [32, 64, 128, 256, 512];
     private static readonly int[] SmallFilters = [8, 16, 32, 64, 128];
 
@@ -29,6 +32,12 @@ internal static class RunCommand
         DefaultValueFactory = _ => 96,
     };
 
+    private static readonly Option<int> GiantSize = new("--giant-size")
+    {
+        Description = $"Side in pixels of the one giant image segmented by unetpp segment in a process of its own (0: none); '--only {GiantOnly}' runs only it.",
+        DefaultValueFactory = _ => 20_000,
+    };
+
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Only = new("--only")
     {
@@ -37,23 +46,25 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, SiloImages, Only };
+        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, SiloImages, GiantSize, Only };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(SiloImages), parse.GetValue(Only), ct));
+            parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(SiloImages), parse.GetValue(GiantSize), parse.GetValue(Only), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, int siloImages, string? only, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, int siloImages, int giantSize, string? only, CancellationToken cancellationToken)
     {
-        if (siloImages < 1)
+        if (siloImages < 1 || giantSize < 0)
         {
-            await Console.Error.WriteLineAsync($"--silo-images {siloImages}: a job has at least one image.");
+            await Console.Error.WriteLineAsync(siloImages < 1
+                ? $"--silo-images {siloImages}: a job has at least one image."
+                : $"--giant-size {giantSize}: a side in pixels, or 0 for no giant image.");
             return BenchCommandLine.Usage;
         }
 
         try
         {
-            return await MeasureAsync(json, quick, batch, threads, siloImages, only, cancellationToken);
+            return await MeasureAsync(json, quick, batch, threads, siloImages, quick ? Math.Min(giantSize, 4096) : giantSize, only, cancellationToken);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -63,7 +74,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, int siloImages, string? only, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, int siloImages, int giantSize, string? only, CancellationToken cancellationToken)
     {
         // The silo rows run on the seed's filters at 256: inference outweighs reading and writing there,
         // as in the engine's own targets, and a one-thread silo takes several seconds for the images.
@@ -99,7 +110,30 @@ internal static class RunCommand
             }
         }
 
+        double? giantPeak = null;
+        if (giantSize > 0 && (only is null || only.Equals(GiantOnly, StringComparison.OrdinalIgnoreCase)))
+        {
+            var work = Directory.CreateTempSubdirectory("unetpp-bench-giant-");
+            try
+            {
+                var (giantRows, peakGiB) = await new GiantImageBenchmark(benchmark, batch, threads, Console.Error).MeasureAsync(giantSize, work.FullName, cancellationToken);
+                rows.AddRange(giantRows);
+                giantPeak = peakGiB;
+            }
+            finally
+            {
+                work.Delete(recursive: true);
+            }
+        }
+
         var targets = Targets(rows);
+        if (giantPeak is { } peakMemory)
+        {
+            var giant = rows.Single(r => r.Config == GiantImageBenchmark.Config && r.Name == GiantImageBenchmark.Segment(giantSize));
+            targets.Add(new($"{giant.Name}: peak memory (GiB)", "<= 2", peakMemory, peakMemory <= 2));
+            targets.Add(new($"{giant.Name} / raw", ">= 0.85", giant.RatioToRaw, giant.RatioToRaw >= 0.85));
+        }
+
         var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
         if (json)
         {
@@ -108,6 +142,7 @@ internal static class RunCommand
                 machine,
                 batch,
                 peak_gmacs_per_second = peak,
+                giant_peak_memory_gib = giantPeak,
                 rows = rows.Select(r => new
                 {
                     name = $"{r.Config}: {r.Name}",
