@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Segmentation.Onnx;
 
 namespace UNetPP.Cluster.Bench;
@@ -54,38 +55,11 @@ internal static class PeakConvolution
         }
 
         var graph = new GraphProto { Name = "peak-convolution" };
-        graph.Initializer.Add(Tensor("weight", [Channels, Channels, 3, 3], weights));
-        graph.Initializer.Add(Tensor("bias", [Channels], new float[Channels]));
-        var node = new NodeProto { Name = "conv", OpType = "Conv", Input = { "input", "weight", "bias" }, Output = { "output" } };
-        node.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
-        node.Attribute.Add(new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 3, 3 } });
-        graph.Node.Add(node);
-        graph.Input.Add(Value("input"));
-        graph.Output.Add(Value("output"));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("weight", [Channels, Channels, 3, 3], weights));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("bias", [Channels], new float[Channels]));
+        graph.Node.Add(OnnxGraph.Node("Conv", "conv", ["input", "weight", "bias"], "output", OnnxGraph.Ints("pads", 1, 1, 1, 1), OnnxGraph.Ints("kernel_shape", 3, 3)));
+        graph.Input.Add(OnnxGraph.FloatValue("input", Batch, Channels, Size, Size));
+        graph.Output.Add(OnnxGraph.FloatValue("output", Batch, Channels, Size, Size));
         return new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } } };
-    }
-
-    private static TensorProto Tensor(string name, long[] shape, float[] values)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.AddRange(shape);
-        return tensor;
-    }
-
-    private static ValueInfoProto Value(string name)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var dim in new long[] { Batch, Channels, Size, Size })
-        {
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
-        }
-
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
     }
 }
