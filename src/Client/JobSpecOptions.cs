@@ -20,7 +20,7 @@ internal sealed class JobSpecOptions
     private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
     private readonly Option<int> shardSize = new("--shard-size") { Description = "Images per shard, the unit a worker leases.", DefaultValueFactory = _ => 8 };
     private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into regions that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
-    private readonly Option<int> regionSize = new("--region-size") { Description = "Side in pixels of the regions a large image is cut into.", DefaultValueFactory = _ => 2048 };
+    private readonly Option<int> regionSize = new("--region-size") { Description = "Height in rows of the bands a large image is cut into, each streamed by one worker.", DefaultValueFactory = _ => JobSpec.DefaultRegionSize };
     private readonly Option<bool> tta = new("--tta") { Description = "Test-time augmentation: average each tile with its horizontal, vertical and double flips (about 4× the inference)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 

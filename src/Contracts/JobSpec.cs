@@ -47,14 +47,22 @@ public sealed record JobSpec
     /// </summary>
     [Id(13)] public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Rows per band of a large image when a job does not say (<see cref="RegionSize"/>).</summary>
+    public const int DefaultRegionSize = 4096;
+
     /// <summary>
     /// An image with more pixels than this is cut into regions that several workers segment at once and
     /// one stitches; the masks are the same bytes as if one machine had done the whole image.
     /// </summary>
     [Id(14)] public long RegionPixels { get; init; } = 4096L * 4096;
 
-    /// <summary>The side, in pixels, of the regions a large image is cut into (rounded to whole tile strides).</summary>
-    [Id(15)] public int RegionSize { get; init; } = 2048;
+    /// <summary>
+    /// The height, in rows, of the bands of whole rows a large image is cut into (rounded to whole tile
+    /// strides). Each band is streamed with the memory of a few tile rows whatever its size, so this
+    /// sets how many workers can share an image: each cut costs one tile row inferred twice, and a
+    /// PNG or JPEG band is decoded from the image's top.
+    /// </summary>
+    [Id(15)] public int RegionSize { get; init; } = DefaultRegionSize;
 
     /// <summary>
     /// Test-time augmentation: each tile is also run flipped horizontally, vertically and both ways, and
@@ -75,7 +83,7 @@ public sealed record JobSpec
         Require(MaxAttempts >= 1, $"--max-attempts {MaxAttempts}: an image is tried at least once.");
         Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");
         Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into regions must be positive.");
-        Require(RegionSize >= 16, $"--region-size {RegionSize}: a region is at least 16 pixels on a side.");
+        Require(RegionSize >= 16, $"--region-size {RegionSize}: a band of a large image is at least 16 rows high.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }
 

@@ -15,6 +15,9 @@ public sealed class BlobObjectStore : IObjectStore
     /// <summary>The service's own maximum page size; smaller hints are for tests and slow links.</summary>
     public const int MaxPageSize = 5000;
 
+    // Large enough that a band of a big image is fetched in few requests, small enough to hold per reader.
+    private const int ReadBufferBytes = 4 << 20;
+
     // Below InitialTransferSize one Put Blob; above it, blocks staged in parallel and made visible by one
     // Put Block List. Either way readers see the old blob or the whole new one, never a part.
     private static readonly StorageTransferOptions DefaultTransfer = new()
@@ -118,6 +121,25 @@ public sealed class BlobObjectStore : IObjectStore
         }
     }
 
+    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(name);
+        try
+        {
+            // Pinned to the version opened: a blob replaced while it is read fails the read instead of mixing two versions.
+            var options = new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBufferBytes };
+            return await blob.OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new StorageObjectNotFoundException(name, _description, e);
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failure("Reading", name, e);
+        }
+    }
+
     public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default)
     {
         var blob = BlobOf(name);
@@ -131,22 +153,49 @@ public sealed class BlobObjectStore : IObjectStore
         }
     }
 
-    public async Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    public Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        UploadAsync(name, (blob, options, ct) => blob.UploadAsync(BinaryData.FromBytes(bytes), options, ct), () => true, cancellationToken);
+
+    /// <remarks>
+    /// The blob service commits the blocks of one upload all at once, so a reader never sees part of
+    /// the stream. Only a seekable stream can be started over after a missing container is created.
+    /// </remarks>
+    public Task WriteAsync(string name, Stream content, CancellationToken cancellationToken = default)
+    {
+        var start = content.CanSeek ? content.Position : -1;
+        return UploadAsync(name, (blob, options, ct) => blob.UploadAsync(content, options, ct), Rewind, cancellationToken);
+
+        bool Rewind()
+        {
+            if (start >= 0)
+            {
+                content.Position = start;
+            }
+
+            return start >= 0;
+        }
+    }
+
+    /// <param name="name">The object.</param>
+    /// <param name="upload">Sends the content once.</param>
+    /// <param name="rewind">Makes the content ready to be sent again; false when it cannot be.</param>
+    /// <param name="cancellationToken">Cancels the upload; nothing new is then committed.</param>
+    private async Task UploadAsync(
+        string name, Func<BlobClient, BlobUploadOptions, CancellationToken, Task> upload, Func<bool> rewind, CancellationToken cancellationToken)
     {
         var blob = BlobOf(name);
-        var content = BinaryData.FromBytes(bytes);
         var options = new BlobUploadOptions { TransferOptions = _transfer };
         try
         {
             try
             {
-                await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+                await upload(blob, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound && rewind())
             {
                 // Creating the container only when a write finds it missing saves a request on every other write.
                 await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+                await upload(blob, options, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (RequestFailedException e)

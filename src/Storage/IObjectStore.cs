@@ -17,6 +17,12 @@ public interface IObjectStore
     /// <summary>The whole object; <see cref="StorageObjectNotFoundException"/> when it is missing.</summary>
     Task<byte[]> ReadAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The object as a seekable stream that fetches as it is read, so a very large object is never
+    /// held whole; <see cref="StorageObjectNotFoundException"/> when it is missing.
+    /// </summary>
+    Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
+
     Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -24,6 +30,12 @@ public interface IObjectStore
     /// never a part, and a cancelled or failed write leaves nothing new behind.
     /// </summary>
     Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>, from a stream read to
+    /// its end: an object too large to hold is sent as it is read, and still appears whole or not at all.
+    /// </summary>
+    Task WriteAsync(string name, Stream content, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the object; deleting one that is not there is not an error (so cleanup can run twice).</summary>
     Task DeleteAsync(string name, CancellationToken cancellationToken = default);

@@ -76,10 +76,29 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
+    public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(name);
+        try
+        {
+            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StorageObjectNotFoundException(name, Root, e);
+        }
+    }
+
     public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(PathOf(name)));
 
-    public async Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    public Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        WriteAtomicallyAsync(name, (stream, ct) => stream.WriteAsync(bytes, ct).AsTask(), cancellationToken);
+
+    public Task WriteAsync(string name, Stream content, CancellationToken cancellationToken = default) =>
+        WriteAtomicallyAsync(name, (stream, ct) => content.CopyToAsync(stream, ct), cancellationToken);
+
+    private async Task WriteAtomicallyAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var path = PathOf(name);
         var folder = Path.GetDirectoryName(path)!;
@@ -89,10 +108,10 @@ public sealed class LocalObjectStore : IObjectStore
         var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true);
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             await using (stream.ConfigureAwait(false))
             {
-                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                await write(stream, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
                 // Flush to disk before the rename, or a power cut could leave a renamed but empty file.

@@ -147,7 +147,7 @@ public sealed class RegionShardTests(CoordinatorFixture cluster)
         var id = Work.NewJobId();
         var input = cluster.Temp.Folder(id, images);
         var job = cluster.Job(id);
-        var spec = Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize: shardSize, maxAttempts: maxAttempts) with { RegionSize = 256 };
+        var spec = Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize: shardSize, maxAttempts: maxAttempts) with { RegionSize = 128 };
         Assert.Equal(JobState.Running, (await job.SubmitAsync(spec)).State);
         return (job, spec);
     }

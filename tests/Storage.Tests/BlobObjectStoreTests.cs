@@ -88,6 +88,45 @@ public sealed class BlobObjectStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_stream_is_uploaded_in_blocks_committed_whole_and_read_back_as_a_seekable_stream()
+    {
+        var transfer = new StorageTransferOptions { InitialTransferSize = 1024, MaximumTransferSize = 512, MaximumConcurrency = 2 };
+        var container = Container();
+        var store = new BlobObjectStore(container, "big", transfer: transfer);
+        var payload = Enumerable.Range(0, 3000).Select(i => (byte)(i * 11)).ToArray();
+
+        // The first write also creates the container, which starts the stream over.
+        await store.WriteAsync("one.tif", new MemoryStream(payload));
+
+        var blocks = await container.GetBlockBlobClient("big/one.tif").GetBlockListAsync(BlockListTypes.All);
+        Assert.Equal(6, blocks.Value.CommittedBlocks.Count());
+        await using var read = await store.OpenReadAsync("one.tif");
+        Assert.True(read.CanSeek);
+        Assert.Equal(payload.Length, read.Length);
+        read.Position = 2990;
+        var tail = new byte[10];
+        await read.ReadExactlyAsync(tail);
+        Assert.Equal(payload[^10..], tail);
+        read.Position = 0;
+        var all = new byte[payload.Length];
+        await read.ReadExactlyAsync(all);
+        Assert.Equal(payload, all);
+        await Assert.ThrowsAsync<StorageObjectNotFoundException>(() => store.OpenReadAsync("absent.tif"));
+    }
+
+    [Fact]
+    public async Task A_stream_that_fails_half_way_leaves_the_old_blob()
+    {
+        var transfer = new StorageTransferOptions { InitialTransferSize = 1024, MaximumTransferSize = 512, MaximumConcurrency = 1 };
+        var store = new BlobObjectStore(Container(), "", transfer: transfer);
+        await store.WriteAsync("x.png", new byte[] { 7 });
+
+        await Assert.ThrowsAnyAsync<IOException>(() => store.WriteAsync("x.png", new LocalObjectStoreTests.FailingStream(5000)));
+
+        Assert.Equal(new byte[] { 7 }, await store.ReadAsync("x.png"));
+    }
+
+    [Fact]
     public async Task Exists_and_delete_are_idempotent_even_without_a_container()
     {
         var store = new BlobObjectStore(Container(), "p");

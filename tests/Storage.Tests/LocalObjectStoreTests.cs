@@ -97,6 +97,37 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_is_written_whole_and_read_back_seekably_as_a_stream()
+    {
+        var store = new LocalObjectStore(_root);
+        var payload = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 13)).ToArray();
+
+        await store.WriteAsync("big/one.tif", new MemoryStream(payload));
+
+        await using var read = await store.OpenReadAsync("big/one.tif");
+        Assert.True(read.CanSeek);
+        Assert.Equal(payload.Length, read.Length);
+        read.Position = 299_990;
+        var tail = new byte[10];
+        await read.ReadExactlyAsync(tail);
+        Assert.Equal(payload[^10..], tail);
+        Assert.Equal(["big/one.tif"], Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_root, f)));
+        await Assert.ThrowsAsync<StorageObjectNotFoundException>(() => store.OpenReadAsync("big/absent.tif"));
+    }
+
+    [Fact]
+    public async Task A_stream_that_fails_half_way_leaves_the_old_object_and_no_temporary_file()
+    {
+        var store = new LocalObjectStore(_root);
+        await store.WriteAsync("x.png", new byte[] { 7 });
+
+        await Assert.ThrowsAsync<IOException>(() => store.WriteAsync("x.png", new FailingStream(100_000)));
+
+        Assert.Equal(new byte[] { 7 }, await store.ReadAsync("x.png"));
+        Assert.Equal(["x.png"], Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_root, f)));
+    }
+
+    [Fact]
     public async Task Reading_a_missing_object_names_it_and_the_folder()
     {
         var store = new LocalObjectStore(_root);
@@ -129,6 +160,8 @@ public sealed class LocalObjectStoreTests : IDisposable
             () => store.ReadAsync(name),
             () => store.ExistsAsync(name),
             () => store.DeleteAsync(name),
+            () => store.OpenReadAsync(name),
+            () => store.WriteAsync(name, new MemoryStream([1])),
         })
         {
             var error = await Assert.ThrowsAsync<ArgumentException>(operation);
@@ -148,5 +181,45 @@ public sealed class LocalObjectStoreTests : IDisposable
         }
 
         return list;
+    }
+
+    /// <summary>A source that gives some bytes, then fails as a dropped connection would.</summary>
+    internal sealed class FailingStream(int bytesBeforeFailing) : Stream
+    {
+        private int _given;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _given;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_given >= bytesBeforeFailing)
+            {
+                throw new IOException("the source went away");
+            }
+
+            var n = Math.Min(count, bytesBeforeFailing - _given);
+            Array.Fill(buffer, (byte)1, offset, n);
+            _given += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

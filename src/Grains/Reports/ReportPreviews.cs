@@ -9,8 +9,8 @@ namespace UNetPP.Cluster.Grains.Reports;
 public static class ReportPreviews
 {
     /// <summary>
-    /// One preview per image of <see cref="ReportPage.Sample"/>, one image at a time so that at most one
-    /// input is held in memory. A thumbnail that cannot be made says why instead; this never throws for one.
+    /// One preview per image of <see cref="ReportPage.Sample"/>, one image at a time, each streamed
+    /// from storage as it is reduced, so even a very large image costs only its thumbnail's memory. A thumbnail that cannot be made says why instead; this never throws for one.
     /// </summary>
     public static async Task<IReadOnlyList<ReportPreview>> MakeAsync(IDatasetStorage storage, JobSpec spec, JobReport report, CancellationToken cancellationToken)
     {
@@ -20,8 +20,8 @@ public static class ReportPreviews
         {
             try
             {
-                var input = await storage.ReadAsync(spec.Input, image.Name, cancellationToken);
-                var mask = await storage.ReadAsync(spec.Output, image.Mask, cancellationToken);
+                await using var input = await storage.OpenReadAsync(spec.Input, image.Name, cancellationToken);
+                await using var mask = await storage.OpenReadAsync(spec.Output, image.Mask, cancellationToken);
                 previews.Add(ReportPreview.Of(image.Name, thumbnails.Make(image.Name, input, image.Mask, mask)));
             }
             catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))

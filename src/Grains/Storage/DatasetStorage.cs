@@ -44,6 +44,12 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
         return Store(root).ReadAsync(name, cancellationToken);
     }
 
+    public Task<Stream> OpenReadAsync(string location, string name, CancellationToken cancellationToken)
+    {
+        var (root, _) = Split(location);
+        return Store(root).OpenReadAsync(name, cancellationToken);
+    }
+
     public async Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken)
     {
         var store = Store(labels);
@@ -62,6 +68,9 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
 
     public Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken) =>
         Store(location).WriteAsync(name, bytes, cancellationToken);
+
+    public Task WriteAsync(string location, string name, Stream content, CancellationToken cancellationToken) =>
+        Store(location).WriteAsync(name, content, cancellationToken);
 
     public Task DeleteAsync(string location, string name, CancellationToken cancellationToken) =>
         Store(location).DeleteAsync(name, cancellationToken);

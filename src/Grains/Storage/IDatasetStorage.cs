@@ -14,11 +14,17 @@ public interface IDatasetStorage
 
     Task<byte[]> ReadAsync(string location, string name, CancellationToken cancellationToken);
 
+    /// <summary>An object as a seekable stream fetched as it is read, for images too large to hold.</summary>
+    Task<Stream> OpenReadAsync(string location, string name, CancellationToken cancellationToken);
+
     /// <summary>The ground truth for an image: the same name under the labels location, with any image extension; null when there is none.</summary>
     Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken);
 
     /// <summary>Writes a whole object or nothing: a reader never sees part of it.</summary>
     Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken);
+
+    /// <summary>Writes a whole object from a stream read to its end, or nothing.</summary>
+    Task WriteAsync(string location, string name, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Removes an object if it is there.</summary>
     Task DeleteAsync(string location, string name, CancellationToken cancellationToken);

@@ -24,8 +24,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
 {
     private readonly string _device = engines.Device.ToString();
 
-    private readonly ImageDecoder _previews = new(new ImageDecoderOptions());
-    private readonly RegionStitcher _stitcher = new(new MaskWriter(new OverlayOptions()));
+    private readonly RegionStitcher _stitcher = new(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()));
 
     public async Task<ShardResult> RunAsync(ShardLease lease, string workerId, CancellationToken cancellationToken)
     {
@@ -71,64 +70,111 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
         var started = DateTimeOffset.UtcNow;
         return await Guard(name, async () =>
         {
-            var bytes = await ReadAsync(spec.Input, name, cancellationToken);
-            var info = SegmentationEngine.ReadInfo(name, bytes);
-            if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
+            byte[] bytes;
+            using (var stages = new ImageStages(_device))
             {
-                // Too much for one worker to do alone in good time: the coordinator shares it out.
-                return (new ImageResult { Name = name, Oversized = new ImageSize(info.Width, info.Height, engine.TileSize), Silo = silo }, 0);
+                stages.Enter(PipelineStage.BlobRead);
+                var reading = Stopwatch.GetTimestamp();
+                await using var stream = await storage.OpenReadAsync(spec.Input, name, cancellationToken);
+
+                // The header first: an image too large for one worker is not read here at all.
+                var info = SegmentationEngine.ReadInfo(name, stream);
+                if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
+                {
+                    // Too much for one worker to do alone in good time: the coordinator shares it out.
+                    return (new ImageResult { Name = name, Oversized = new ImageSize(info.Width, info.Height, engine.TileSize), Silo = silo }, 0);
+                }
+
+                bytes = new byte[stream.Length];
+                await stream.ReadExactlyAsync(bytes, cancellationToken);
+                StageMetrics.RecordDuration(PipelineStage.BlobRead, _device, Stopwatch.GetElapsedTime(reading));
             }
 
             var image = await engine.SegmentAsync(name, bytes, await GroundTruthAsync(spec, name, cancellationToken), cancellationToken);
-            var mask = await WriteFilesAsync(spec, name, image, cancellationToken);
+            var mask = OutputNames.For(OutputNames.Masks, name);
+            await WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
+            if (image.ProbabilityPng is not null)
+            {
+                await WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
+            }
+
+            if (image.OverlayPng is not null)
+            {
+                await WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
+            }
+
             metrics.ImageCompleted(_device);
-            return (new ImageResult { Name = name, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, image.Tiles);
+            return (new ImageResult { Name = name, Summary = Summarise(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started), Silo = silo }, image.Tiles);
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Segments one band of a large image, streamed from storage, into a part in a scratch file that is
+    /// then stored as it is read: neither the image nor the band is ever held whole.
+    /// </summary>
     private Task<(ImageResult Result, int Tiles)> RunRegionAsync(SegmentationEngine engine, ShardLease lease, ImageRegion region, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;
         return Guard(region.Image, async () =>
         {
             Activity.Current?.SetTag("unetpp.region", $"{region.Index + 1} of {region.Count}");
-            var bytes = await ReadAsync(spec.Input, region.Image, cancellationToken);
+            var truth = await GroundTruthAsync(spec, region.Image, cancellationToken);
+            await using var image = await storage.OpenReadAsync(spec.Input, region.Image, cancellationToken);
+            await using var part = ScratchFile.Create();
             var area = new PixelRect(region.X, region.Y, region.Width, region.Height);
-            var part = await engine.SegmentRegionAsync(region.Image, bytes, area, await GroundTruthAsync(spec, region.Image, cancellationToken), cancellationToken);
-            await WriteAsync(spec.Output, OutputNames.Part(lease.JobId, region.Image, region.Index), part.Encode(), cancellationToken);
-            return (new ImageResult { Name = region.Image, RegionStored = region.Index, Silo = silo }, part.Tiles);
+
+            // Off the caller's thread: the image is decoded as it streams in, with blocking reads.
+            var tiles = await Task.Run(() => engine.SegmentBandAsync(region.Image, image, area, truth, part, cancellationToken), cancellationToken);
+            part.Position = 0;
+            await WriteAsync(spec.Output, OutputNames.Part(lease.JobId, region.Image, region.Index), part, cancellationToken);
+            return (new ImageResult { Name = region.Image, RegionStored = region.Index, Silo = silo }, tiles);
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Stitches a large image's bands in one pass: parts are read one after another, and the mask,
+    /// probability map and overlay go to scratch files row by row, then to storage.
+    /// </summary>
     private async Task<ImageResult> StitchAsync(ShardLease lease, ImageStitch stitch, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;
         var started = DateTimeOffset.UtcNow;
         var (result, _) = await Guard(stitch.Image, async () =>
         {
-            var parts = new List<RegionPart>();
-            for (var index = 0; index < stitch.Regions; index++)
+            await using var maskFile = ScratchFile.Create();
+            await using var probabilityFile = spec.Probabilities ? ScratchFile.Create() : null;
+            await using var overlayFile = spec.Overlays ? ScratchFile.Create() : null;
+            await using var original = spec.Overlays ? await storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken) : null;
+            var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile);
+            var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Regions, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
+            StageMetrics.RecordDuration(PipelineStage.Encode, _device, image.Times.Encode);
+
+            var mask = OutputNames.For(OutputNames.Masks, stitch.Image);
+            await WriteAsync(spec.Output, mask, Rewound(maskFile), cancellationToken);
+            if (probabilityFile is not null)
             {
-                var name = OutputNames.Part(lease.JobId, stitch.Image, index);
-                try
-                {
-                    parts.Add(RegionPart.Decode(await ReadAsync(spec.Output, name, cancellationToken)));
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new InvalidDataException($"{name}: {ex.Message}", ex);
-                }
+                await WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, stitch.Image), Rewound(probabilityFile), cancellationToken);
             }
 
-            var preview = spec.Overlays ? _previews.DecodePreview(stitch.Image, await ReadAsync(spec.Input, stitch.Image, cancellationToken)) : null;
-            var image = _stitcher.Stitch(stitch.Image, parts, preview);
-            StageMetrics.RecordDuration(PipelineStage.PostProcess, _device, image.Times.PostProcess);
-            StageMetrics.RecordDuration(PipelineStage.Encode, _device, image.Times.Encode);
-            var mask = await WriteFilesAsync(spec, stitch.Image, image, cancellationToken);
+            if (overlayFile is not null)
+            {
+                await WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, stitch.Image), Rewound(overlayFile), cancellationToken);
+            }
+
             metrics.ImageCompleted(_device);
-            return (new ImageResult { Name = stitch.Image, Summary = Summarise(image, mask, DateTimeOffset.UtcNow - started), Silo = silo }, 0);
+            var summary = Summarise(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started);
+            return (new ImageResult { Name = stitch.Image, Summary = summary, Silo = silo }, 0);
         }, cancellationToken);
         return result;
+
+        Task<Stream> OpenPartAsync(int index, CancellationToken ct) =>
+            storage.OpenReadAsync(spec.Output, OutputNames.Part(lease.JobId, stitch.Image, index), ct);
+    }
+
+    private static Stream Rewound(Stream stream)
+    {
+        stream.Position = 0;
+        return stream;
     }
 
     private async Task<GroundTruth?> GroundTruthAsync(JobSpec spec, string name, CancellationToken cancellationToken) =>
@@ -136,41 +182,19 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
             ? new GroundTruth(found.Name, found.Bytes)
             : null;
 
-    /// <summary>Writes the image's files; the mask's name under the output is returned for the summary.</summary>
-    private async Task<string> WriteFilesAsync(JobSpec spec, string name, SegmentedImage image, CancellationToken cancellationToken)
-    {
-        var mask = OutputNames.For(OutputNames.Masks, name);
-        await WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
-        if (image.ProbabilityPng is not null)
-        {
-            await WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
-        }
+    private Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken) =>
+        WriteAsync(() => storage.WriteAsync(location, name, bytes, cancellationToken));
 
-        if (image.OverlayPng is not null)
-        {
-            await WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
-        }
+    private Task WriteAsync(string location, string name, Stream content, CancellationToken cancellationToken) =>
+        WriteAsync(() => storage.WriteAsync(location, name, content, cancellationToken));
 
-        return mask;
-    }
-
-    /// <summary>Reads an object as the blob_read stage: counted while in flight, timed, and a span of its own.</summary>
-    private async Task<byte[]> ReadAsync(string location, string name, CancellationToken cancellationToken)
-    {
-        using var stages = new ImageStages(_device);
-        stages.Enter(PipelineStage.BlobRead);
-        var started = Stopwatch.GetTimestamp();
-        var bytes = await storage.ReadAsync(location, name, cancellationToken);
-        StageMetrics.RecordDuration(PipelineStage.BlobRead, _device, Stopwatch.GetElapsedTime(started));
-        return bytes;
-    }
-
-    private async Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>Writes an object as the blob_write stage: counted while in flight, and timed.</summary>
+    private async Task WriteAsync(Func<Task> write)
     {
         using var stages = new ImageStages(_device);
         stages.Enter(PipelineStage.BlobWrite);
         var started = Stopwatch.GetTimestamp();
-        await storage.WriteAsync(location, name, bytes, cancellationToken);
+        await write();
         StageMetrics.RecordDuration(PipelineStage.BlobWrite, _device, Stopwatch.GetElapsedTime(started));
     }
 
@@ -231,16 +255,17 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
         Tiles = tiles,
     };
 
-    private static ImageSummary Summarise(SegmentedImage image, string mask, TimeSpan elapsed) => new()
+    private static ImageSummary Summarise(
+        int width, int height, int tiles, ImageMaskSummary found, IReadOnlyList<ClassQuality>? quality, string mask, TimeSpan elapsed) => new()
     {
-        Width = image.Width,
-        Height = image.Height,
-        Tiles = image.Tiles,
+        Width = width,
+        Height = height,
+        Tiles = tiles,
         Mask = mask,
         Seconds = elapsed.TotalSeconds,
-        Classes = [.. image.Summary.Classes.Select(c =>
+        Classes = [.. found.Classes.Select(c =>
         {
-            var quality = image.Quality?.FirstOrDefault(q => q.ClassIndex == c.ClassIndex);
+            var scores = quality?.FirstOrDefault(q => q.ClassIndex == c.ClassIndex);
             return new ClassSummary
             {
                 Class = c.ClassIndex,
@@ -249,8 +274,8 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
                 ObjectCount = c.ObjectCount,
                 MeanObjectArea = c.MeanArea,
                 LargestObjectArea = c.MaxArea,
-                IoU = quality?.IoU,
-                Dice = quality?.Dice,
+                IoU = scores?.IoU,
+                Dice = scores?.Dice,
             };
         })],
     };

@@ -119,7 +119,7 @@ public sealed class SegmentationEngine : IDisposable
         var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);
         var blender = new GaussianBlender(tensor.Height, tensor.Width, _batcher.Shape.Classes, TileSize);
         var whole = PixelRect.Whole(tensor.Width, tensor.Height);
-        var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender, cancellationToken);
+        var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender.Add, cancellationToken);
 
         stages.Enter(PipelineStage.Blend);
         clock.Restart();
@@ -148,56 +148,129 @@ public sealed class SegmentationEngine : IDisposable
     }
 
     /// <summary>
-    /// Segments one region of an encoded image: only the pixels of the tiles touching the region are
-    /// decoded and inferred, and the region's values equal those of the whole image segmented at once.
+    /// Segments one band of whole rows of an image read from a seekable stream, and writes it as a
+    /// region part (<see cref="RegionPartWriter"/>) to <paramref name="part"/> as its rows are finished.
+    /// The band is worked through one tile row at a time: the input holds one tile's height of rows and
+    /// the blend the few rows that tile rows still add to, so memory is that of a few tile rows
+    /// whatever the image's size. Every pixel gets the value the whole image segmented at once gives it,
+    /// because each strip of rows is blended from the same tiles in the same order.
     /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
     /// </summary>
-    public async Task<RegionPart> SegmentRegionAsync(string name, byte[] image, PixelRect region, GroundTruth? groundTruth, CancellationToken cancellationToken)
+    /// <returns>The grid tiles inferred for the band, those it shares with its neighbours included.</returns>
+    public async Task<int> SegmentBandAsync(string name, Stream image, PixelRect band, GroundTruth? groundTruth, Stream part, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var device = Device.ToString();
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
-        var clock = Stopwatch.StartNew();
-        var info = ImageDecoder.ReadInfo(name, image);
-        var grid = new TileGrid(info.Height, info.Width, TileSize, _options.Overlap);
-        var tiles = grid.TilesTouching(region);
-        var window = tiles.Skip(1).Aggregate(tiles[0].Valid, (union, tile) => union.Union(tile.Valid));
-        var tensor = _decoder.Decode(name, image, _input, window);
-        Gray8Image? truth = null;
-        if (groundTruth is not null)
+        using var source = _decoder.Open(name, image);
+        var (width, height) = (source.Width, source.Height);
+        if (band.X != 0 || band.Width != width || band.Area == 0 || !PixelRect.Whole(width, height).Contains(band))
         {
-            var truthInfo = ImageDecoder.ReadInfo(groundTruth.Name, groundTruth.Bytes);
-            SegmentationQuality.CheckSize(name, info.Width, info.Height, groundTruth.Name, truthInfo.Width, truthInfo.Height);
-            truth = _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes, region);
+            throw new ArgumentOutOfRangeException(nameof(band), band, $"A band is whole rows of the {width}×{height} image.");
         }
 
-        var decode = clock.Elapsed;
+        using var truth = groundTruth is null ? null : _decoder.Open(groundTruth.Name, new MemoryStream(groundTruth.Bytes, writable: false));
+        if (truth is not null)
+        {
+            SegmentationQuality.CheckSize(name, width, height, groundTruth!.Name, truth.Width, truth.Height);
+        }
 
-        stages.Enter(PipelineStage.Inference);
         var card = Model.Card;
-        var blender = new GaussianBlender(info.Height, info.Width, card.Classes, TileSize, region);
-        var (infer, blend) = await InferTilesAsync(tensor, window, grid, tiles, blender, cancellationToken);
+        var grid = new TileGrid(height, width, TileSize, _options.Overlap);
+        var rows = new BandRows(grid, band);
+        using var writer = new RegionPartWriter(part, width, height, band, card.Classes, _options.Probabilities);
+        var window = new ImageTensor(_input.Channels, rows.WindowHeight, width, new float[(long)_input.Channels * rows.WindowHeight * width]);
+        var strips = new SortedDictionary<int, GaussianBlender>();
+        var times = StageTimes.Zero;
+        ClassTotals? totals = null;
+        var quality = new List<IReadOnlyList<ClassQuality>>();
+        var windowTop = -1;
+        foreach (var tileRow in rows.TileRows)
+        {
+            var clock = Stopwatch.StartNew();
+            stages.Enter(PipelineStage.Decode);
+            windowTop = Slide(source, window, windowTop, tileRow.Top);
+            var decode = clock.Elapsed;
 
-        stages.Enter(PipelineStage.Blend);
-        clock.Restart();
-        var probabilities = blender.Finish();
-        blend += clock.Elapsed;
+            stages.Enter(PipelineStage.Inference);
+            foreach (var strip in rows.StripsTouching(tileRow))
+            {
+                if (!strips.ContainsKey(strip.Index))
+                {
+                    strips[strip.Index] = new GaussianBlender(height, width, card.Classes, TileSize, strip.Area);
+                }
+            }
 
-        stages.Enter(PipelineStage.PostProcess);
-        clock.Restart();
-        var mask = MaskBuilder.Build(probabilities, card.Classes, region.Height, region.Width, card.Threshold);
-        var totals = ClassTotals.Count(mask, probabilities);
-        var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
-        var probability = _options.Probabilities ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, region.Height, region.Width) : null;
+            var windowRect = new PixelRect(0, windowTop, width, window.Height);
+            var (infer, blend) = await InferTilesAsync(window, windowRect, grid, tileRow.Tiles, (tile, probabilities) =>
+            {
+                foreach (var blender in strips.Values)
+                {
+                    blender.Add(tile, probabilities);
+                }
+            }, cancellationToken);
 
-        // A region is encoded with the others when its image is stitched, so it has no encode time of its own.
-        Record(device, new StageTimes(decode, infer, blend, clock.Elapsed, TimeSpan.Zero), tiles.Count);
-        return new RegionPart(info.Width, info.Height, region, card.Classes, tiles.Count, mask.Labels, probability, totals, quality);
+            var post = TimeSpan.Zero;
+            if (strips.Remove(tileRow.Index, out var finished))
+            {
+                stages.Enter(PipelineStage.Blend);
+                clock.Restart();
+                var probabilities = finished.Finish();
+                blend += clock.Elapsed;
+
+                stages.Enter(PipelineStage.PostProcess);
+                clock.Restart();
+                var area = finished.Area;
+                var mask = MaskBuilder.Build(probabilities, card.Classes, area.Height, area.Width, card.Threshold);
+                var counted = ClassTotals.Count(mask, probabilities);
+                totals = totals is null ? counted : totals.Plus(counted);
+                if (truth is not null)
+                {
+                    var truthRows = new byte[area.Area];
+                    truth.ReadGrayRows(area.Y, area.Height, truthRows);
+                    quality.Add(Quality(name, mask, probabilities, groundTruth!.Name, new Gray8Image(area.Width, area.Height, truthRows)));
+                }
+
+                var probability = _options.Probabilities ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
+                writer.WriteRows(mask.Labels, probability);
+                post = clock.Elapsed;
+            }
+
+            times = times.Add(new StageTimes(decode, infer, blend, post, TimeSpan.Zero));
+        }
+
+        writer.Finish(rows.Tiles, totals!, truth is null ? null : SegmentationQuality.Combine(quality));
+
+        // A band is encoded with the others when its image is stitched, so it has no encode time of its own.
+        Record(device, times, rows.Tiles);
+        return rows.Tiles;
     }
 
-    /// <summary>The image's header: its size, read without decoding pixels.</summary>
-    public static ImageInfo ReadInfo(string name, byte[] image) => ImageDecoder.ReadInfo(name, image);
+    /// <summary>
+    /// Moves the input window down to start at <paramref name="top"/>: rows it already holds are kept,
+    /// the rest are decoded. Returns the window's new top.
+    /// </summary>
+    private int Slide(StreamedImage source, ImageTensor window, int windowTop, int top)
+    {
+        var height = window.Height;
+        var plane = (long)height * window.Width;
+        var kept = windowTop < 0 ? 0 : Math.Max(0, windowTop + height - top);
+        if (kept > 0)
+        {
+            for (var c = 0; c < window.Channels; c++)
+            {
+                var channel = window.Data.AsSpan((int)(c * plane), (int)plane);
+                channel.Slice((top - windowTop) * window.Width, kept * window.Width).CopyTo(channel);
+            }
+        }
+
+        source.ReadTensorRows(_input, top + kept, height - kept, window, kept);
+        return top;
+    }
+
+    /// <summary>The header of an image in a seekable stream: its size, read without decoding pixels.</summary>
+    public static ImageInfo ReadInfo(string name, Stream image) => ImageDecoder.ReadInfo(name, image);
 
     public void Dispose()
     {
@@ -233,7 +306,7 @@ public sealed class SegmentationEngine : IDisposable
     /// region gets the same values as the whole image.
     /// </summary>
     private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
-        ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, GaussianBlender blender, CancellationToken cancellationToken)
+        ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, TileResult blend, CancellationToken cancellationToken)
     {
         var shape = _batcher.Shape;
         var chunk = _options.BatchSize;
@@ -246,7 +319,7 @@ public sealed class SegmentationEngine : IDisposable
             (Input: ArrayPool<float>.Shared.Rent(chunk * inLength), Output: ArrayPool<float>.Shared.Rent(chunk * outLength)),
         };
         var infer = TimeSpan.Zero;
-        var blend = TimeSpan.Zero;
+        var blending = TimeSpan.Zero;
         Task? running = null;
         Task? next = null;
         try
@@ -279,16 +352,16 @@ public sealed class SegmentationEngine : IDisposable
                     var output = buffers[runningBuffer].Output;
                     for (var i = 0; i < runningCount; i++)
                     {
-                        blender.Add(tiles[runningStart + i], _augmentation.Merge(output.AsSpan(i * outLength, outLength), shape.Size));
+                        blend(tiles[runningStart + i], _augmentation.Merge(output.AsSpan(i * outLength, outLength), shape.Size));
                     }
 
-                    blend += Stopwatch.GetElapsedTime(blendStart);
+                    blending += Stopwatch.GetElapsedTime(blendStart);
                 }
 
                 (running, runningStart, runningCount, runningBuffer) = (next, first, count, buffer);
             }
 
-            infer = Stopwatch.GetElapsedTime(started) - blend;
+            infer = Stopwatch.GetElapsedTime(started) - blending;
         }
         finally
         {
@@ -309,6 +382,9 @@ public sealed class SegmentationEngine : IDisposable
             }
         }
 
-        return (infer, blend);
+        return (infer, blending);
     }
+
+    /// <summary>Takes one tile's probabilities [K, T, T] as they come back from the device.</summary>
+    private delegate void TileResult(Tile tile, ReadOnlySpan<float> probabilities);
 }

@@ -16,9 +16,9 @@ namespace UNetPP.Cluster.Segmentation.Imaging;
 public sealed class ImageDecoder
 {
     // ITU-R BT.601 luma, the weights OpenCV's BGR2GRAY (and so the seed's gray reads) use.
-    private const float LumaRed = 0.299f;
-    private const float LumaGreen = 0.587f;
-    private const float LumaBlue = 0.114f;
+    internal const float LumaRed = 0.299f;
+    internal const float LumaGreen = 0.587f;
+    internal const float LumaBlue = 0.114f;
 
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -40,6 +40,39 @@ public sealed class ImageDecoder
     }
 
     /// <summary>
+    /// Reads the header of an image in a seekable stream, which is left at its start; only the first
+    /// bytes of a large stored image are fetched. No size limit is applied.
+    /// </summary>
+    public static ImageInfo ReadInfo(string name, Stream image)
+    {
+        using var header = OpenHeader(name, image, out var format);
+        var info = Describe(header, format);
+        image.Position = 0;
+        return info;
+    }
+
+    /// <summary>
+    /// Opens an image in a seekable stream to be read row by row, top to bottom, holding only the rows
+    /// asked for: a very large image is decoded with the memory of a band of it. The header is checked
+    /// as <see cref="Decode"/> checks it; the stream must stay open until the result is disposed.
+    /// </summary>
+    public StreamedImage Open(string name, Stream image)
+    {
+        var header = OpenHeader(name, image, out var format);
+        try
+        {
+            var info = Describe(header, format);
+            CheckDecodable(name, header, info);
+            return new StreamedImage(name, header, info);
+        }
+        catch
+        {
+            header.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Decodes an image into a planar tensor with <see cref="InputSpec.Channels"/> channels: alpha is
     /// dropped, gray is replicated for a three-channel model, colour becomes BT.601 luma for a one-channel
     /// model only when <see cref="InputSpec.AllowColorToGray"/> is set. Samples are scaled to [0, 1] by
@@ -49,36 +82,16 @@ public sealed class ImageDecoder
     /// <param name="name">The image's name, for errors.</param>
     /// <param name="bytes">The encoded image.</param>
     /// <param name="spec">What the model takes.</param>
-    /// <param name="window">
-    /// Only this part of the image, for a machine that segments one region of a large image; the
-    /// size limit still applies to the whole image. Null for the whole image.
-    /// </param>
-    public ImageTensor Decode(string name, byte[] bytes, InputSpec spec, PixelRect? window = null)
+    public ImageTensor Decode(string name, byte[] bytes, InputSpec spec)
     {
         ValidateSpec(spec);
-        using var whole = OpenHeader(name, bytes, out var format);
-        var info = Describe(whole, format);
-        CheckDecodable(name, whole, info);
-        using var cropped = Crop(whole, info, window);
-        var image = cropped ?? whole;
+        using var image = OpenHeader(name, bytes, out var format);
+        var info = Describe(image, format);
+        CheckDecodable(name, image, info);
         var height = image.Height;
 
+        var conversion = TensorConversion.For(name, info, spec);
         var channels = spec.Channels;
-        var colorBands = info.ColorBands;
-        var toGray = false;
-        if (colorBands != channels && !(colorBands == 1 && channels == 3))
-        {
-            if (colorBands == 3 && channels == 1 && spec.AllowColorToGray)
-            {
-                toGray = true;
-            }
-            else
-            {
-                var hint = colorBands == 3 && channels == 1 ? " (colour-to-gray conversion is not allowed)" : "";
-                throw Rejected(name, Invariant($"{colorBands} channels, but the model takes {channels}{hint}"));
-            }
-        }
-
         var planeLength = (long)image.Width * height;
         if (planeLength * channels > Array.MaxLength)
         {
@@ -87,29 +100,12 @@ public sealed class ImageDecoder
 
         var data = new float[planeLength * channels];
         var width = image.Width;
-        var bands = info.Bands;
-        var mean = spec.Normalization.Mean;
-        var std = spec.Normalization.Std;
-        var row = new float[width * bands];
+        var row = new float[width * info.Bands];
         using var pixels = RenderedPixels.Render(name, image);
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
-            for (var c = 0; c < channels; c++)
-            {
-                var destination = data.AsSpan((int)(((long)c * height + y) * width), width);
-                var band = colorBands == 1 ? 0 : c;
-                var m = mean[c];
-                var s = std[c];
-                for (var x = 0; x < width; x++)
-                {
-                    var p = x * bands;
-                    var v = toGray
-                        ? (LumaRed * row[p]) + (LumaGreen * row[p + 1]) + (LumaBlue * row[p + 2])
-                        : row[p + band];
-                    destination[x] = (v - m) / s;
-                }
-            }
+            conversion.Row(row, data, planeLength, (long)y * width);
         }
 
         return new ImageTensor(channels, height, width, data);
@@ -139,22 +135,29 @@ public sealed class ImageDecoder
     /// while it streams in, and a JPEG decodes at a fraction of its size, so a very large image needs
     /// the memory of the small one only.
     /// </summary>
-    public Rgb8Image DecodePreviewThumbnail(string name, byte[] bytes, int longestSide)
+    /// <param name="name">The image's name, for errors.</param>
+    /// <param name="image">The encoded image, seekable; read from its start.</param>
+    /// <param name="longestSide">The thumbnail's longest side in pixels.</param>
+    public Rgb8Image DecodePreviewThumbnail(string name, Stream image, int longestSide)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
-        using var header = OpenHeader(name, bytes, out var format);
-        var info = Describe(header, format);
-        CheckDecodable(name, header, info);
+        ImageInfo info;
+        using (var header = OpenHeader(name, image, out var format))
+        {
+            info = Describe(header, format);
+            CheckDecodable(name, header, info);
+        }
+
         var (width, height) = ThumbnailSize(info.Width, info.Height, longestSide);
 
         // libjpeg decodes at 1/2, 1/4 or 1/8 directly; the rest of the reduction is libvips'.
-        var shrink = format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
-        using var shrunk = shrink > 1 ? OpenHeader(name, bytes, out _, shrink) : null;
+        var shrink = info.Format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
+        using var source = OpenHeader(name, image, out _, shrink);
         try
         {
             // Stored orientation, as everywhere else here, so the thumbnail lines up with its mask.
-            using var small = (shrunk ?? header).ThumbnailImage(width, height, Enums.Size.Force, noRotate: true);
-            return ToRgb8(name, small, Describe(small, format));
+            using var small = source.ThumbnailImage(width, height, Enums.Size.Force, noRotate: true);
+            return ToRgb8(name, small, Describe(small, info.Format));
         }
         catch (VipsException e)
         {
@@ -179,14 +182,12 @@ public sealed class ImageDecoder
     /// </summary>
     /// <param name="name">The mask's name, for errors.</param>
     /// <param name="bytes">The encoded mask.</param>
-    /// <param name="window">Only this part of it, or null for all of it.</param>
-    public Gray8Image DecodeGray8(string name, byte[] bytes, PixelRect? window = null)
+    public Gray8Image DecodeGray8(string name, byte[] bytes)
     {
-        using var whole = OpenHeader(name, bytes, out var format);
-        var info = Describe(whole, format);
-        CheckMask(name, whole, info);
-        using var cropped = Crop(whole, info, window);
-        return ToGray8(name, cropped ?? whole, info);
+        using var image = OpenHeader(name, bytes, out var format);
+        var info = Describe(image, format);
+        CheckMask(name, image, info);
+        return ToGray8(name, image, info);
     }
 
     /// <summary>
@@ -194,11 +195,11 @@ public sealed class ImageDecoder
     /// <paramref name="height"/> by nearest neighbour, so labels are never blended into values no class
     /// has. It is reduced while it streams in, like <see cref="DecodePreviewThumbnail"/>.
     /// </summary>
-    public Gray8Image DecodeGray8Thumbnail(string name, byte[] bytes, int width, int height)
+    public Gray8Image DecodeGray8Thumbnail(string name, Stream mask, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        using var whole = OpenHeader(name, bytes, out var format);
+        using var whole = OpenHeader(name, mask, out var format);
         var info = Describe(whole, format);
         CheckMask(name, whole, info);
         try
@@ -228,14 +229,7 @@ public sealed class ImageDecoder
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
-            var destination = rgb.AsSpan(y * width * 3, width * 3);
-            for (var x = 0; x < width; x++)
-            {
-                var p = x * bands;
-                destination[x * 3] = ToByte(row[p]);
-                destination[(x * 3) + 1] = ToByte(row[gray ? p : p + 1]);
-                destination[(x * 3) + 2] = ToByte(row[gray ? p : p + 2]);
-            }
+            RgbRow(row, bands, gray, rgb.AsSpan(y * width * 3, width * 3));
         }
 
         return new Rgb8Image(width, height, rgb);
@@ -254,17 +248,34 @@ public sealed class ImageDecoder
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
-            var destination = gray.AsSpan(y * width, width);
-            for (var x = 0; x < width; x++)
-            {
-                var p = x * bands;
-                destination[x] = ToByte(toGray
-                    ? (LumaRed * row[p]) + (LumaGreen * row[p + 1]) + (LumaBlue * row[p + 2])
-                    : row[p]);
-            }
+            GrayRow(row, bands, toGray, gray.AsSpan(y * width, width));
         }
 
         return new Gray8Image(width, height, gray);
+    }
+
+    /// <summary>One row of unit samples as 8-bit RGB: gray replicated, alpha and bands past the third dropped.</summary>
+    internal static void RgbRow(ReadOnlySpan<float> row, int bands, bool gray, Span<byte> destination)
+    {
+        for (var x = 0; x < destination.Length / 3; x++)
+        {
+            var p = x * bands;
+            destination[x * 3] = ToByte(row[p]);
+            destination[(x * 3) + 1] = ToByte(row[gray ? p : p + 1]);
+            destination[(x * 3) + 2] = ToByte(row[gray ? p : p + 2]);
+        }
+    }
+
+    /// <summary>One row of unit samples as 8-bit gray: colour becomes rounded BT.601 luma, alpha is dropped.</summary>
+    internal static void GrayRow(ReadOnlySpan<float> row, int bands, bool toGray, Span<byte> destination)
+    {
+        for (var x = 0; x < destination.Length; x++)
+        {
+            var p = x * bands;
+            destination[x] = ToByte(toGray
+                ? (LumaRed * row[p]) + (LumaGreen * row[p + 1]) + (LumaBlue * row[p + 2])
+                : row[p]);
+        }
     }
 
     private void CheckMask(string name, Image image, ImageInfo info)
@@ -288,28 +299,9 @@ public sealed class ImageDecoder
         return shrink;
     }
 
-    /// <summary>
-    /// The part of the image to decode. libvips crops lazily, so only the rows up to the window's
-    /// bottom are decoded and only the window's pixels are kept. Null when there is no window.
-    /// </summary>
-    private static Image? Crop(Image image, ImageInfo info, PixelRect? window)
-    {
-        if (window is not { } part)
-        {
-            return null;
-        }
-
-        if (part.Area == 0 || !PixelRect.Whole(info.Width, info.Height).Contains(part))
-        {
-            throw new ArgumentOutOfRangeException(nameof(window), part, $"The window must be a non-empty part of the {info.Width}×{info.Height} image.");
-        }
-
-        return image.Crop(part.X, part.Y, part.Width, part.Height);
-    }
-
     private static byte ToByte(float unit) => (byte)Math.Clamp(MathF.Round(unit * 255f), 0f, 255f);
 
-    private static void ValidateSpec(InputSpec spec)
+    internal static void ValidateSpec(InputSpec spec)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Channels);
         var normalization = spec.Normalization;
@@ -326,24 +318,50 @@ public sealed class ImageDecoder
 
     /// <summary>Opens the image lazily: libvips reads the header here and decodes pixels only when rendered.</summary>
     /// <param name="jpegShrink">For a JPEG, decode at 1/2, 1/4 or 1/8 of its size (1: full size).</param>
-    private static Image OpenHeader(string name, byte[] bytes, out ImageFormat format, int jpegShrink = 1)
+    private static Image OpenHeader(string name, byte[] bytes, out ImageFormat format, int jpegShrink = 1) =>
+        Load(name, bytes, out format, f => f switch
+        {
+            ImageFormat.Png => Image.PngloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            _ => Image.TiffloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+        });
+
+    /// <summary>As <see cref="OpenHeader(string, byte[], out ImageFormat, int)"/>, reading from a seekable stream (from its start) as pixels are asked for.</summary>
+    private static Image OpenHeader(string name, Stream stream, out ImageFormat format, int jpegShrink = 1)
     {
-        if (bytes.Length == 0)
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("The image stream must be seekable.", nameof(stream));
+        }
+
+        Span<byte> start = stackalloc byte[PngSignature.Length];
+        stream.Position = 0;
+        var read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        return Load(name, start[..read], out format, f => f switch
+        {
+            ImageFormat.Png => Image.PngloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            ImageFormat.Jpeg => Image.JpegloadStream(stream, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            _ => Image.TiffloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+        });
+    }
+
+    /// <summary>
+    /// Recognises the format from the leading bytes and loads with that format's own loader, so crafted
+    /// bytes can never reach any other libvips loader. The loaders are asked for FailOn.Error, which makes
+    /// truncated data throw instead of yielding a partly gray image.
+    /// </summary>
+    private static Image Load(string name, ReadOnlySpan<byte> start, out ImageFormat format, Func<ImageFormat, Image> load)
+    {
+        if (start.IsEmpty)
         {
             throw Rejected(name, "the file is empty");
         }
 
-        format = Sniff(bytes) ?? throw Rejected(name, "not a PNG, JPEG or TIFF image");
+        format = Sniff(start) ?? throw Rejected(name, "not a PNG, JPEG or TIFF image");
         try
         {
-            // Format-specific loaders, so crafted bytes can never reach any other libvips loader.
-            // FailOn.Error makes truncated data throw instead of yielding a partly gray image.
-            return format switch
-            {
-                ImageFormat.Png => Image.PngloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-                ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-                _ => Image.TiffloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-            };
+            return load(format);
         }
         catch (VipsException e)
         {
@@ -435,7 +453,7 @@ public sealed class ImageDecoder
 
     private static ImageRejectedException Rejected(string name, string reason) => new(name, reason);
 
-    private static ImageRejectedException Corrupt(string name, VipsException e)
+    internal static ImageRejectedException Corrupt(string name, VipsException e)
     {
         // libvips reports a stack of lines; the generic "unable to call …" ones say nothing to a user.
         var details = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -476,48 +494,53 @@ public sealed class ImageDecoder
             return new RenderedPixels(data, rowBytes, image.Format);
         }
 
-        public void ReadRow(int y, Span<float> destination)
-        {
-            var bytes = new ReadOnlySpan<byte>((byte*)data + ((long)y * rowBytes), rowBytes);
-            switch (format)
-            {
-                case Enums.BandFormat.Uchar:
-                    for (var i = 0; i < bytes.Length; i++)
-                    {
-                        destination[i] = bytes[i] / 255f;
-                    }
-
-                    break;
-                case Enums.BandFormat.Ushort:
-                    var shorts = MemoryMarshal.Cast<byte, ushort>(bytes);
-                    for (var i = 0; i < shorts.Length; i++)
-                    {
-                        destination[i] = shorts[i] / 65535f;
-                    }
-
-                    break;
-                case Enums.BandFormat.Float:
-                    MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
-                    break;
-                default:
-                    var doubles = MemoryMarshal.Cast<byte, double>(bytes);
-                    for (var i = 0; i < doubles.Length; i++)
-                    {
-                        destination[i] = (float)doubles[i];
-                    }
-
-                    break;
-            }
-        }
+        public void ReadRow(int y, Span<float> destination) =>
+            ToUnit(new ReadOnlySpan<byte>((byte*)data + ((long)y * rowBytes), rowBytes), format, destination);
 
         public void Dispose() => global::NetVips.NetVips.Free(data);
 
-        private static int SampleBytes(Enums.BandFormat format) => format switch
+    }
+
+    /// <summary>Bytes per sample of a format <see cref="CheckDecodable"/> lets through.</summary>
+    internal static int SampleBytes(Enums.BandFormat format) => format switch
+    {
+        Enums.BandFormat.Uchar => 1,
+        Enums.BandFormat.Ushort => 2,
+        Enums.BandFormat.Float => 4,
+        _ => 8,
+    };
+
+    /// <summary>Raw samples as [0, 1] floats: integers scaled by their type's maximum, floats taken as they are.</summary>
+    internal static void ToUnit(ReadOnlySpan<byte> bytes, Enums.BandFormat format, Span<float> destination)
+    {
+        switch (format)
         {
-            Enums.BandFormat.Uchar => 1,
-            Enums.BandFormat.Ushort => 2,
-            Enums.BandFormat.Float => 4,
-            _ => 8,
-        };
+            case Enums.BandFormat.Uchar:
+                for (var i = 0; i < bytes.Length; i++)
+                {
+                    destination[i] = bytes[i] / 255f;
+                }
+
+                break;
+            case Enums.BandFormat.Ushort:
+                var shorts = MemoryMarshal.Cast<byte, ushort>(bytes);
+                for (var i = 0; i < shorts.Length; i++)
+                {
+                    destination[i] = shorts[i] / 65535f;
+                }
+
+                break;
+            case Enums.BandFormat.Float:
+                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
+                break;
+            default:
+                var doubles = MemoryMarshal.Cast<byte, double>(bytes);
+                for (var i = 0; i < doubles.Length; i++)
+                {
+                    destination[i] = (float)doubles[i];
+                }
+
+                break;
+        }
     }
 }

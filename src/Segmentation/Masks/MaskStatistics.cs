@@ -50,27 +50,38 @@ public static class MaskStatistics
     /// Summarises a mask whose per-class totals were counted elsewhere: a large image stitched from
     /// regions, whose probabilities were never all in one place.
     /// </summary>
-    public static ImageMaskSummary Summarise(SegmentationMask mask, ClassTotals totals)
+    public static ImageMaskSummary Summarise(SegmentationMask mask, ClassTotals totals) =>
+        Summarise(mask.Width, mask.Height, mask.Classes, ConnectedComponents.AreasByLabel(mask.Labels, mask.Width, mask.Height), totals);
+
+    /// <summary>
+    /// Summarises a mask that was never whole in memory: its objects counted row by row as it streamed
+    /// past (<see cref="ConnectedComponents.AreasByLabel()"/>), its totals added up from its parts.
+    /// </summary>
+    /// <param name="width">Mask width.</param>
+    /// <param name="height">Mask height.</param>
+    /// <param name="classes">The model's output channels (K).</param>
+    /// <param name="areasByLabel">Object areas by label value, as <see cref="ConnectedComponents"/> gives them.</param>
+    /// <param name="totals">Pixels and probability sums per class.</param>
+    public static ImageMaskSummary Summarise(int width, int height, int classes, List<int>[] areasByLabel, ClassTotals totals)
     {
-        var foreground = mask.ForegroundClasses;
+        var foreground = classes == 1 ? 1 : classes - 1;
         if (totals.Pixels.Length != foreground + 1 || totals.ProbabilitySums.Length != foreground + 1)
         {
             throw new ArgumentException($"Expected totals for {foreground} foreground class(es).", nameof(totals));
         }
 
-        var plane = (long)mask.Width * mask.Height;
-        var areasByLabel = ConnectedComponents.AreasByLabel(mask.Labels, mask.Width, mask.Height);
-        var classes = new ClassMaskSummary[foreground];
+        var plane = (long)width * height;
+        var summaries = new ClassMaskSummary[foreground];
         for (var cls = 1; cls <= foreground; cls++)
         {
-            var areas = areasByLabel[mask.Classes == 1 ? SegmentationMask.BinaryForeground : cls];
+            var areas = areasByLabel[classes == 1 ? SegmentationMask.BinaryForeground : cls];
             areas.Sort((a, b) => b.CompareTo(a));
             var pixels = totals.Pixels[cls];
             var mean = pixels == 0 ? 0 : totals.ProbabilitySums[cls] / pixels;
-            classes[cls - 1] = new ClassMaskSummary(cls, pixels, (double)pixels / plane, mean, areas);
+            summaries[cls - 1] = new ClassMaskSummary(cls, pixels, (double)pixels / plane, mean, areas);
         }
 
-        return new ImageMaskSummary(mask.Width, mask.Height, classes);
+        return new ImageMaskSummary(width, height, summaries);
     }
 }
 

@@ -1,4 +1,4 @@
-using NetVips;
+using System.IO.Compression;
 using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Masks;
@@ -36,8 +36,6 @@ public sealed class MaskWriter
         (255, 255, 255),
     ];
 
-    static MaskWriter() => VipsSettings.Apply();
-
     public MaskWriter(OverlayOptions overlay)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(overlay.FillOpacity);
@@ -53,20 +51,43 @@ public sealed class MaskWriter
     /// <summary>The mask as an 8-bit gray PNG holding its labels unchanged.</summary>
     public static byte[] EncodeMaskPng(SegmentationMask mask)
     {
-        using var image = Image.NewFromMemory(mask.Labels, mask.Width, mask.Height, 1, Enums.BandFormat.Uchar);
-        using var gray = image.Copy(interpretation: Enums.Interpretation.Bw);
-        return gray.PngsaveBuffer();
+        using var buffer = new MemoryStream();
+        using var png = MaskPng(buffer, mask.Width, mask.Height);
+        for (var y = 0; y < mask.Height; y++)
+        {
+            png.WriteRow(mask.Labels.AsSpan(y * mask.Width, mask.Width));
+        }
+
+        png.Finish();
+        return buffer.ToArray();
     }
 
     /// <summary>A 16-bit probability map (see <see cref="MaskBuilder.ProbabilityMap16"/>) as a 16-bit gray PNG.</summary>
     public static byte[] EncodeProbabilityPng(ushort[] probabilities, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(probabilities.LongLength, (long)width * height, nameof(probabilities));
-        using var image = Image.NewFromMemory(probabilities, width, height, 1, Enums.BandFormat.Ushort);
-        // Without the 16-bit interpretation libvips would save 8 bits.
-        using var gray = image.Copy(interpretation: Enums.Interpretation.Grey16);
-        return gray.PngsaveBuffer();
+        using var buffer = new MemoryStream();
+        using var png = ProbabilityPng(buffer, width, height);
+        for (var y = 0; y < height; y++)
+        {
+            png.WriteRow(probabilities.AsSpan(y * width, width));
+        }
+
+        png.Finish();
+        return buffer.ToArray();
     }
+
+    /// <summary>A writer for a mask PNG, row by row: <see cref="EncodeMaskPng"/> for an image too large to hold.</summary>
+    public static PngStreamWriter MaskPng(Stream output, int width, int height) =>
+        new(output, width, height, PngPixels.Gray8, CompressionLevel.Optimal);
+
+    /// <summary>A writer for a probability PNG, row by row. Probabilities are noisy, so they get the fast deflate.</summary>
+    public static PngStreamWriter ProbabilityPng(Stream output, int width, int height) =>
+        new(output, width, height, PngPixels.Gray16, CompressionLevel.Fastest);
+
+    /// <summary>A writer for an overlay PNG, row by row (see <see cref="DrawOverlayRow"/>).</summary>
+    public static PngStreamWriter OverlayPng(Stream output, int width, int height) =>
+        new(output, width, height, PngPixels.Rgb8, CompressionLevel.Fastest);
 
     /// <summary>
     /// The original image with every object outlined in its class colour (outline = mask pixels with a
@@ -74,10 +95,58 @@ public sealed class MaskWriter
     /// </summary>
     public byte[] EncodeOverlayPng(Rgb8Image original, SegmentationMask mask)
     {
-        var rgb = DrawOverlay(original, mask);
-        using var image = Image.NewFromMemory(rgb, original.Width, original.Height, 3, Enums.BandFormat.Uchar);
-        using var srgb = image.Copy(interpretation: Enums.Interpretation.Srgb);
-        return srgb.PngsaveBuffer();
+        if (original.Width != mask.Width || original.Height != mask.Height)
+        {
+            throw new ArgumentException($"The image is {original.Width}×{original.Height} but the mask is {mask.Width}×{mask.Height}.", nameof(mask));
+        }
+
+        var width = mask.Width;
+        using var buffer = new MemoryStream();
+        using var png = OverlayPng(buffer, width, mask.Height);
+        var row = new byte[width * 3];
+        for (var y = 0; y < mask.Height; y++)
+        {
+            original.Pixels.AsSpan(y * width * 3, width * 3).CopyTo(row);
+            var labels = mask.Labels.AsSpan(y * width, width);
+            var above = y == 0 ? default : mask.Labels.AsSpan((y - 1) * width, width);
+            var below = y == mask.Height - 1 ? default : mask.Labels.AsSpan((y + 1) * width, width);
+            DrawOverlayRow(row, above, labels, below, mask.Classes);
+            png.WriteRow(row);
+        }
+
+        png.Finish();
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Draws one row of the overlay onto <paramref name="rgb"/> (the original row, 8-bit RGB): outlines
+    /// in full colour, the rest of each object at the fill opacity. <paramref name="above"/> and
+    /// <paramref name="below"/> are the neighbouring mask rows, empty at the image's top and bottom,
+    /// which count as edges.
+    /// </summary>
+    public void DrawOverlayRow(Span<byte> rgb, ReadOnlySpan<byte> above, ReadOnlySpan<byte> labels, ReadOnlySpan<byte> below, int classes)
+    {
+        var width = labels.Length;
+        ArgumentOutOfRangeException.ThrowIfNotEqual(rgb.Length, width * 3, nameof(rgb));
+        var opacity = Overlay.FillOpacity;
+        for (var x = 0; x < width; x++)
+        {
+            var label = labels[x];
+            if (label == 0)
+            {
+                continue;
+            }
+
+            var outline = x == 0 || x == width - 1 || above.IsEmpty || below.IsEmpty
+                || labels[x - 1] != label || labels[x + 1] != label
+                || above[x] != label || below[x] != label;
+            var (r, g, b) = ColorOf(classes == 1 ? 1 : label);
+            var alpha = outline ? 1.0 : opacity;
+            var p = x * 3;
+            rgb[p] = Blend(rgb[p], r, alpha);
+            rgb[p + 1] = Blend(rgb[p + 1], g, alpha);
+            rgb[p + 2] = Blend(rgb[p + 2], b, alpha);
+        }
     }
 
     /// <summary>
@@ -106,44 +175,6 @@ public sealed class MaskWriter
         {
             AtomicFile.Write(paths.Overlay, EncodeOverlayPng(original!, mask));
         }
-    }
-
-    private byte[] DrawOverlay(Rgb8Image original, SegmentationMask mask)
-    {
-        if (original.Width != mask.Width || original.Height != mask.Height)
-        {
-            throw new ArgumentException($"The image is {original.Width}×{original.Height} but the mask is {mask.Width}×{mask.Height}.", nameof(mask));
-        }
-
-        var width = mask.Width;
-        var height = mask.Height;
-        var labels = mask.Labels;
-        var rgb = (byte[])original.Pixels.Clone();
-        var opacity = Overlay.FillOpacity;
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var i = (y * width) + x;
-                var label = labels[i];
-                if (label == 0)
-                {
-                    continue;
-                }
-
-                var outline = x == 0 || y == 0 || x == width - 1 || y == height - 1
-                    || labels[i - 1] != label || labels[i + 1] != label
-                    || labels[i - width] != label || labels[i + width] != label;
-                var (r, g, b) = ColorOf(mask.ClassOf(label));
-                var alpha = outline ? 1.0 : opacity;
-                var p = i * 3;
-                rgb[p] = Blend(rgb[p], r, alpha);
-                rgb[p + 1] = Blend(rgb[p + 1], g, alpha);
-                rgb[p + 2] = Blend(rgb[p + 2], b, alpha);
-            }
-        }
-
-        return rgb;
     }
 
     private static byte Blend(byte under, byte over, double alpha) => (byte)Math.Round((under * (1 - alpha)) + (over * alpha));

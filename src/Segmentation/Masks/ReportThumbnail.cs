@@ -17,11 +17,11 @@ public sealed class ReportThumbnail(ImageDecoder decoder)
 
     /// <summary>The thumbnail as PNG.</summary>
     /// <param name="name">The image's name, for errors.</param>
-    /// <param name="image">The encoded input image.</param>
+    /// <param name="image">The encoded input image, seekable: it is read as it is reduced, never whole.</param>
     /// <param name="maskName">The mask's name, for errors.</param>
-    /// <param name="maskPng">The mask the job wrote: 0/255 for a one-output model, class indices otherwise.</param>
+    /// <param name="maskPng">The mask the job wrote, seekable: 0/255 for a one-output model, class indices otherwise.</param>
     /// <exception cref="ImageRejectedException">Either cannot be decoded, or they differ in size.</exception>
-    public byte[] Make(string name, byte[] image, string maskName, byte[] maskPng)
+    public byte[] Make(string name, Stream image, string maskName, Stream maskPng)
     {
         var imageInfo = ImageDecoder.ReadInfo(name, image);
         var maskInfo = ImageDecoder.ReadInfo(maskName, maskPng);

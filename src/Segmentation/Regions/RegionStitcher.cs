@@ -5,82 +5,190 @@ using UNetPP.Cluster.Segmentation.Masks;
 
 namespace UNetPP.Cluster.Segmentation.Regions;
 
+/// <summary>Where a stitched image's files go; a null stream skips that file.</summary>
+/// <param name="Mask">The 8-bit mask PNG.</param>
+/// <param name="Probability">The 16-bit probability PNG, when the parts carry probabilities.</param>
+/// <param name="Overlay">The overlay preview PNG, when the original image is given.</param>
+public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stream? Overlay = null);
+
+/// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
+public sealed record StitchedImage(string Name, int Width, int Height, int Tiles, ImageMaskSummary Summary, IReadOnlyList<ClassQuality>? Quality, StageTimes Times);
+
 /// <summary>
-/// Puts a large image's regions back together: one mask, one probability map, statistics over the
-/// whole image (objects that cross a cut are counted once) and scores from the added-up counts. The
-/// files are byte for byte those of a one-machine run, because each region's pixels are.
+/// Puts a large image's bands back together as one stream: each part is read row by row, in order,
+/// and every row goes at once to the mask, probability and overlay PNGs and to the object count
+/// (objects that cross a cut are counted once). Memory is a few rows, whatever the image's size.
+/// The files are byte for byte those of a one-machine run, because each band's pixels are and the
+/// PNGs are written the same way.
 /// </summary>
-public sealed class RegionStitcher(MaskWriter overlays)
+public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
 {
     /// <param name="name">The image's name, for the result and errors.</param>
-    /// <param name="parts">Every region of the image, each once, in any order.</param>
-    /// <param name="original">The image for the overlay preview, or null for no overlay.</param>
-    /// <exception cref="InvalidDataException">The parts are not one image's regions, each exactly once.</exception>
-    public SegmentedImage Stitch(string name, IReadOnlyList<RegionPart> parts, Rgb8Image? original)
+    /// <param name="parts">How many bands the image was cut into.</param>
+    /// <param name="openPart">Opens band i's part (seekable), from the top band down; the stitcher disposes it.</param>
+    /// <param name="original">The image itself (seekable) for the overlay, or null for no overlay.</param>
+    /// <param name="outputs">Where the files go.</param>
+    /// <param name="cancellationToken">Stops between parts.</param>
+    /// <exception cref="InvalidDataException">The parts are not the image's bands, each once and in order, or one is damaged.</exception>
+    public async Task<StitchedImage> StitchAsync(
+        string name, int parts, Func<int, CancellationToken, Task<Stream>> openPart, Stream? original, StitchOutputs outputs, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parts);
         var clock = Stopwatch.StartNew();
-        var first = CheckParts(name, parts);
-        var (width, height, classes) = (first.ImageWidth, first.ImageHeight, first.Classes);
-        var labels = new byte[(long)width * height];
-        var withProbability = parts.All(p => p.Probability is not null);
-        var probability = withProbability ? new ushort[labels.LongLength] : null;
-        foreach (var part in parts)
+        Image? image = null;
+        try
         {
-            var region = part.Region;
-            for (var r = 0; r < region.Height; r++)
+            for (var index = 0; index < parts; index++)
             {
-                var target = ((long)(region.Y + r) * width) + region.X;
-                part.Labels.AsSpan(r * region.Width, region.Width).CopyTo(labels.AsSpan((int)target, region.Width));
-                part.Probability?.AsSpan(r * region.Width, region.Width).CopyTo(probability.AsSpan((int)target, region.Width));
+                var part = Open(name, index, await openPart(index, cancellationToken));
+                using (part)
+                {
+                    image ??= new Image(name, part, original is null ? null : decoder.Open(name, original), outputs, overlays);
+                    image.Add(index, part);
+                }
             }
+
+            return image!.Finish(clock.Elapsed);
         }
-
-        var mask = new SegmentationMask(width, height, classes, labels);
-        var totals = parts.Skip(1).Aggregate(first.Totals, (sum, part) => sum.Plus(part.Totals));
-        var summary = MaskStatistics.Summarise(mask, totals);
-        var quality = parts.All(p => p.Quality is not null) ? SegmentationQuality.Combine(parts.Select(p => p.Quality!)) : null;
-        var post = clock.Elapsed;
-
-        clock.Restart();
-        var maskPng = MaskWriter.EncodeMaskPng(mask);
-        var probabilityPng = probability is null ? null : MaskWriter.EncodeProbabilityPng(probability, width, height);
-        var overlayPng = original is null ? null : overlays.EncodeOverlayPng(original, mask);
-        var times = new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, post, clock.Elapsed);
-        return new SegmentedImage(name, width, height, parts.Sum(p => p.Tiles), summary, quality, maskPng, probabilityPng, overlayPng, times);
+        finally
+        {
+            image?.Dispose();
+        }
     }
 
-    private static RegionPart CheckParts(string name, IReadOnlyList<RegionPart> parts)
+    private static RegionPartReader Open(string name, int index, Stream stream)
     {
-        if (parts.Count == 0)
+        try
         {
-            throw new InvalidDataException($"{name}: no regions to stitch.");
+            return new RegionPartReader(stream);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{name}: region {index + 1}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>One image being stitched: its writers, its object count and the rows written so far.</summary>
+    private sealed class Image : IDisposable
+    {
+        private readonly string _name;
+        private readonly int _width;
+        private readonly int _height;
+        private readonly int _classes;
+        private readonly StreamedImage? _original;
+        private readonly MaskWriter _overlays;
+        private readonly PngStreamWriter _mask;
+        private readonly PngStreamWriter? _probability;
+        private readonly PngStreamWriter? _overlay;
+        private readonly ConnectedComponents _objects;
+        private readonly List<IReadOnlyList<ClassQuality>?> _quality = [];
+        private readonly ushort[] _probabilityRow;
+        private readonly byte[] _rgb;
+
+        // The overlay is drawn one row behind: a row's outline needs the row below it.
+        private byte[] _above;
+        private byte[] _current;
+        private byte[] _below;
+        private ClassTotals? _totals;
+        private int _rows;
+        private int _tiles;
+
+        public Image(string name, RegionPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays)
+        {
+            (_name, _width, _height, _classes) = (name, first.ImageWidth, first.ImageHeight, first.Classes);
+            if (original is not null && (original.Width != _width || original.Height != _height))
+            {
+                original.Dispose();
+                throw new InvalidDataException($"{name}: the image is {original.Width}×{original.Height} but its regions are of a {_width}×{_height} image.");
+            }
+
+            _original = original;
+            _overlays = overlays;
+            _mask = MaskWriter.MaskPng(outputs.Mask, _width, _height);
+            _probability = outputs.Probability is null ? null : MaskWriter.ProbabilityPng(outputs.Probability, _width, _height);
+            _overlay = original is null || outputs.Overlay is null ? null : MaskWriter.OverlayPng(outputs.Overlay, _width, _height);
+            _objects = new ConnectedComponents(_width);
+            _probabilityRow = new ushort[_width];
+            _rgb = new byte[_width * 3];
+            (_above, _current, _below) = (new byte[_width], new byte[_width], new byte[_width]);
         }
 
-        var first = parts[0];
-        if (parts.Any(p => p.ImageWidth != first.ImageWidth || p.ImageHeight != first.ImageHeight || p.Classes != first.Classes))
+        public void Add(int index, RegionPartReader part)
         {
-            throw new InvalidDataException($"{name}: the regions disagree on the image's size or class count.");
+            var region = part.Region;
+            if (part.ImageWidth != _width || part.ImageHeight != _height || part.Classes != _classes)
+            {
+                throw new InvalidDataException($"{_name}: region {index + 1} is of a {part.ImageWidth}×{part.ImageHeight} image with {part.Classes} classes, the first of a {_width}×{_height} one with {_classes}.");
+            }
+
+            if (region.X != 0 || region.Width != _width || region.Y != _rows)
+            {
+                throw new InvalidDataException(FormattableString.Invariant(
+                    $"{_name}: region {index + 1} is {region}, but the next band of the image starts at row {_rows} and is {_width} wide."));
+            }
+
+            if (_probability is not null && !part.WithProbability)
+            {
+                throw new InvalidDataException($"{_name}: region {index + 1} has no probabilities.");
+            }
+
+            for (var r = 0; r < region.Height; r++)
+            {
+                part.ReadRow(_below, part.WithProbability ? _probabilityRow : default);
+                _mask.WriteRow(_below);
+                _probability?.WriteRow(_probabilityRow);
+                _objects.AddRow(_below);
+                if (_rows > 0)
+                {
+                    DrawOverlay(_rows - 1, below: _below);
+                }
+
+                (_above, _current, _below) = (_current, _below, _above);
+                _rows++;
+            }
+
+            var summary = part.ReadSummary();
+            _tiles += summary.Tiles;
+            _totals = _totals is null ? summary.Totals : _totals.Plus(summary.Totals);
+            _quality.Add(summary.Quality);
         }
 
-        if (parts.Any(p => p.Totals.Pixels.Length != first.Totals.Pixels.Length))
+        public StitchedImage Finish(TimeSpan elapsed)
         {
-            throw new InvalidDataException($"{name}: the regions disagree on the number of classes counted.");
+            if (_rows != _height)
+            {
+                throw new InvalidDataException(FormattableString.Invariant($"{_name}: the regions cover {_rows} of the image's {_height} rows."));
+            }
+
+            DrawOverlay(_rows - 1, below: default);
+            _mask.Finish();
+            _probability?.Finish();
+            _overlay?.Finish();
+            var summary = MaskStatistics.Summarise(_width, _height, _classes, _objects.AreasByLabel(), _totals!);
+            var quality = _quality.All(q => q is not null) ? SegmentationQuality.Combine(_quality!) : null;
+            var times = new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, elapsed);
+            return new StitchedImage(_name, _width, _height, _tiles, summary, quality, times);
         }
 
-        // Disjoint regions whose areas add up to the image's cover it exactly.
-        var covered = parts.Sum(p => p.Region.Area);
-        var overlapping = parts.SelectMany((p, i) => parts.Skip(i + 1).Where(q => q.Region.Intersects(p.Region)).Select(q => (p.Region, q.Region))).FirstOrDefault();
-        if (overlapping != default)
+        public void Dispose()
         {
-            throw new InvalidDataException($"{name}: regions {overlapping.Item1} and {overlapping.Item2} overlap.");
+            _mask.Dispose();
+            _probability?.Dispose();
+            _overlay?.Dispose();
+            _original?.Dispose();
         }
 
-        if (covered != (long)first.ImageWidth * first.ImageHeight)
+        /// <summary>Draws overlay row <paramref name="y"/> (held in <see cref="_current"/>, the row above in <see cref="_above"/>).</summary>
+        private void DrawOverlay(int y, ReadOnlySpan<byte> below)
         {
-            throw new InvalidDataException(FormattableString.Invariant(
-                $"{name}: the regions cover {covered} of the image's {(long)first.ImageWidth * first.ImageHeight} pixels."));
-        }
+            if (_overlay is null)
+            {
+                return;
+            }
 
-        return first;
+            _original!.ReadRgbRows(y, 1, _rgb);
+            _overlays.DrawOverlayRow(_rgb, y == 0 ? default : _above, _current, below, _classes);
+            _overlay.WriteRow(_rgb);
+        }
     }
 }

@@ -41,7 +41,7 @@ public sealed class ReportThumbnailTests
     [InlineData(40, 36, 40, 36)]
     public void TheThumbnailKeepsTheAspectWithAtMost192PixelsOnTheLongestSide(int width, int height, int expectedWidth, int expectedHeight)
     {
-        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(width, height, 100), "masks/a.png", MaskFrom(width, height, width / 2));
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", new MemoryStream(Flat(width, height, 100)), "masks/a.png", new MemoryStream(MaskFrom(width, height, width / 2)));
 
         var (w, h, _) = Decode(thumbnail);
         Assert.Equal((expectedWidth, expectedHeight), (w, h));
@@ -50,7 +50,7 @@ public sealed class ReportThumbnailTests
     [Fact]
     public void TheMaskColourShowsWhereTheMaskIsSetAndTheImageElsewhere()
     {
-        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(600, 300, 100), "masks/a.png", MaskFrom(600, 300, 300));
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", new MemoryStream(Flat(600, 300, 100)), "masks/a.png", new MemoryStream(MaskFrom(600, 300, 300)));
 
         var (_, _, pixel) = Decode(thumbnail);
         Assert.Equal([100, 100, 100], pixel(40, 48));
@@ -64,7 +64,7 @@ public sealed class ReportThumbnailTests
         using var gray = (Image.Black(4000, 3000) + 100).Cast(Enums.BandFormat.Uchar);
         var jpeg = gray.JpegsaveBuffer(q: 95);
 
-        var thumbnail = new ReportThumbnail(decoder).Make("big.jpg", jpeg, "masks/big.png", MaskFrom(4000, 3000, 2000));
+        var thumbnail = new ReportThumbnail(decoder).Make("big.jpg", new MemoryStream(jpeg), "masks/big.png", new MemoryStream(MaskFrom(4000, 3000, 2000)));
 
         var (w, h, pixel) = Decode(thumbnail);
         Assert.Equal((192, 144), (w, h));
@@ -80,7 +80,7 @@ public sealed class ReportThumbnailTests
         var samples = Enumerable.Repeat((ushort)(128 * 257), 400 * 200).ToArray();
         var image = name.EndsWith(".png", StringComparison.Ordinal) ? TestImages.Png16(samples, 400, 200, 1) : TestImages.Tiff16(samples, 400, 200, 1);
 
-        var thumbnail = new ReportThumbnail(decoder).Make(name, image, "masks/deep.png", MaskFrom(400, 200, 400));
+        var thumbnail = new ReportThumbnail(decoder).Make(name, new MemoryStream(image), "masks/deep.png", new MemoryStream(MaskFrom(400, 200, 400)));
 
         var (_, _, pixel) = Decode(thumbnail);
         Assert.Equal([128, 128, 128], pixel(10, 10));
@@ -89,7 +89,7 @@ public sealed class ReportThumbnailTests
     [Fact]
     public void EachClassOfAMultiClassMaskHasItsOwnColour()
     {
-        var thumbnail = new ReportThumbnail(decoder).Make("a.png", Flat(800, 400, 0), "masks/a.png", MaskFrom(800, 400, 400, label: 2, left: 1));
+        var thumbnail = new ReportThumbnail(decoder).Make("a.png", new MemoryStream(Flat(800, 400, 0)), "masks/a.png", new MemoryStream(MaskFrom(800, 400, 400, label: 2, left: 1)));
 
         var (_, _, pixel) = Decode(thumbnail);
         var (r1, g1, b1) = MaskWriter.ColorOf(1);
@@ -105,7 +105,7 @@ public sealed class ReportThumbnailTests
         var random = new Random(3);
         var labels = Enumerable.Range(0, 1000 * 500).Select(_ => (byte)(random.Next(3) switch { 0 => 0, 1 => 7, _ => 200 })).ToArray();
 
-        var scaled = decoder.DecodeGray8Thumbnail("m.png", TestImages.Png(labels, 1000, 500, 1), 192, 96);
+        var scaled = decoder.DecodeGray8Thumbnail("m.png", new MemoryStream(TestImages.Png(labels, 1000, 500, 1)), 192, 96);
 
         Assert.Equal((192, 96), (scaled.Width, scaled.Height));
         Assert.Equal([0, 7, 200], [.. scaled.Pixels.Distinct().Order()]);
@@ -114,7 +114,7 @@ public sealed class ReportThumbnailTests
     [Fact]
     public void AMaskOfAnotherSizeIsRefusedNamingTheMask()
     {
-        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", Flat(60, 40, 100), "masks/a.png", MaskFrom(40, 60, 20)));
+        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", new MemoryStream(Flat(60, 40, 100)), "masks/a.png", new MemoryStream(MaskFrom(40, 60, 20))));
 
         Assert.Equal("masks/a.png", error.ImageName);
         Assert.Contains("40×60", error.Reason, StringComparison.Ordinal);
@@ -123,7 +123,7 @@ public sealed class ReportThumbnailTests
     [Fact]
     public void AnUnreadableImageIsRefusedNamingIt()
     {
-        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", "not an image"u8.ToArray(), "masks/a.png", MaskFrom(40, 60, 20)));
+        var error = Assert.Throws<ImageRejectedException>(() => new ReportThumbnail(decoder).Make("a.png", new MemoryStream("not an image"u8.ToArray()), "masks/a.png", new MemoryStream(MaskFrom(40, 60, 20))));
 
         Assert.Equal("a.png", error.ImageName);
     }

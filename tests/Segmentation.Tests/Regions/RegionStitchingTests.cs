@@ -9,49 +9,53 @@ using UNetPP.Cluster.Segmentation.Tiling;
 namespace UNetPP.Cluster.Segmentation.Tests.Regions;
 
 /// <summary>
-/// A large image segmented region by region, each region on its own as another machine would, then
-/// stitched, must give the very files a one-machine run gives: the promise that lets a cluster share
-/// one image without the user seeing where it was cut.
+/// A large image segmented band by band, each band on its own and streamed as another machine would,
+/// then stitched as a stream, must give the very files a one-machine run of the whole image gives: the
+/// promise that lets a cluster share one image without the user seeing where it was cut.
 /// </summary>
 public sealed class RegionStitchingTests
 {
     private const int Tile = 64;
 
+    private static readonly ImageDecoder Decoder = new(new ImageDecoderOptions());
+
     [Theory]
-    [InlineData(1, 0.25, 96, false)]
-    [InlineData(1, 0.5, 64, false)]
-    [InlineData(1, 0.25, 200, false)]
-    [InlineData(3, 0.25, 80, false)]
-    [InlineData(1, 0.25, 96, true)]
-    [InlineData(3, 0.25, 80, true)]
-    public async Task StitchedRegionsAreByteIdenticalToTheWholeImage(int classes, double overlap, int regionSize, bool tta)
+    [InlineData(1, 0.25, 48, false, "png")]
+    [InlineData(1, 0.5, 32, false, "png")]
+    [InlineData(1, 0.25, 100, false, "tiff")]
+    [InlineData(1, 0.25, 1000, false, "png")]
+    [InlineData(3, 0.25, 80, false, "png")]
+    [InlineData(1, 0.25, 48, true, "png")]
+    [InlineData(3, 0.25, 80, true, "tiff")]
+    public async Task StitchedBandsAreByteIdenticalToTheWholeImage(int classes, double overlap, int bandHeight, bool tta, string format)
     {
         const int width = 301, height = 227;
         var png = EngineTestKit.Ellipses(width, height, seed: 21);
+        var image = format == "png" ? png : TestImages.Tiff(EngineTestKit.ReadPng(png).Samples.Select(s => (byte)s).ToArray(), width, height, 3);
         var truth = Truth(width, height, classes);
         var model = classes == 1
             ? EngineTestKit.Amplified(png, seed: 5, tileSize: Tile)
             : EngineTestKit.Balanced(png, classes, tileSize: Tile);
         var options = new SegmentationOptions { Overlap = overlap, Probabilities = true, Overlays = true, BatchSize = 3, Tta = tta };
         using var engine = EngineTestKit.Engine(model, options);
-        var whole = await engine.SegmentAsync("big.png", png, new GroundTruth("big-mask.png", truth), CancellationToken.None);
+        var whole = await engine.SegmentAsync("big.png", image, new GroundTruth("big-mask.png", truth), CancellationToken.None);
 
-        var regions = RegionPlanner.Split(width, height, Tile, overlap, regionSize);
-        Assert.True(regions.Count >= 4, $"{regions.Count} regions: the test needs the image cut both ways.");
-        var parts = new List<RegionPart>();
-        foreach (var region in regions.Reverse())
+        var bands = RegionPlanner.Split(width, height, Tile, overlap, bandHeight);
+        Assert.True(bandHeight > height || bands.Count >= 3, $"{bands.Count} bands: the test needs the image cut several times.");
+        var parts = new List<byte[]>();
+        foreach (var band in bands)
         {
-            var part = await engine.SegmentRegionAsync("big.png", png, region, new GroundTruth("big-mask.png", truth), CancellationToken.None);
-            // Through the stored form, as parts travel between machines.
-            parts.Add(RegionPart.Decode(part.Encode()));
+            parts.Add(await SegmentBand(engine, image, band, new GroundTruth("big-mask.png", truth)));
         }
 
-        var preview = new ImageDecoder(new ImageDecoderOptions()).DecodePreview("big.png", png);
-        var stitched = new RegionStitcher(new MaskWriter(new OverlayOptions())).Stitch("big.png", parts, preview);
+        using var mask = new MemoryStream();
+        using var probability = new MemoryStream();
+        using var overlay = new MemoryStream();
+        var stitched = await Stitch(parts, new MemoryStream(image), new StitchOutputs(mask, probability, overlay));
 
-        Assert.Equal(whole.MaskPng, stitched.MaskPng);
-        Assert.Equal(whole.ProbabilityPng, stitched.ProbabilityPng);
-        Assert.Equal(whole.OverlayPng, stitched.OverlayPng);
+        Assert.Equal(whole.MaskPng, mask.ToArray());
+        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+        Assert.Equal(whole.OverlayPng, overlay.ToArray());
         Assert.Equal((whole.Width, whole.Height), (stitched.Width, stitched.Height));
         Assert.True(stitched.Tiles >= whole.Tiles, $"{stitched.Tiles} tiles stitched, {whole.Tiles} whole");
         Assert.Equal(whole.Quality, stitched.Quality);
@@ -69,22 +73,30 @@ public sealed class RegionStitchingTests
     }
 
     [Fact]
-    public async Task ARegionDecodesAndInfersOnlyTheTilesThatTouchIt()
+    public async Task ABandInfersOnlyTheTileRowsThatTouchIt()
     {
         const int width = 400, height = 300;
         var png = EngineTestKit.Ellipses(width, height, seed: 4);
         using var engine = EngineTestKit.Engine(EngineTestKit.Model(tileSize: Tile));
         var grid = new TileGrid(height, width, Tile, engine.Overlap);
-        var region = new PixelRect(100, 80, 90, 70);
+        var band = new PixelRect(0, 96, width, 48);
 
-        var part = await engine.SegmentRegionAsync("big.png", png, region, null, CancellationToken.None);
+        using var part = new MemoryStream();
+        var tiles = await engine.SegmentBandAsync("big.png", new MemoryStream(png), band, null, part, CancellationToken.None);
 
-        Assert.Equal(grid.TilesTouching(region).Count, part.Tiles);
-        Assert.True(part.Tiles < grid.Tiles.Count / 3, $"{part.Tiles} of {grid.Tiles.Count} tiles");
-        Assert.Equal((width, height, region), (part.ImageWidth, part.ImageHeight, part.Region));
-        Assert.Equal(region.Area, part.Labels.LongLength);
-        Assert.Null(part.Probability);
-        Assert.Null(part.Quality);
+        Assert.Equal(grid.TilesTouching(band).Count, tiles);
+        Assert.True(tiles < grid.Tiles.Count / 2, $"{tiles} of {grid.Tiles.Count} tiles");
+        using var reader = new RegionPartReader(new MemoryStream(part.ToArray()));
+        Assert.Equal((width, height, band, false), (reader.ImageWidth, reader.ImageHeight, reader.Region, reader.WithProbability));
+        var row = new byte[width];
+        for (var r = 0; r < band.Height; r++)
+        {
+            reader.ReadRow(row, default);
+        }
+
+        var summary = reader.ReadSummary();
+        Assert.Equal(tiles, summary.Tiles);
+        Assert.Null(summary.Quality);
     }
 
     [Fact]
@@ -93,94 +105,147 @@ public sealed class RegionStitchingTests
         var png = EngineTestKit.Ellipses(200, 150, seed: 4);
         using var engine = EngineTestKit.Engine(EngineTestKit.Model(tileSize: Tile));
 
-        var error = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.SegmentRegionAsync(
-            "big.png", png, new PixelRect(0, 0, 100, 75), new GroundTruth("big-mask.png", Truth(199, 150, 1)), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.SegmentBandAsync(
+            "big.png", new MemoryStream(png), new PixelRect(0, 0, 200, 75), new GroundTruth("big-mask.png", Truth(199, 150, 1)), new MemoryStream(), CancellationToken.None));
 
         Assert.Equal("big-mask.png", error.ImageName);
         Assert.Contains("199×150", error.Message, StringComparison.Ordinal);
         Assert.Contains("big.png is 200×150", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ACorruptImageIsRefusedForARegionAsForTheWholeImage()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    public async Task ACorruptImageIsRefusedForABandAsForTheWholeImage(int top)
     {
         var png = EngineTestKit.Ellipses(200, 150, seed: 4);
         using var engine = EngineTestKit.Engine(EngineTestKit.Model(tileSize: Tile));
 
-        var error = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.SegmentRegionAsync(
-            "big.png", png[..(png.Length / 2)], new PixelRect(0, 100, 200, 50), null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.SegmentBandAsync(
+            "big.png", new MemoryStream(png[..(png.Length / 2)]), new PixelRect(0, top, 200, 50), null, new MemoryStream(), CancellationToken.None));
 
         Assert.Equal("big.png", error.ImageName);
     }
 
     [Fact]
-    public void StitchingRefusesPartsThatDoNotCoverTheImageExactlyOnce()
+    public async Task StitchingRefusesPartsThatAreNotTheImagesBandsInOrder()
     {
-        var stitcher = new RegionStitcher(new MaskWriter(new OverlayOptions()));
-        var left = Part(new PixelRect(0, 0, 10, 8));
-        var right = Part(new PixelRect(10, 0, 10, 8));
-        var overlapping = Part(new PixelRect(5, 0, 15, 8));
+        var top = Part(new PixelRect(0, 0, 20, 3));
+        var bottom = Part(new PixelRect(0, 3, 20, 5));
+        var narrow = Part(new PixelRect(0, 3, 10, 5));
 
-        Assert.Equal((20, 8), (stitcher.Stitch("a.png", [left, right], null).Width, 8));
-        Assert.Contains("cover 80 of the image's 160 pixels", Assert.Throws<InvalidDataException>(() => stitcher.Stitch("a.png", [left], null)).Message, StringComparison.Ordinal);
-        Assert.Contains("overlap", Assert.Throws<InvalidDataException>(() => stitcher.Stitch("a.png", [left, overlapping], null)).Message, StringComparison.Ordinal);
-        Assert.Throws<InvalidDataException>(() => stitcher.Stitch("a.png", [], null));
+        Assert.Equal((20, 8), await Size([top, bottom]));
+        Assert.Contains("cover 3 of the image's 8 rows", (await Refused([top])).Message, StringComparison.Ordinal);
+        Assert.Contains("starts at row 0", (await Refused([bottom, top])).Message, StringComparison.Ordinal);
+        Assert.Contains("starts at row 3 and is 20 wide", (await Refused([top, narrow])).Message, StringComparison.Ordinal);
+        Assert.Contains("region 2", (await Refused([top, bottom[..^4]])).Message, StringComparison.Ordinal);
+
+        static async Task<(int, int)> Size(List<byte[]> parts)
+        {
+            var image = await Stitch(parts, null, new StitchOutputs(new MemoryStream()));
+            return (image.Width, image.Height);
+        }
+
+        static Task<InvalidDataException> Refused(List<byte[]> parts) =>
+            Assert.ThrowsAsync<InvalidDataException>(() => Stitch(parts, null, new StitchOutputs(new MemoryStream())));
     }
 
     [Fact]
     public void APartSurvivesItsStoredFormAndADamagedOneIsRefused()
     {
-        var part = Part(new PixelRect(3, 0, 10, 8), probability: true);
-        var copy = RegionPart.Decode(part.Encode());
+        var region = new PixelRect(0, 2, 10, 4);
+        var encoded = Part(region, probability: true);
+        using (var reader = new RegionPartReader(new MemoryStream(encoded)))
+        {
+            Assert.Equal((20, 8, region, 1, true), (reader.ImageWidth, reader.ImageHeight, reader.Region, reader.Classes, reader.WithProbability));
+            var (labels, probability) = (new byte[10], new ushort[10]);
+            for (var r = 0; r < region.Height; r++)
+            {
+                reader.ReadRow(labels, probability);
+                Assert.Equal(Labels(region).Skip(r * 10).Take(10), labels);
+                Assert.Equal(Probability(region).Skip(r * 10).Take(10), probability);
+            }
 
-        Assert.Equal((part.ImageWidth, part.ImageHeight, part.Region, part.Classes, part.Tiles), (copy.ImageWidth, copy.ImageHeight, copy.Region, copy.Classes, copy.Tiles));
-        Assert.Equal(part.Labels, copy.Labels);
-        Assert.Equal(part.Probability, copy.Probability);
-        Assert.Equal(part.Totals.Pixels, copy.Totals.Pixels);
-        Assert.Equal(part.Totals.ProbabilitySums, copy.Totals.ProbabilitySums);
-        Assert.Equal(part.Quality, copy.Quality);
+            var summary = reader.ReadSummary();
+            Assert.Equal(2, summary.Tiles);
+            Assert.Equal([0, 14], summary.Totals.Pixels);
+            Assert.Equal([SegmentationQuality.FromCounts(1, 5, 14, 9)], summary.Quality);
+        }
 
-        var encoded = part.Encode();
-        Assert.Throws<InvalidDataException>(() => RegionPart.Decode(encoded[..(encoded.Length - 10)]));
-        Assert.Throws<InvalidDataException>(() => RegionPart.Decode(TestImages.Png(new byte[4], 2, 2, 1)));
+        Assert.Throws<InvalidDataException>(() => new RegionPartReader(new MemoryStream(encoded[..^10])));
+        Assert.Throws<InvalidDataException>(() => new RegionPartReader(new MemoryStream(TestImages.Png(new byte[4], 2, 2, 1))));
+        var flipped = (byte[])encoded.Clone();
+        flipped[^20] ^= 0xFF;
+        Assert.Throws<InvalidDataException>(() =>
+        {
+            using var reader = new RegionPartReader(new MemoryStream(flipped));
+            var row = new byte[10];
+            var probability = new ushort[10];
+            for (var r = 0; r < region.Height; r++)
+            {
+                reader.ReadRow(row, probability);
+            }
+
+            reader.ReadSummary();
+        });
     }
 
     [Theory]
-    [InlineData(1000, 700, 64, 0.25, 200, 6, 4)]
-    [InlineData(1000, 700, 64, 0.25, 10, 21, 15)]
-    [InlineData(100, 70, 64, 0.25, 500, 1, 1)]
-    public void RegionsCoverTheImageAlongTileStarts(int width, int height, int tile, double overlap, int regionSize, int columns, int rows)
+    [InlineData(1000, 700, 64, 0.25, 200, 4)]
+    [InlineData(1000, 700, 64, 0.25, 10, 15)]
+    [InlineData(100, 70, 64, 0.25, 500, 1)]
+    public void BandsCoverTheImageAlongTileRowStarts(int width, int height, int tile, double overlap, int bandHeight, int count)
     {
-        var regions = RegionPlanner.Split(width, height, tile, overlap, regionSize);
+        var bands = RegionPlanner.Split(width, height, tile, overlap, bandHeight);
         var stride = TileGrid.StrideFor(tile, overlap);
 
-        Assert.Equal(columns * rows, regions.Count);
-        Assert.Equal((long)width * height, regions.Sum(r => r.Area));
-        Assert.All(regions, r => Assert.True(r.X % stride == 0 && r.Y % stride == 0, $"{r} does not start on a tile start"));
-        Assert.All(regions, r => Assert.True(PixelRect.Whole(width, height).Contains(r), $"{r} is outside the image"));
-        Assert.DoesNotContain(regions.SelectMany((r, i) => regions.Skip(i + 1).Where(r.Intersects)), _ => true);
+        Assert.Equal(count, bands.Count);
+        Assert.All(bands, b => Assert.Equal((0, width), (b.X, b.Width)));
+        Assert.All(bands, b => Assert.True(b.Y % stride == 0, $"{b} does not start on a tile row"));
+        Assert.Equal(Enumerable.Range(0, bands.Count - 1).Select(i => bands[i].Bottom), bands.Skip(1).Select(b => b.Y));
+        Assert.Equal(height, bands[^1].Bottom);
     }
 
-    /// <summary>A ground truth of bands: class k (or 255 for one class) in every third band of rows.</summary>
+    private static async Task<byte[]> SegmentBand(SegmentationEngine engine, byte[] image, PixelRect band, GroundTruth? truth)
+    {
+        using var part = new MemoryStream();
+        await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, truth, part, CancellationToken.None);
+        return part.ToArray();
+    }
+
+    private static Task<StitchedImage> Stitch(List<byte[]> parts, Stream? original, StitchOutputs outputs) =>
+        new RegionStitcher(new MaskWriter(new OverlayOptions()), Decoder)
+            .StitchAsync("big.png", parts.Count, (i, _) => Task.FromResult<Stream>(new MemoryStream(parts[i])), original, outputs, CancellationToken.None);
+
+    /// <summary>A ground truth of stripes: class k (or 255 for one class) in every third stripe of rows.</summary>
     private static byte[] Truth(int width, int height, int classes)
     {
         var pixels = new byte[width * height];
         for (var i = 0; i < pixels.Length; i++)
         {
-            var band = (i / width / 17) % 3;
-            pixels[i] = classes == 1 ? (byte)(band == 0 ? 255 : 0) : (byte)(band % classes);
+            var stripe = (i / width / 17) % 3;
+            pixels[i] = classes == 1 ? (byte)(stripe == 0 ? 255 : 0) : (byte)(stripe % classes);
         }
 
         return TestImages.Png(pixels, width, height, 1);
     }
 
-    private static RegionPart Part(PixelRect region, bool probability = false)
+    private static byte[] Labels(PixelRect region) => [.. Enumerable.Range(0, (int)region.Area).Select(i => (byte)(i % 3 == 0 ? 255 : 0))];
+
+    private static ushort[] Probability(PixelRect region) => [.. Enumerable.Range(0, (int)region.Area).Select(i => (ushort)(i * 97))];
+
+    /// <summary>A stored part of a 20×8 image.</summary>
+    private static byte[] Part(PixelRect region, bool probability = false)
     {
-        var labels = Enumerable.Range(0, (int)region.Area).Select(i => (byte)(i % 3 == 0 ? 255 : 0)).ToArray();
+        var labels = Labels(region);
         var foreground = labels.Count(l => l == 255);
-        return new RegionPart(20, 8, region, 1, 2, labels,
-            probability ? [.. Enumerable.Range(0, (int)region.Area).Select(i => (ushort)(i * 97))] : null,
-            new ClassTotals([0, foreground], [0, foreground * 0.75]),
-            [SegmentationQuality.FromCounts(1, 5, foreground, 9)]);
+        using var stream = new MemoryStream();
+        using (var writer = new RegionPartWriter(stream, 20, 8, region, 1, probability))
+        {
+            writer.WriteRows(labels, probability ? Probability(region) : default);
+            writer.Finish(2, new ClassTotals([0, foreground], [0, foreground * 0.75]), [SegmentationQuality.FromCounts(1, 5, foreground, 9)]);
+        }
+
+        return stream.ToArray();
     }
 }

@@ -1,0 +1,109 @@
+using NetVips;
+
+namespace UNetPP.Cluster.Segmentation.Imaging;
+
+/// <summary>
+/// An image read row by row from top to bottom, as a very large image must be: libvips decodes in
+/// sequence and keeps only the rows in flight, so memory is that of the rows asked for, not of the
+/// image. Made by <see cref="ImageDecoder.Open"/>, which has checked the header. Not thread-safe.
+/// </summary>
+public sealed class StreamedImage : IDisposable
+{
+    private readonly string _name;
+    private readonly Image _image;
+    private readonly Region _region;
+    private readonly float[] _row;
+    private int _next;
+
+    internal StreamedImage(string name, Image image, ImageInfo info)
+    {
+        _name = name;
+        _image = image;
+        Info = info;
+        _region = Region.New(image);
+        _row = new float[image.Width * image.Bands];
+    }
+
+    public ImageInfo Info { get; }
+
+    public int Width => Info.Width;
+
+    public int Height => Info.Height;
+
+    /// <summary>
+    /// Decodes rows [<paramref name="top"/>, top + count) into rows [<paramref name="row"/>, row + count)
+    /// of <paramref name="destination"/>, a planar tensor as wide as the image, with the values
+    /// <see cref="ImageDecoder.Decode"/> gives the same rows of the whole image.
+    /// </summary>
+    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row)
+    {
+        ImageDecoder.ValidateSpec(spec);
+        var conversion = TensorConversion.For(_name, Info, spec);
+        if (destination.Width != Width || destination.Channels != conversion.Channels || row < 0 || row + count > destination.Height)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Rows {row}…{row + count} of a {destination.Channels}×{destination.Height}×{destination.Width} tensor cannot take {count} rows of {_name}."), nameof(destination));
+        }
+
+        var plane = (long)destination.Height * Width;
+        for (var r = 0; r < count; r++)
+        {
+            conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width);
+        }
+    }
+
+    /// <summary>Decodes rows as 8-bit RGB, [count, width, 3], as the overlay preview shows them.</summary>
+    public void ReadRgbRows(int top, int count, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count * Width * 3, nameof(destination));
+        for (var r = 0; r < count; r++)
+        {
+            ImageDecoder.RgbRow(NextRow(top + r), Info.Bands, Info.ColorBands < 3, destination.Slice(r * Width * 3, Width * 3));
+        }
+    }
+
+    /// <summary>Decodes rows of a ground-truth mask as 8-bit gray, [count, width], as <see cref="ImageDecoder.DecodeGray8"/> does.</summary>
+    /// <exception cref="ImageRejectedException">The image is not a gray or RGB mask.</exception>
+    public void ReadGrayRows(int top, int count, Span<byte> destination)
+    {
+        if (Info.ColorBands is not (1 or 3))
+        {
+            throw new ImageRejectedException(_name, FormattableString.Invariant($"{Info.ColorBands} channels, but a mask must be gray"));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count * Width, nameof(destination));
+        for (var r = 0; r < count; r++)
+        {
+            ImageDecoder.GrayRow(NextRow(top + r), Info.Bands, Info.ColorBands == 3, destination.Slice(r * Width, Width));
+        }
+    }
+
+    public void Dispose()
+    {
+        _region.Dispose();
+        _image.Dispose();
+    }
+
+    /// <summary>Row <paramref name="y"/> as unit samples; rows are read forwards only, skipped ones decoded and dropped.</summary>
+    private float[] NextRow(int y)
+    {
+        if (y < _next || y >= Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(y), y, FormattableString.Invariant($"Rows are read top to bottom: row {_next} or later of {Height} is next."));
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = _region.Fetch(0, y, Width, 1);
+        }
+        catch (VipsException e)
+        {
+            throw ImageDecoder.Corrupt(_name, e);
+        }
+
+        _next = y + 1;
+        ImageDecoder.ToUnit(bytes, _image.Format, _row);
+        return _row;
+    }
+}
