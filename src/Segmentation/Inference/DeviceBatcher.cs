@@ -16,8 +16,7 @@ public sealed class DeviceBatcher : IDisposable
     private readonly BatcherOptions _options;
     private readonly Queue<TileRequest> _queue = new();
     private readonly List<Segment> _segments = [];
-    private readonly float[] _batchInput;
-    private readonly float[] _batchOutput;
+    private readonly PinnedBatch _batch;
     private readonly Thread _loop;
     private readonly object _gate = new();
     private readonly string _device;
@@ -33,8 +32,7 @@ public sealed class DeviceBatcher : IDisposable
         _session = session;
         _shape = shape;
         _options = options;
-        _batchInput = new float[options.MaxBatchSize * shape.InputLength];
-        _batchOutput = new float[options.MaxBatchSize * shape.OutputLength];
+        _batch = session.CreateBatch(shape, options.MaxBatchSize);
         _device = session.Device.ToString();
         _queueTracking = DeviceMetrics.Track(_device, () => QueuedTiles);
         _loop = new Thread(RunLoop) { IsBackground = true, Name = $"unetpp-infer-{session.Device}" };
@@ -102,6 +100,7 @@ public sealed class DeviceBatcher : IDisposable
         }
 
         _loop.Join();
+        _batch.Dispose();
         _queueTracking.Dispose();
     }
 
@@ -185,31 +184,21 @@ public sealed class DeviceBatcher : IDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            if (_segments.Count == 1)
+            // Every batch goes through the pinned buffers, even one request's: they are what the device
+            // copies from and to in one piece, and what the session has bound.
+            var offset = 0;
+            foreach (var s in _segments)
             {
-                // One request fills the batch: run on its own buffers, no copies.
-                var only = _segments[0];
-                _session.Run(
-                    only.Request.Inputs.Slice(only.First * inLength, tiles * inLength),
-                    only.Request.Outputs.Slice(only.First * outLength, tiles * outLength),
-                    tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
+                s.Request.Inputs.Span.Slice(s.First * inLength, s.Count * inLength).CopyTo(_batch.Input[(offset * inLength)..]);
+                offset += s.Count;
             }
-            else
-            {
-                var offset = 0;
-                foreach (var s in _segments)
-                {
-                    s.Request.Inputs.Span.Slice(s.First * inLength, s.Count * inLength).CopyTo(_batchInput.AsSpan(offset * inLength));
-                    offset += s.Count;
-                }
 
-                _session.Run(_batchInput, _batchOutput, tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
-                offset = 0;
-                foreach (var s in _segments)
-                {
-                    _batchOutput.AsSpan(offset * outLength, s.Count * outLength).CopyTo(s.Request.Outputs.Span.Slice(s.First * outLength));
-                    offset += s.Count;
-                }
+            _batch.Run(tiles);
+            offset = 0;
+            foreach (var s in _segments)
+            {
+                _batch.Output.Slice(offset * outLength, s.Count * outLength).CopyTo(s.Request.Outputs.Span[(s.First * outLength)..]);
+                offset += s.Count;
             }
         }
         catch (Exception ex)
