@@ -31,9 +31,25 @@ public sealed class ModelBuildCommandTests : IDisposable
         Assert.True(loaded.Card.DeepSupervision);
         Assert.Equal(128, loaded.Card.TileSize);
         Assert.Equal(0.3f, loaded.Card.Threshold);
+        Assert.Equal(ModelCard.Fp32, loaded.Card.Precision);
         Assert.Contains(path, result.Output, StringComparison.Ordinal);
         Assert.Contains("144,488", result.Output, StringComparison.Ordinal);
         Assert.Contains("L1, L2, L3, L4, accurate", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fp16BuildsHalfWeightsBehindFloatEdgesAndRecordsItInTheCard()
+    {
+        var path = folder.File("half.onnx");
+
+        var result = await CliRunner.RunAsync("model", "build", "--out", path, "--filters", "4,8,16,32,64", "--precision", "fp16");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var loaded = ModelFile.Load(path);
+        Assert.Equal(ModelCard.Fp16, loaded.Card.Precision);
+        Assert.Equal((int)TensorProto.Types.DataType.Float16, loaded.Model.Graph.Initializer.Single(t => t.Name == "final.weight").DataType);
+        Assert.Equal((int)TensorProto.Types.DataType.Float, loaded.Model.Graph.Input.Single().Type.TensorType.ElemType);
+        Assert.Contains("Precision   fp16", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,6 +115,7 @@ public sealed class ModelBuildCommandTests : IDisposable
     [InlineData("--threshold", "1.5")]
     [InlineData("--in-channels", "0")]
     [InlineData("--classes", "-1")]
+    [InlineData("--precision", "int8")]
     public async Task CardSettingsOutOfRangeAreAUsageErrorNamingTheOption(string option, string value)
     {
         var path = folder.File("m.onnx");

@@ -88,6 +88,7 @@ public sealed class ModelInfoCommandTests : IDisposable
         Assert.Equal(["Filters", "32, 64, 128, 256, 512"], Row(result.Output, "Filters"));
         Assert.Equal(["Normalisation mean", "0.485, 0.456, 0.406"], Row(result.Output, "Normalisation mean"));
         Assert.Equal(["Head outputs", "final1, final2, final3, final4"], Row(result.Output, "Head outputs"));
+        Assert.Equal(["Precision", "fp32"], Row(result.Output, "Precision"));
     }
 
     [Fact]

@@ -53,6 +53,16 @@ public sealed class EngineCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task TheSilosBatchesInFlightReachTheEnginesBatcher()
+    {
+        var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
+        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1, InFlightBatches = 2 }, storage, NullLogger.Instance);
+
+        Assert.Equal(1, (await _cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
+        Assert.Equal(2, (await cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
+    }
+
+    [Fact]
     public async Task AShardStoppedWhileTheEngineIsBuiltDoesNotFailTheBuildForTheOthers()
     {
         using var stopped = new CancellationTokenSource();

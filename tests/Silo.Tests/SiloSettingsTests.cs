@@ -33,6 +33,7 @@ public sealed class SiloSettingsTests
     [InlineData("Inference:Devices", "cpu,cpu", "Inference:Devices 'cpu,cpu': name each device once")]
     [InlineData("Inference:BatchSize", "0", "The field BatchSize must be between 1 and 1024")]
     [InlineData("Inference:Threads", "-1", "The field Threads must be between 0 and 1024")]
+    [InlineData("Inference:InFlightBatches", "9", "The field InFlightBatches must be between 1 and 8")]
     [InlineData("Inference:Cuda:ConvolutionSearch", "fastest", "Inference:Cuda:ConvolutionSearch 'fastest': use Exhaustive, Heuristic or Default")]
     [InlineData("Inference:Cuda:MemoryLimitBytes", "0", "Inference:Cuda:MemoryLimitBytes 0: a memory limit is a positive number of bytes")]
     public async Task ABadInferenceSettingStopsTheSiloAndIsNamed(string key, string value, string expected)

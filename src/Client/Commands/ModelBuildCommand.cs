@@ -64,6 +64,13 @@ internal sealed class ModelBuildCommand : Command
         Description = "Foreground probability threshold recorded in the model card, in (0, 1); default 0.5.",
     };
 
+    private readonly Option<string> precision = new("--precision")
+    {
+        Description = "fp32, or fp16: weights and activations in float16 inside, float32 input and outputs, for GPUs.",
+        HelpName = "fp32|fp16",
+        DefaultValueFactory = _ => ModelCard.Fp32,
+    };
+
     public ModelBuildCommand(Terminal terminal)
         : base("build", "Build a UNet++ (NestedUNet) ONNX model file with its model card.")
     {
@@ -76,6 +83,7 @@ internal sealed class ModelBuildCommand : Command
         Options.Add(seed);
         Options.Add(tileSize);
         Options.Add(threshold);
+        Options.Add(precision);
         SetAction(parse => Run(parse, terminal));
     }
 
@@ -95,7 +103,13 @@ internal sealed class ModelBuildCommand : Command
             throw new UsageException($"--tile-size must be a positive multiple of 16 (four 2× poolings divide it); got {tile}.");
         }
 
-        var card = ModelCard.ForNestedUNet(options) with { TileSize = tile };
+        var precisionName = parse.GetRequiredValue(precision);
+        if (precisionName is not (ModelCard.Fp32 or ModelCard.Fp16))
+        {
+            throw new UsageException($"--precision must be {ModelCard.Fp32} or {ModelCard.Fp16}; got '{precisionName}'.");
+        }
+
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = tile, Precision = precisionName };
         if (parse.GetValue(threshold) is { } limit)
         {
             if (limit is not (> 0 and < 1))
@@ -129,6 +143,7 @@ internal sealed class ModelBuildCommand : Command
         output.WriteLine($"  Size        {megabytes.ToString("F1", CultureInfo.InvariantCulture)} MB");
         output.WriteLine($"  Parameters  {full.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
         output.WriteLine($"  Weights     {weightsSource}");
+        output.WriteLine($"  Precision   {card.Precision}");
         output.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
         return ExitCodes.Success;
     }

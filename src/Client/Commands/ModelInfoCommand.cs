@@ -81,6 +81,7 @@ internal sealed class ModelInfoCommand : Command
         Row("Normalisation std", Floats(card.Normalization.Std));
         Row("Threshold", card.Threshold.ToString(CultureInfo.InvariantCulture));
         Row("Tile size hint", Number(card.TileSize));
+        Row("Precision", card.Precision);
         Row("Input", card.InputName);
         Row("Head outputs", string.Join(", ", card.HeadOutputs));
         Row("Modes", string.Join(", ", card.Modes));

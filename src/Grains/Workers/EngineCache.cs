@@ -61,6 +61,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             TileSize = key.TileSize,
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
+            InFlightBatches = options.InFlightBatches,
             Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,

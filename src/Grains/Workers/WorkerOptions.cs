@@ -15,6 +15,13 @@ public sealed class WorkerOptions
     [Range(1, 1024)]
     public int BatchSize { get; set; } = 4;
 
+    /// <summary>
+    /// Batches one device runs at once, each with its own pinned buffers: 2 lets a GPU copy one batch
+    /// while it computes another. 1 (the default) runs one batch at a time.
+    /// </summary>
+    [Range(1, Segmentation.Engine.SegmentationOptions.MaxInFlightBatches)]
+    public int InFlightBatches { get; set; } = 1;
+
     /// <summary>CPU threads per operator; 0 lets ONNX Runtime use every core.</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }

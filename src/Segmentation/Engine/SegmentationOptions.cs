@@ -6,6 +6,9 @@ namespace UNetPP.Cluster.Segmentation.Engine;
 /// <summary>How images are segmented: which head, how they are tiled and batched, on which device.</summary>
 public sealed record SegmentationOptions
 {
+    /// <summary>Beyond a few, batches in flight only queue inside ONNX Runtime and hold pinned memory.</summary>
+    public const int MaxInFlightBatches = 8;
+
     /// <summary>L4, the seed's own choice at inference with deep supervision (its last head).</summary>
     public InferenceMode Mode { get; init; } = InferenceMode.L4;
 
@@ -16,6 +19,9 @@ public sealed record SegmentationOptions
     public double Overlap { get; init; } = 0.25;
 
     public int BatchSize { get; init; } = 4;
+
+    /// <summary>Batches that run on the device at once (see <see cref="BatcherOptions.InFlightBatches"/>).</summary>
+    public int InFlightBatches { get; init; } = 1;
 
     public DeviceSessionOptions Device { get; init; } = new();
 
@@ -49,6 +55,12 @@ public sealed record SegmentationOptions
         if (BatchSize < 1)
         {
             throw new ArgumentException($"--batch {BatchSize}: the batch size must be at least 1.", nameof(BatchSize));
+        }
+
+        if (InFlightBatches is < 1 or > MaxInFlightBatches)
+        {
+            throw new ArgumentException(
+                $"Inference:InFlightBatches {InFlightBatches}: between 1 and {MaxInFlightBatches} batches may run on a device at once.", nameof(InFlightBatches));
         }
 
         if (MaxPixels < 1)

@@ -11,4 +11,10 @@ public sealed record BatcherOptions
     /// other images' tiles to arrive under load, short enough not to matter for one image alone.
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(4);
+
+    /// <summary>
+    /// Batches run on the session at once, each with its own pinned buffers: with two, one batch is
+    /// copied in and handed back while the other computes. One keeps the device to a single batch.
+    /// </summary>
+    public int InFlightBatches { get; init; } = 1;
 }

@@ -4,10 +4,11 @@ using UNetPP.Cluster.Segmentation.Telemetry;
 namespace UNetPP.Cluster.Segmentation.Inference;
 
 /// <summary>
-/// Feeds one device from one loop on a dedicated thread: tiles from many images queue up, are
-/// grouped into batches of up to <see cref="BatcherOptions.MaxBatchSize"/>, run, and handed back.
-/// Grouping across images is what keeps a GPU full; running on our own thread keeps long model
-/// runs off the thread pool and the Orleans scheduler.
+/// Feeds one device from dedicated threads: tiles from many images queue up, are grouped into
+/// batches of up to <see cref="BatcherOptions.MaxBatchSize"/>, run, and handed back. Grouping across
+/// images is what keeps a GPU full; running on our own threads keeps long model runs off the thread
+/// pool and the Orleans scheduler. Up to <see cref="BatcherOptions.InFlightBatches"/> batches run at
+/// once, each from its own pinned buffers, so one batch's copies and hand-back overlap another's compute.
 /// </summary>
 public sealed class DeviceBatcher : IDisposable
 {
@@ -15,30 +16,54 @@ public sealed class DeviceBatcher : IDisposable
     private readonly TileShape _shape;
     private readonly BatcherOptions _options;
     private readonly Queue<TileRequest> _queue = new();
-    private readonly List<Segment> _segments = [];
-    private readonly float[] _batchInput;
-    private readonly float[] _batchOutput;
-    private readonly Thread _loop;
+    private readonly PinnedBatch[] _batches;
+    private readonly Thread[] _loops;
     private readonly object _gate = new();
+
+    /// <summary>
+    /// Held by the one loop assembling a batch: loops taking turns at the queue would split its tiles
+    /// between them and run small batches. Taken before <see cref="_gate"/>, never after.
+    /// </summary>
+    private readonly object _assembling = new();
+    private readonly BusyClock _busy = new();
     private readonly string _device;
     private readonly IDisposable _queueTracking;
     private bool _stopping;
-    private long _batches;
+    private long _runs;
     private long _tiles;
-    private long _busyTicks;
 
     public DeviceBatcher(DeviceSession session, TileShape shape, BatcherOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.InFlightBatches, 1, nameof(options.InFlightBatches));
         _session = session;
         _shape = shape;
         _options = options;
-        _batchInput = new float[options.MaxBatchSize * shape.InputLength];
-        _batchOutput = new float[options.MaxBatchSize * shape.OutputLength];
+        _batches = new PinnedBatch[options.InFlightBatches];
+        try
+        {
+            for (var i = 0; i < _batches.Length; i++)
+            {
+                _batches[i] = session.CreateBatch(shape, options.MaxBatchSize);
+            }
+        }
+        catch
+        {
+            foreach (var batch in _batches.Where(b => b is not null))
+            {
+                batch.Dispose();
+            }
+
+            throw;
+        }
+
         _device = session.Device.ToString();
         _queueTracking = DeviceMetrics.Track(_device, () => QueuedTiles);
-        _loop = new Thread(RunLoop) { IsBackground = true, Name = $"unetpp-infer-{session.Device}" };
-        _loop.Start();
+        _loops = [.. _batches.Select((batch, i) => new Thread(() => RunLoop(batch)) { IsBackground = true, Name = $"unetpp-infer-{session.Device}-{i}" })];
+        foreach (var loop in _loops)
+        {
+            loop.Start();
+        }
     }
 
     public TileShape Shape => _shape;
@@ -51,7 +76,7 @@ public sealed class DeviceBatcher : IDisposable
         {
             lock (_gate)
             {
-                return new(_batches, _tiles, TimeSpan.FromTicks(_busyTicks), _options.MaxBatchSize);
+                return new(_runs, _tiles, _busy.Total, _options.MaxBatchSize, _options.InFlightBatches);
             }
         }
     }
@@ -101,23 +126,34 @@ public sealed class DeviceBatcher : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        _loop.Join();
+        foreach (var loop in _loops)
+        {
+            loop.Join();
+        }
+
+        foreach (var batch in _batches)
+        {
+            batch.Dispose();
+        }
+
         _queueTracking.Dispose();
     }
 
-    private void RunLoop()
+    private void RunLoop(PinnedBatch batch)
     {
-        while (TakeBatch())
+        var segments = new List<Segment>();
+        while (TakeBatch(segments))
         {
-            RunBatch();
+            RunBatch(batch, segments);
         }
     }
 
-    /// <summary>Fills <see cref="_segments"/> with up to one batch of tiles; false once stopping with nothing left.</summary>
-    private bool TakeBatch()
+    /// <summary>Fills <paramref name="segments"/> with up to one batch of tiles; false once stopping with nothing left.</summary>
+    private bool TakeBatch(List<Segment> segments)
     {
-        _segments.Clear();
+        segments.Clear();
         var filled = 0;
+        lock (_assembling)
         lock (_gate)
         {
             while (_queue.Count == 0)
@@ -148,7 +184,7 @@ public sealed class DeviceBatcher : IDisposable
                     }
 
                     var take = Math.Min(head.Count - head.Taken, _options.MaxBatchSize - filled);
-                    _segments.Add(new Segment(head, head.Taken, take));
+                    segments.Add(new Segment(head, head.Taken, take));
                     head.Taken += take;
                     filled += take;
                     if (head.Taken == head.Count)
@@ -172,9 +208,9 @@ public sealed class DeviceBatcher : IDisposable
         return true;
     }
 
-    private void RunBatch()
+    private void RunBatch(PinnedBatch batch, List<Segment> segments)
     {
-        var tiles = _segments.Sum(s => s.Count);
+        var tiles = segments.Sum(s => s.Count);
         if (tiles == 0)
         {
             return;
@@ -182,52 +218,51 @@ public sealed class DeviceBatcher : IDisposable
 
         var inLength = _shape.InputLength;
         var outLength = _shape.OutputLength;
+        _busy.Start();
+        DeviceMetrics.BatchStarted(_device);
         var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
         try
         {
-            if (_segments.Count == 1)
+            // Every batch goes through the pinned buffers, even one request's: they are what the device
+            // copies from and to in one piece, and what the session has bound.
+            var offset = 0;
+            foreach (var s in segments)
             {
-                // One request fills the batch: run on its own buffers, no copies.
-                var only = _segments[0];
-                _session.Run(
-                    only.Request.Inputs.Slice(only.First * inLength, tiles * inLength),
-                    only.Request.Outputs.Slice(only.First * outLength, tiles * outLength),
-                    tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
+                s.Request.Inputs.Span.Slice(s.First * inLength, s.Count * inLength).CopyTo(batch.Input[(offset * inLength)..]);
+                offset += s.Count;
             }
-            else
-            {
-                var offset = 0;
-                foreach (var s in _segments)
-                {
-                    s.Request.Inputs.Span.Slice(s.First * inLength, s.Count * inLength).CopyTo(_batchInput.AsSpan(offset * inLength));
-                    offset += s.Count;
-                }
 
-                _session.Run(_batchInput, _batchOutput, tiles, _shape.Channels, _shape.Classes, _shape.Size, _shape.Size);
-                offset = 0;
-                foreach (var s in _segments)
-                {
-                    _batchOutput.AsSpan(offset * outLength, s.Count * outLength).CopyTo(s.Request.Outputs.Span.Slice(s.First * outLength));
-                    offset += s.Count;
-                }
+            batch.Run(tiles);
+            offset = 0;
+            foreach (var s in segments)
+            {
+                batch.Output.Slice(offset * outLength, s.Count * outLength).CopyTo(s.Request.Outputs.Span[(s.First * outLength)..]);
+                offset += s.Count;
             }
         }
         catch (Exception ex)
         {
-            FailAll(ex);
+            failure = ex;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _busy.Stop();
+        DeviceMetrics.BatchEnded(_device);
+        if (failure is not null)
+        {
+            FailAll(segments, failure);
             return;
         }
 
-        var elapsed = Stopwatch.GetTimestamp() - started;
-        DeviceMetrics.RecordBatch(_device, tiles, Stopwatch.GetElapsedTime(started, started + elapsed));
+        DeviceMetrics.RecordBatch(_device, tiles, elapsed);
         lock (_gate)
         {
-            _batches++;
+            _runs++;
             _tiles += tiles;
-            _busyTicks += (long)(elapsed * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
         }
 
-        foreach (var s in _segments)
+        foreach (var s in segments)
         {
             if (Interlocked.Add(ref s.Request.Done, s.Count) == s.Request.Count)
             {
@@ -236,11 +271,11 @@ public sealed class DeviceBatcher : IDisposable
         }
     }
 
-    private void FailAll(Exception ex)
+    private void FailAll(List<Segment> segments, Exception ex)
     {
         lock (_gate)
         {
-            foreach (var s in _segments)
+            foreach (var s in segments)
             {
                 s.Request.Completion.TrySetException(ex);
                 if (s.Request.Taken < s.Request.Count && _queue.TryPeek(out var head) && ReferenceEquals(head, s.Request))

@@ -5,8 +5,8 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 
 /// <summary>
 /// One ONNX Runtime session on one device, for a model with one input [N, C, H, W] and one output
-/// [N, K, H, W]. A session has one CUDA stream, so callers feed it from one loop (see
-/// <see cref="DeviceBatcher"/>) rather than calling <see cref="Run"/> concurrently.
+/// [N, K, H, W]. A session has one CUDA stream, so callers feed it from one batching loop (see
+/// <see cref="DeviceBatcher"/>) with a few batches in flight at most, not from every caller.
 /// </summary>
 public sealed class DeviceSession : IDisposable
 {
@@ -15,11 +15,13 @@ public sealed class DeviceSession : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly ILogger _logger;
 
-    private DeviceSession(InferenceSession session, SessionOptions sessionOptions, InferenceDevice device, string inputName, string outputName)
+    private DeviceSession(InferenceSession session, SessionOptions sessionOptions, InferenceDevice device, string inputName, string outputName, ILogger logger)
     {
         _session = session;
         _sessionOptions = sessionOptions;
+        _logger = logger;
         Device = device;
         _inputNames = [inputName];
         _outputNames = [outputName];
@@ -52,7 +54,7 @@ public sealed class DeviceSession : IDisposable
                 logger.RunsOnCpu(options.IntraOpThreads == 0 ? "all cores" : $"{options.IntraOpThreads} threads");
             }
 
-            return new DeviceSession(session, sessionOptions, device, session.InputMetadata.Keys.Single(), session.OutputMetadata.Keys.Single());
+            return new DeviceSession(session, sessionOptions, device, session.InputMetadata.Keys.Single(), session.OutputMetadata.Keys.Single(), logger);
         }
         catch
         {
@@ -77,11 +79,37 @@ public sealed class DeviceSession : IDisposable
         _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
     }
 
+    /// <summary>
+    /// Long-lived, pinned buffers for batches of up to <paramref name="capacity"/> tiles of
+    /// <paramref name="shape"/>, bound to this session (see <see cref="PinnedBatch"/>). The caller
+    /// disposes them before the session.
+    /// </summary>
+    public PinnedBatch CreateBatch(TileShape shape, int capacity) =>
+        new(_session, _runOptions, InputName, OutputName, shape, capacity, Device.IsCuda ? CudaPinnedAllocator() : null);
+
     public void Dispose()
     {
         _session.Dispose();
         _sessionOptions.Dispose();
         _runOptions.Dispose();
+    }
+
+    /// <summary>
+    /// The CUDA provider's page-locked host allocator. Without it the batch lives in ordinary host
+    /// memory, which works but makes CUDA stage every copy through a page-locked buffer of its own.
+    /// </summary>
+    private OrtAllocator? CudaPinnedAllocator()
+    {
+        using var info = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, Device.Index, OrtMemType.CpuOutput);
+        try
+        {
+            return new OrtAllocator(_session, info);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            _logger.NoCudaPinnedMemory(Device, FirstLine(ex.Message));
+            return null;
+        }
     }
 
     private static (InferenceSession, SessionOptions, InferenceDevice) OpenOnCpu(byte[] model, DeviceSessionOptions options)
@@ -152,4 +180,7 @@ internal static partial class DeviceSessionLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Inference runs on cpu: {Device} could not be used ({Reason}).")]
     public static partial void FellBackToCpu(this ILogger logger, InferenceDevice device, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Batches on {Device} sit in ordinary host memory, which CUDA copies through a staging buffer of its own: ONNX Runtime offers no CUDA pinned allocator ({Reason}).")]
+    public static partial void NoCudaPinnedMemory(this ILogger logger, InferenceDevice device, string reason);
 }

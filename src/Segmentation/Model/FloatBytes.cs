@@ -16,6 +16,18 @@ internal static class FloatBytes
         return bytes;
     }
 
+    /// <summary>Each value rounded to the nearest half-precision float, as ONNX float16 raw_data holds them.</summary>
+    public static byte[] ToLittleEndianHalves(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length * 2];
+        for (var k = 0; k < values.Length; k++)
+        {
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(k * 2), (Half)values[k]);
+        }
+
+        return bytes;
+    }
+
     public static float[] FromLittleEndian(ReadOnlySpan<byte> bytes)
     {
         var values = new float[bytes.Length / 4];

@@ -19,6 +19,8 @@ public sealed record ModelCard
     public const string NestedUNetArchitecture = "NestedUNet";
     public const string Sigmoid = "sigmoid";
     public const string Softmax = "softmax";
+    public const string Fp32 = "fp32";
+    public const string Fp16 = "fp16";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -59,6 +61,12 @@ public sealed record ModelCard
 
     /// <summary>Suggested tile edge; a multiple of 16 so that four 2× poolings divide it evenly.</summary>
     public int TileSize { get; init; } = 256;
+
+    /// <summary>
+    /// What the graph computes in: <see cref="Fp32"/>, or <see cref="Fp16"/> inside with a float32 input and
+    /// float32 heads at its edges. Cards written before the field existed read as fp32, which they are.
+    /// </summary>
+    public string Precision { get; init; } = Fp32;
 
     /// <summary>Names of the inference modes this file supports (see <see cref="InferenceModes"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = [InferenceMode.L4.ToName()];
@@ -120,6 +128,7 @@ public sealed record ModelCard
             $"normalization has {Normalization.Mean.Length} means and {Normalization.Std.Length} stds for {InChannels} channels");
         Require(Normalization.Std.All(s => s > 0 && float.IsFinite(s)), "normalization std must be positive");
         Require(Threshold is > 0 and < 1, $"threshold must lie in (0, 1); got {Threshold}");
+        Require(Precision is Fp32 or Fp16, $"precision must be '{Fp32}' or '{Fp16}'; got '{Precision}'");
         Require(TileSize > 0 && TileSize % 16 == 0, $"tileSize must be a positive multiple of 16; got {TileSize}");
         Require(Modes is { Count: > 0 }, "modes is empty");
         foreach (var name in Modes)

@@ -6,7 +6,9 @@ namespace UNetPP.Cluster.Segmentation.Model;
 /// <summary>
 /// Writes the seed NestedUNet as an ONNX graph that any ONNX Runtime (CPU or CUDA) runs on any H × W:
 /// initializers carry the PyTorch names, and every head is a graph output so that <see cref="ModeGraph"/>
-/// can later choose among them.
+/// can later choose among them. A card with precision <see cref="ModelCard.Fp16"/> gets weights and
+/// activations in float16 between a Cast after the input and a Cast before each head, so the file
+/// still takes and gives float32 and the engine's buffers serve both.
 /// </summary>
 public static class NestedUNetBuilder
 {
@@ -31,13 +33,15 @@ public static class NestedUNetBuilder
         card ??= ModelCard.ForNestedUNet(options);
         CheckFits(options, weights, card);
 
+        var half = card.Precision == ModelCard.Fp16;
         var graph = new GraphProto { Name = "NestedUNet" };
         graph.Input.Add(FloatValue(InputName, "N", options.InChannels, "H", "W"));
         foreach (var (name, shape) in NestedUNetLayout.Tensors(options))
         {
-            graph.Initializer.Add(FloatTensor(name, shape, weights.Values(name)));
+            graph.Initializer.Add(half ? Float16Tensor(name, shape, weights.Values(name)) : FloatTensor(name, shape, weights.Values(name)));
         }
 
+        // Resize takes its scales as float32 whatever the type of the image it resizes.
         graph.Initializer.Add(FloatTensor(Scales, [4], [1f, 1f, 2f, 2f]));
         graph.Initializer.Add(Int64Tensor(Zeros, 0, 0));
         graph.Initializer.Add(Int64Tensor(Two, 2));
@@ -58,6 +62,11 @@ public static class NestedUNetBuilder
                 graph.Node.Add(Node(
                     "MaxPool", input, [Value(i - 1, 0)], input, Ints("kernel_shape", 2, 2), Ints("strides", 2, 2)));
             }
+            else if (half)
+            {
+                input = $"{InputName}.fp16";
+                graph.Node.Add(Cast(InputName, input, TensorProto.Types.DataType.Float16));
+            }
             else
             {
                 input = InputName;
@@ -71,8 +80,14 @@ public static class NestedUNetBuilder
         {
             // With one head it sits on the deepest x0 node, as the seed's `final` does.
             var source = Value(0, options.DeepSupervision ? k + 1 : NestedUNetLayout.Depth);
+            var logits = half ? $"{heads[k]}.fp16" : heads[k];
             graph.Node.Add(Node(
-                "Conv", heads[k], [source, $"{heads[k]}.weight", $"{heads[k]}.bias"], heads[k], Ints("kernel_shape", 1, 1)));
+                "Conv", logits, [source, $"{heads[k]}.weight", $"{heads[k]}.bias"], logits, Ints("kernel_shape", 1, 1)));
+            if (half)
+            {
+                graph.Node.Add(Cast(logits, heads[k], TensorProto.Types.DataType.Float));
+            }
+
             graph.Output.Add(FloatValue(heads[k], "N", options.Classes, "H", "W"));
         }
 

@@ -31,17 +31,16 @@ internal static class OnnxGraph
     public static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    public static TensorProto FloatTensor(string name, IEnumerable<int> shape, ReadOnlySpan<float> values)
-    {
-        var tensor = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(FloatBytes.ToLittleEndian(values)),
-        };
-        tensor.Dims.AddRange(shape.Select(d => (long)d));
-        return tensor;
-    }
+    public static TensorProto FloatTensor(string name, IEnumerable<int> shape, ReadOnlySpan<float> values) =>
+        RawTensor(name, shape, TensorProto.Types.DataType.Float, FloatBytes.ToLittleEndian(values));
+
+    /// <summary>A float16 tensor of <paramref name="values"/>, each rounded to the nearest half.</summary>
+    public static TensorProto Float16Tensor(string name, IEnumerable<int> shape, ReadOnlySpan<float> values) =>
+        RawTensor(name, shape, TensorProto.Types.DataType.Float16, FloatBytes.ToLittleEndianHalves(values));
+
+    /// <summary>A Cast of <paramref name="input"/> to the ONNX element type <paramref name="to"/>.</summary>
+    public static NodeProto Cast(string input, string output, TensorProto.Types.DataType to) =>
+        Node("Cast", output, [input], output, Int("to", (int)to));
 
     public static TensorProto Int64Tensor(string name, params long[] values)
     {
@@ -155,6 +154,13 @@ internal static class OnnxGraph
         names.UnionWith(graph.Initializer.Select(t => t.Name));
         names.UnionWith(graph.Node.SelectMany(n => n.Output));
         return names;
+    }
+
+    private static TensorProto RawTensor(string name, IEnumerable<int> shape, TensorProto.Types.DataType type, byte[] littleEndian)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(littleEndian) };
+        tensor.Dims.AddRange(shape.Select(d => (long)d));
+        return tensor;
     }
 
     private static void Replace(Google.Protobuf.Collections.RepeatedField<string> names, string from, string to)

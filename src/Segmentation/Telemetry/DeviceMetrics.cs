@@ -7,7 +7,8 @@ namespace UNetPP.Cluster.Segmentation.Telemetry;
 /// <summary>
 /// What a device's batching loops report: batches and their sizes, how long tiles wait for the device
 /// and how long it computes, its queue and how busy it is. Several engines may share a device (one per
-/// model and mode); their figures add up under the device's name.
+/// model and mode), each with batches in flight; their counts add up under the device's name, and the
+/// device is busy while any of their batches runs.
 /// </summary>
 internal static class DeviceMetrics
 {
@@ -24,7 +25,7 @@ internal static class DeviceMetrics
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256] });
 
     private static readonly Counter<double> Busy = ClusterTelemetry.Meter.CreateCounter<double>(
-        "unetpp.device.busy", unit: "s", description: "Time the device spent running the model; its rate is the device's utilisation.");
+        "unetpp.device.busy", unit: "s", description: "Wall time during which the device ran at least one batch; its rate is the device's utilisation.");
 
     static DeviceMetrics()
     {
@@ -42,14 +43,20 @@ internal static class DeviceMetrics
     public static void RecordQueueWait(string device, TimeSpan waited) =>
         StageMetrics.RecordDuration(PipelineStage.QueueWait, device, waited);
 
+    /// <summary>A batch starts on the device: from now until the last one running ends, the device is busy.</summary>
+    public static void BatchStarted(string device) => Devices.GetOrAdd(device, _ => new DeviceLoad()).Busy.Start();
+
+    /// <summary>A batch has ended, run or failed.</summary>
+    public static void BatchEnded(string device) =>
+        Busy.Add(Devices.GetOrAdd(device, _ => new DeviceLoad()).Busy.Stop().TotalSeconds, ClusterTelemetry.Tag("device", device));
+
+    /// <summary>A batch that ran, with the time it took on its own (overlapping batches each count theirs here).</summary>
     public static void RecordBatch(string device, int tiles, TimeSpan elapsed)
     {
         var tag = ClusterTelemetry.Tag("device", device);
         Batches.Add(1, tag);
         BatchSize.Record(tiles, tag);
-        Busy.Add(elapsed.TotalSeconds, tag);
         StageMetrics.RecordDuration(PipelineStage.Inference, device, elapsed);
-        Devices.GetOrAdd(device, _ => new DeviceLoad()).AddBusy(elapsed);
     }
 
     /// <summary>One device's live queues and its busy time, sampled into a utilisation figure per window.</summary>
@@ -57,10 +64,11 @@ internal static class DeviceMetrics
     {
         private readonly object _gate = new();
         private readonly List<Func<int>> _queues = [];
-        private long _busyTicks;
         private long _windowStart = Stopwatch.GetTimestamp();
-        private long _windowBusyTicks;
+        private TimeSpan _windowBusy;
         private double _last;
+
+        public BusyClock Busy { get; } = new();
 
         public int QueuedTiles
         {
@@ -83,8 +91,6 @@ internal static class DeviceMetrics
             return new Registration(this, queuedTiles);
         }
 
-        public void AddBusy(TimeSpan elapsed) => Interlocked.Add(ref _busyTicks, elapsed.Ticks);
-
         /// <summary>The figure of the last full window; a new window starts once the current one is old enough.</summary>
         public double Utilisation()
         {
@@ -94,9 +100,9 @@ internal static class DeviceMetrics
                 var wall = Stopwatch.GetElapsedTime(_windowStart, now);
                 if (wall >= UtilisationWindow)
                 {
-                    var busy = Interlocked.Read(ref _busyTicks);
-                    _last = Math.Clamp((busy - _windowBusyTicks) / (double)wall.Ticks, 0, 1);
-                    (_windowStart, _windowBusyTicks) = (now, busy);
+                    var busy = Busy.Total;
+                    _last = Math.Clamp((busy - _windowBusy) / wall, 0, 1);
+                    (_windowStart, _windowBusy) = (now, busy);
                 }
 
                 return _last;

@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Tests.Engine;
 
 namespace UNetPP.Cluster.Segmentation.Tests.Inference;
 
@@ -45,6 +49,40 @@ public sealed class DeviceBatcherTests
 
         AssertOutputs(request, weights, shape);
         Assert.Equal(4, batcher.Statistics.Batches);
+    }
+
+    [Fact]
+    public async Task TwoBatchesInFlightGiveTheResultsOfOneAndABusyTimeWithinTheWallClock()
+    {
+        var model = EngineTestKit.Model(tileSize: Size);
+        var graph = ModeGraph.Select(model.Model, model.Card, InferenceMode.L4).ToByteArray();
+        using var session = DeviceSession.Open(graph, EngineTestKit.Cpu, NullLogger.Instance);
+        var shape = new TileShape(model.Card.InChannels, model.Card.Classes, Size);
+
+        // Requests of 1..9 tiles from many callers at once, so batches mix requests and both loops have work.
+        async Task<(TileRequestData[] Requests, BatcherStatistics Statistics, TimeSpan Wall)> RunAsync(int inFlight)
+        {
+            using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, InFlightBatches = inFlight });
+            var requests = Enumerable.Range(1, 9).Select(count => MakeRequest(shape, count, seed: count)).ToArray();
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(requests.Select(r => Task.Run(() => batcher.InferAsync(r.Inputs, r.Outputs, r.Count))));
+            var wall = clock.Elapsed;
+            return (requests, batcher.Statistics, wall);
+        }
+
+        var one = await RunAsync(1);
+        var two = await RunAsync(2);
+
+        for (var r = 0; r < one.Requests.Length; r++)
+        {
+            Assert.Equal(one.Requests[r].Outputs, two.Requests[r].Outputs);
+        }
+
+        Assert.Equal(45, two.Statistics.Tiles);
+        Assert.InRange(two.Statistics.Batches, 12, 45);
+        Assert.Equal(2, two.Statistics.InFlightBatches);
+        Assert.InRange(two.Statistics.BusyTime, TimeSpan.FromTicks(1), two.Wall);
+        Assert.InRange(two.Statistics.MeanBatchFill, 0.25, 1);
     }
 
     [Fact]
@@ -115,16 +153,18 @@ public sealed class DeviceBatcherTests
         Assert.Contains(text, error.Message, StringComparison.Ordinal);
     }
 
-    private static TileRequestData MakeRequest(int count, int seed)
+    private static TileRequestData MakeRequest(int count, int seed) => MakeRequest(new TileShape(Channels, Classes, Size), count, seed);
+
+    private static TileRequestData MakeRequest(TileShape shape, int count, int seed)
     {
         var random = new Random(seed);
-        var inputs = new float[count * Channels * Size * Size];
+        var inputs = new float[count * shape.InputLength];
         for (var i = 0; i < inputs.Length; i++)
         {
             inputs[i] = (float)random.NextDouble() - 0.5f;
         }
 
-        return new TileRequestData(inputs, new float[count * Classes * Size * Size], count);
+        return new TileRequestData(inputs, new float[count * shape.OutputLength], count);
     }
 
     private static void AssertOutputs(TileRequestData r, float[] weights, TileShape shape)

@@ -25,6 +25,18 @@ public sealed class ModelCardTests
     }
 
     [Fact]
+    public void ACardFromBeforePrecisionWasRecordedReadsAsFp32AndFp16RoundTrips()
+    {
+        var card = ModelCard.ForNestedUNet(new NestedUNetOptions());
+        var json = card.ToJson();
+        var older = string.Join('\n', json.Split('\n').Where(line => !line.Contains("\"precision\"", StringComparison.Ordinal)));
+
+        Assert.Contains("\"precision\": \"fp32\"", json, StringComparison.Ordinal);
+        Assert.Equal(ModelCard.Fp32, ModelCard.FromJson(older).Precision);
+        Assert.Equal(ModelCard.Fp16, ModelCard.FromJson((card with { Precision = ModelCard.Fp16 }).ToJson()).Precision);
+    }
+
+    [Fact]
     public void InputSpecCarriesChannelsAndNormalisation()
     {
         var rgb = ModelCard.ForNestedUNet(new NestedUNetOptions()).ToInputSpec();
@@ -39,6 +51,7 @@ public sealed class ModelCardTests
     [Theory]
     [InlineData("{\"tileSize\": 100}", "tileSize")]
     [InlineData("{\"activation\": \"tanh\"}", "activation")]
+    [InlineData("{\"precision\": \"int8\"}", "precision")]
     [InlineData("{\"modes\": [\"L2\"]}", "four heads")]
     [InlineData("[1, 2]", "not valid JSON")]
     public void InvalidCardsAreRefusedWithTheReason(string json, string reason)

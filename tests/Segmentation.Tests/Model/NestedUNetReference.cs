@@ -13,15 +13,19 @@ internal sealed record FeatureMap(int N, int C, int H, int W, float[] Data)
 
 /// <summary>
 /// The seed's forward pass in plain C#, written from the PyTorch module (not from the ONNX builder) so
-/// that agreement with ONNX Runtime means the graph is right, not merely self-consistent.
+/// that agreement with ONNX Runtime means the graph is right, not merely self-consistent. With
+/// <paramref name="halfActivations"/> the input and every result that rounding can change are rounded
+/// to float16, as a float16 graph stores its activations between a GPU's kernels (each operation still
+/// computes in float32, as float16 convolutions that accumulate in float32 do).
 /// </summary>
-internal sealed class NestedUNetReference(NestedUNetWeights weights)
+internal sealed class NestedUNetReference(NestedUNetWeights weights, bool halfActivations = false)
 {
     private const float Epsilon = 1e-5f;
 
     /// <summary>Every head's logits in the order final1..final4 (or the single final).</summary>
     public IReadOnlyList<FeatureMap> Heads(FeatureMap input)
     {
+        input = Stored(input with { Data = (float[])input.Data.Clone() });
         var x = new FeatureMap[5, 5];
         for (var i = 0; i < 5; i++)
         {
@@ -88,7 +92,7 @@ internal sealed class NestedUNetReference(NestedUNetWeights weights)
                 }
             }
         });
-        return output;
+        return Stored(output);
     }
 
     private FeatureMap BatchNorm(FeatureMap input, string name)
@@ -109,7 +113,21 @@ internal sealed class NestedUNetReference(NestedUNetWeights weights)
             }
         }
 
-        return output;
+        return Stored(output);
+    }
+
+    /// <summary>Rounds <paramref name="map"/> to float16 in place when activations are half; ReLU, pooling, padding and concatenation keep values that are.</summary>
+    private FeatureMap Stored(FeatureMap map)
+    {
+        if (halfActivations)
+        {
+            for (var k = 0; k < map.Data.Length; k++)
+            {
+                map.Data[k] = (float)(Half)map.Data[k];
+            }
+        }
+
+        return map;
     }
 
     private static FeatureMap Relu(FeatureMap input)
@@ -146,7 +164,7 @@ internal sealed class NestedUNetReference(NestedUNetWeights weights)
     }
 
     /// <summary>Bilinear ×2 with align_corners: output 2H, source coordinate dst·(H−1)/(2H−1).</summary>
-    private static FeatureMap Upsample(FeatureMap input)
+    private FeatureMap Upsample(FeatureMap input)
     {
         var (h, w) = (2 * input.H, 2 * input.W);
         var output = FeatureMap.Zeros(input.N, input.C, h, w);
@@ -166,7 +184,7 @@ internal sealed class NestedUNetReference(NestedUNetWeights weights)
             }
         }
 
-        return output;
+        return Stored(output);
     }
 
     private static (int Low, int High, float Fraction) Source(int dst, int inSize, int outSize)
