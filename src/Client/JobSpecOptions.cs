@@ -22,12 +22,13 @@ internal sealed class JobSpecOptions
     private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into regions that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
     private readonly Option<int> regionSize = new("--region-size") { Description = "Height in rows of the bands a large image is cut into, each streamed by one worker.", DefaultValueFactory = _ => JobSpec.DefaultRegionSize };
     private readonly Option<bool> tta = new("--tta") { Description = "Test-time augmentation: average each tile with its horizontal, vertical and double flips (about 4× the inference)." };
+    private readonly Option<bool> overwrite = new("--overwrite") { Description = "Write into an output that holds another job's results (refused otherwise)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, maxPixels, regionPixels, regionSize, shardSize, maxAttempts })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite })
         {
             command.Options.Add(option);
         }
@@ -58,6 +59,7 @@ internal sealed class JobSpecOptions
             RegionPixels = parse.GetValue(regionPixels),
             RegionSize = parse.GetValue(regionSize),
             Tta = parse.GetValue(tta),
+            Overwrite = parse.GetValue(overwrite),
         };
         spec.Validate();
         CheckLocalFiles(spec);

@@ -70,6 +70,13 @@ public sealed record JobSpec
     /// </summary>
     [Id(16)] public bool Tta { get; init; }
 
+    /// <summary>
+    /// Whether the job may write into an output that holds another job's results. Without it such a
+    /// job is refused before anything starts, so one job can never silently mix its masks into
+    /// another's; the same job id submitted again is the same job and needs no permission.
+    /// </summary>
+    [Id(17)] public bool Overwrite { get; init; }
+
     /// <summary>Checks what can be checked without touching storage; the message names the setting.</summary>
     public void Validate()
     {

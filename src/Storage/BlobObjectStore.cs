@@ -156,6 +156,24 @@ public sealed class BlobObjectStore : IObjectStore
     public Task WriteAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
         UploadAsync(name, (blob, options, ct) => blob.UploadAsync(BinaryData.FromBytes(bytes), options, ct), () => true, cancellationToken);
 
+    public async Task<bool> CreateAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await UploadAsync(name, (blob, options, ct) =>
+            {
+                // If-None-Match: * makes the service refuse the upload when the blob exists, atomically.
+                options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+                return blob.UploadAsync(BinaryData.FromBytes(bytes), options, ct);
+            }, () => true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException e) when (e.InnerException is RequestFailedException { Status: 409 or 412 })
+        {
+            return false;
+        }
+    }
+
     /// <remarks>
     /// The blob service commits the blocks of one upload all at once, so a reader never sees part of
     /// the stream. Only a seekable stream can be started over after a missing container is created.

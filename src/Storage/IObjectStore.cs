@@ -37,6 +37,12 @@ public interface IObjectStore
     /// </summary>
     Task WriteAsync(string name, Stream content, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates the object only if there is none by that name, atomically: of two callers racing for one
+    /// name exactly one gets true. False when the object already exists (it is left as it was).
+    /// </summary>
+    Task<bool> CreateAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default);
+
     /// <summary>Removes the object; deleting one that is not there is not an error (so cleanup can run twice).</summary>
     Task DeleteAsync(string name, CancellationToken cancellationToken = default);
 }

@@ -98,7 +98,20 @@ public sealed class LocalObjectStore : IObjectStore
     public Task WriteAsync(string name, Stream content, CancellationToken cancellationToken = default) =>
         WriteAtomicallyAsync(name, (stream, ct) => content.CopyToAsync(stream, ct), cancellationToken);
 
-    private async Task WriteAtomicallyAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await WriteAtomicallyAsync(name, (stream, ct) => stream.WriteAsync(bytes, ct).AsTask(), cancellationToken, replace: false).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(PathOf(name)))
+        {
+            return false;
+        }
+    }
+
+    private async Task WriteAtomicallyAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken, bool replace = true)
     {
         var path = PathOf(name);
         var folder = Path.GetDirectoryName(path)!;
@@ -119,7 +132,9 @@ public sealed class LocalObjectStore : IObjectStore
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temporary, path, overwrite: true);
+
+            // A rename that may not replace is the atomic create-if-absent: of two racing creators one fails.
+            File.Move(temporary, path, overwrite: replace);
         }
         catch
         {

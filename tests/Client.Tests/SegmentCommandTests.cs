@@ -78,7 +78,27 @@ public sealed class SegmentCommandTests : IDisposable
         Assert.Equal(new ReportCounts(1, 1, 0), cutReport.Counts);
         Assert.True(cutReport.Images[0].Tiles > uncutReport.Images[0].Tiles, "the cut run computes the tiles on its cuts twice");
         Assert.Equal(uncutReport.Images[0].Classes.Select(c => c.ObjectCount), cutReport.Images[0].Classes.Select(c => c.ObjectCount));
-        Assert.Equal(["masks", "overlays", "probabilities", "report.html", "report.json"], Directory.EnumerateFileSystemEntries(cut).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([".unetpp-job", "masks", "overlays", "probabilities", "report.html", "report.json"], Directory.EnumerateFileSystemEntries(cut).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASecondRunIntoTheSameOutputIsRefusedUnlessItMayOverwrite()
+    {
+        var output = _temp.File("twice");
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model)).ExitCode);
+        var mask = Path.Combine(output, "masks", "a.png");
+        var written = File.GetLastWriteTimeUtc(mask);
+
+        var again = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model);
+
+        Assert.NotEqual(ExitCodes.Success, again.ExitCode);
+        Assert.Contains("holds the results of job", again.Error, StringComparison.Ordinal);
+        Assert.Contains("--overwrite", again.Error, StringComparison.Ordinal);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(mask));
+
+        var replaced = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--overwrite");
+        Assert.Equal(ExitCodes.Success, replaced.ExitCode);
+        Assert.True(File.GetLastWriteTimeUtc(mask) > written, "the masks were written again");
     }
 
     [Fact]

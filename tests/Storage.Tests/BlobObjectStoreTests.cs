@@ -127,6 +127,22 @@ public sealed class BlobObjectStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Create_makes_a_blob_only_once_even_when_callers_race()
+    {
+        var store = new BlobObjectStore(Container(), "out");
+        await store.WriteAsync("other", new byte[] { 1 });
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.CreateAsync("owner", new[] { (byte)i })));
+
+        var winner = Assert.Single(created.Select((won, i) => (won, i)), c => c.won).i;
+        Assert.Equal(new[] { (byte)winner }, await store.ReadAsync("owner"));
+        Assert.False(await store.CreateAsync("owner", new byte[] { 99 }));
+        // Without a container yet, the create makes it, as a write does.
+        var fresh = new BlobContainerClient(azurite.ConnectionString, AzuriteTests.NewContainerName(), ObjectStoreFactory.CreateClientOptions(new StorageOptions()));
+        Assert.True(await new BlobObjectStore(fresh, "out").CreateAsync("owner", new byte[] { 5 }));
+    }
+
+    [Fact]
     public async Task Exists_and_delete_are_idempotent_even_without_a_container()
     {
         var store = new BlobObjectStore(Container(), "p");

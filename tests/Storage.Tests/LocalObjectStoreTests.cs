@@ -128,6 +128,19 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_makes_an_object_only_once_even_when_callers_race()
+    {
+        var store = new LocalObjectStore(_root);
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => store.CreateAsync("claims/owner", new[] { (byte)i })));
+
+        var winner = Assert.Single(created.Select((won, i) => (won, i)), c => c.won).i;
+        Assert.Equal(new[] { (byte)winner }, await store.ReadAsync("claims/owner"));
+        Assert.False(await store.CreateAsync("claims/owner", new byte[] { 99 }));
+        Assert.Equal(["claims/owner"], Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_root, f)));
+    }
+
+    [Fact]
     public async Task Reading_a_missing_object_names_it_and_the_folder()
     {
         var store = new LocalObjectStore(_root);

@@ -57,6 +57,7 @@ public sealed partial class JobGrain(
         }
 
         spec.Validate();
+        await ClaimOutputAsync(spec);
         using var span = ClusterTelemetry.Traces.StartActivity("job");
         span?.SetTag("unetpp.job", JobId);
         span?.SetTag("unetpp.input", StorageLocation.RedactSignature(spec.Input));
@@ -99,6 +100,37 @@ public sealed partial class JobGrain(
     }
 
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    /// <summary>
+    /// Makes this job the output's owner before anything is written, or refuses the job: of two jobs
+    /// submitted at once to one output, one wins the atomic create and the other is refused (unless
+    /// it may overwrite). The same id finding itself there is this job submitted again after its
+    /// state was lost, and goes on.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another job's results are there and the spec does not allow overwriting them.</exception>
+    private async Task ClaimOutputAsync(JobSpec spec)
+    {
+        var owner = System.Text.Encoding.UTF8.GetBytes(JobId);
+        if (await datasets.CreateAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None))
+        {
+            return;
+        }
+
+        var current = System.Text.Encoding.UTF8.GetString(await datasets.ReadAsync(spec.Output, OutputNames.Owner, CancellationToken.None));
+        if (current == JobId)
+        {
+            return;
+        }
+
+        if (!spec.Overwrite)
+        {
+            throw new ArgumentException(
+                $"{StorageLocation.RedactSignature(spec.Output)} holds the results of job {current}; give --overwrite to replace them, or choose another output.");
+        }
+
+        LogOverwriting(logger, JobId, current);
+        await datasets.WriteAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None);
+    }
 
     public async Task<JobStatus> CancelAsync()
     {
@@ -523,6 +555,9 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {ShardId} from {Worker}, which no longer holds it.")]
     private static partial void LogStaleResult(ILogger logger, string jobId, int shardId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: writing over the results of job {Previous}, as --overwrite allows.")]
+    private static partial void LogOverwriting(ILogger logger, string jobId, string previous);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Image} is {Width}×{Height}, above the region size; cut into {Regions} region shard(s).")]
     private static partial void LogCutIntoRegions(ILogger logger, string jobId, string image, int width, int height, int regions);

@@ -10,6 +10,12 @@ public static class OutputNames
     /// <summary>Where a large image's segmented regions wait to be stitched; removed when the job ends.</summary>
     public const string Parts = ".parts";
 
+    /// <summary>
+    /// Names the job whose results the output holds (its id, as text), created atomically when the job
+    /// is submitted: another job may write there only when its user says --overwrite.
+    /// </summary>
+    public const string Owner = ".unetpp-job";
+
     public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
 
     /// <summary>Region <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>

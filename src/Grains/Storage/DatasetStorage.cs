@@ -72,6 +72,9 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     public Task WriteAsync(string location, string name, Stream content, CancellationToken cancellationToken) =>
         Store(location).WriteAsync(name, content, cancellationToken);
 
+    public Task<bool> CreateAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken) =>
+        Store(location).CreateAsync(name, bytes, cancellationToken);
+
     public Task DeleteAsync(string location, string name, CancellationToken cancellationToken) =>
         Store(location).DeleteAsync(name, cancellationToken);
 

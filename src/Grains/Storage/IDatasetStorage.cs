@@ -26,6 +26,9 @@ public interface IDatasetStorage
     /// <summary>Writes a whole object from a stream read to its end, or nothing.</summary>
     Task WriteAsync(string location, string name, Stream content, CancellationToken cancellationToken);
 
+    /// <summary>Creates an object only if there is none by that name, atomically; false when there is one.</summary>
+    Task<bool> CreateAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken);
+
     /// <summary>Removes an object if it is there.</summary>
     Task DeleteAsync(string location, string name, CancellationToken cancellationToken);
 
