@@ -28,6 +28,9 @@ public sealed record JobReport(
     /// <summary>The same report as a page for people, beside <see cref="FileName"/>.</summary>
     public const string PageFileName = "report.html";
 
+    /// <summary>The file in an output that names (by id) the job whose results the output holds.</summary>
+    public const string OwnerFileName = ".unetpp-job";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -24,7 +24,7 @@ public sealed class ClusterTests(IntegrationFixture fixture)
             AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
             var expected = Dataset.Good.Select(i => Dataset.MaskOf(i.Name)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, outcome.Masks.Keys.Order(StringComparer.Ordinal));
-            Assert.Equal([.. expected, JobReport.PageFileName, JobReport.FileName], outcome.Files.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([JobReport.OwnerFileName, .. expected, JobReport.PageFileName, JobReport.FileName], outcome.Files.Keys.Order(StringComparer.Ordinal));
             foreach (var (name, width, height) in Dataset.Good)
             {
                 using var mask = Image.NewFromBuffer(outcome.Masks[Dataset.MaskOf(name)], failOn: Enums.FailOn.Error);
@@ -154,7 +154,8 @@ public sealed class ClusterTests(IntegrationFixture fixture)
             Assert.Equal(settled.Keys, later.Keys);
 
             Assert.True(later.Count(f => f.Key.StartsWith("masks/", StringComparison.Ordinal)) < Dataset.GoodCount, "Every mask was written although the job was cancelled.");
-            foreach (var (name, bytes) in later)
+            Assert.Equal(outcome.Status.JobId, System.Text.Encoding.UTF8.GetString(later[JobReport.OwnerFileName]));
+            foreach (var (name, bytes) in later.Where(f => f.Key != JobReport.OwnerFileName))
             {
                 Assert.False(name.Contains("tmp", StringComparison.OrdinalIgnoreCase) || name.Split('/').Any(part => part.StartsWith('.')), $"A temporary file was left: {name}.");
                 if (name == JobReport.FileName)

@@ -1,3 +1,5 @@
+using UNetPP.Cluster.Contracts;
+
 namespace UNetPP.Cluster.Grains.Jobs;
 
 /// <summary>Where an image's outputs go under the job's output: the same relative name, as PNG, in one folder per kind.</summary>
@@ -14,7 +16,7 @@ public static class OutputNames
     /// Names the job whose results the output holds (its id, as text), created atomically when the job
     /// is submitted: another job may write there only when its user says --overwrite.
     /// </summary>
-    public const string Owner = ".unetpp-job";
+    public const string Owner = JobReport.OwnerFileName;
 
     public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
 

@@ -144,9 +144,20 @@ public sealed class Fp16VariantTests(ITestOutputHelper output)
     /// <summary>Four tiles, a 2 × 2 block from the image's top left corner, decoded and normalised as the engine does.</summary>
     private static FeatureMap Tiles(byte[] image, InputSpec spec, int tile)
     {
-        var decoder = new ImageDecoder(new ImageDecoderOptions());
-        var parts = (from y in new[] { 0, tile } from x in new[] { 0, tile } select decoder.Decode("tile", image, spec, new PixelRect(x, y, tile, tile))).ToList();
-        return new FeatureMap(parts.Count, spec.Channels, tile, tile, [.. parts.SelectMany(p => p.Data)]);
+        var whole = new ImageDecoder(new ImageDecoderOptions()).Decode("tile", image, spec);
+        var data = new List<float>();
+        foreach (var (y, x) in from y in new[] { 0, tile } from x in new[] { 0, tile } select (y, x))
+        {
+            for (var c = 0; c < spec.Channels; c++)
+            {
+                for (var r = 0; r < tile; r++)
+                {
+                    data.AddRange(whole.Data.AsSpan((((c * whole.Height) + y + r) * whole.Width) + x, tile));
+                }
+            }
+        }
+
+        return new FeatureMap(4, spec.Channels, tile, tile, [.. data]);
     }
 
     /// <summary>The weights inside a model this project built, read back from its float32 initializers.</summary>
