@@ -27,6 +27,7 @@ public sealed class ImageDecoder
     public ImageDecoder(ImageDecoderOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxPixels);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.DecodeTimeout, TimeSpan.Zero, nameof(options.DecodeTimeout));
         Options = options;
     }
 
@@ -101,7 +102,7 @@ public sealed class ImageDecoder
         var data = new float[planeLength * channels];
         var width = image.Width;
         var row = new float[width * info.Bands];
-        using var pixels = RenderedPixels.Render(name, image);
+        using var pixels = RenderedPixels.Render(name, image, Options.DecodeTimeout);
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
@@ -217,7 +218,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>8-bit RGB from a decodable image: gray replicated, alpha and bands past the third dropped.</summary>
-    private static Rgb8Image ToRgb8(string name, Image image, ImageInfo info)
+    private Rgb8Image ToRgb8(string name, Image image, ImageInfo info)
     {
         var width = image.Width;
         var height = image.Height;
@@ -225,7 +226,7 @@ public sealed class ImageDecoder
         var gray = info.ColorBands < 3;
         var rgb = new byte[(long)width * height * 3];
         var row = new float[width * bands];
-        using var pixels = RenderedPixels.Render(name, image);
+        using var pixels = RenderedPixels.Render(name, image, Options.DecodeTimeout);
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
@@ -236,7 +237,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>8-bit gray from a mask that passed <see cref="CheckMask"/>: colour becomes rounded BT.601 luma.</summary>
-    private static Gray8Image ToGray8(string name, Image image, ImageInfo info)
+    private Gray8Image ToGray8(string name, Image image, ImageInfo info)
     {
         var width = image.Width;
         var height = image.Height;
@@ -244,7 +245,7 @@ public sealed class ImageDecoder
         var toGray = info.ColorBands == 3;
         var gray = new byte[(long)width * height];
         var row = new float[width * bands];
-        using var pixels = RenderedPixels.Render(name, image);
+        using var pixels = RenderedPixels.Render(name, image, Options.DecodeTimeout);
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
@@ -477,14 +478,22 @@ public sealed class ImageDecoder
             this.format = format;
         }
 
-        /// <summary>Decodes every pixel; this is where truncated or corrupt data surfaces.</summary>
-        public static RenderedPixels Render(string name, Image image)
+        /// <summary>Decodes every pixel; this is where truncated or corrupt data, and a decode that takes too long, surface.</summary>
+        public static RenderedPixels Render(string name, Image image, TimeSpan timeout)
         {
             var rowBytes = checked(image.Width * image.Bands * SampleBytes(image.Format));
             nint data;
+            using var limit = new CancellationTokenSource(timeout);
+
+            // libvips checks the token as it evaluates and stops the pipeline once it is cancelled.
+            image.SetProgress(NoProgress.Instance, limit.Token);
             try
             {
                 data = image.WriteToMemory(out _);
+            }
+            catch (VipsException) when (limit.IsCancellationRequested)
+            {
+                throw Rejected(name, Invariant($"decoding took longer than the limit of {timeout.TotalSeconds:0.###} s"));
             }
             catch (VipsException e)
             {
@@ -499,6 +508,16 @@ public sealed class ImageDecoder
 
         public void Dispose() => global::NetVips.NetVips.Free(data);
 
+    }
+
+    /// <summary>Progress nobody watches: the decode's time limit needs libvips' progress reports, not their figures.</summary>
+    private sealed class NoProgress : IProgress<int>
+    {
+        public static readonly NoProgress Instance = new();
+
+        public void Report(int value)
+        {
+        }
     }
 
     /// <summary>Bytes per sample of a format <see cref="CheckDecodable"/> lets through.</summary>

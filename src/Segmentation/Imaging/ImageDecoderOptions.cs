@@ -8,4 +8,11 @@ public sealed record ImageDecoderOptions
     /// declares an enormous raster (a decompression bomb) is refused without being inflated.
     /// </summary>
     public long MaxPixels { get; init; } = 1_000_000_000;
+
+    /// <summary>
+    /// Longest a whole image may take to decode before it is refused. Crafted files can be cheap to
+    /// store and dear to decode (a progressive JPEG of thousands of scans, say); this bounds what one
+    /// file can cost a worker. Rows streamed from a large image are not bound by it.
+    /// </summary>
+    public TimeSpan DecodeTimeout { get; init; } = TimeSpan.FromMinutes(1);
 }
