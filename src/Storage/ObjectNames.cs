@@ -1,16 +1,24 @@
+using System.Text;
+
 namespace UNetPP.Cluster.Storage;
 
 /// <summary>
 /// The rules every object name follows in every store, so a name that works locally works in blob
 /// storage too, and no name can reach outside its store's root.
 /// </summary>
-internal static class ObjectNames
+public static class ObjectNames
 {
+    /// <summary>The most characters a blob name may have.</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>The most UTF-8 bytes a file name (one folder segment) may have on common file systems.</summary>
+    public const int MaxSegmentBytes = 255;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the object when the name is not a safe relative name.</summary>
     public static void Validate(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var reason = Problem(name);
+        var reason = WhyRefused(name);
         if (reason is not null)
         {
             throw new ArgumentException($"Object name '{name}' is refused: {reason}.", nameof(name));
@@ -26,14 +34,15 @@ internal static class ObjectNames
             return;
         }
 
-        var reason = Problem(prefix.EndsWith('/') ? prefix[..^1] : prefix);
+        var reason = WhyRefused(prefix.EndsWith('/') ? prefix[..^1] : prefix);
         if (reason is not null)
         {
             throw new ArgumentException($"Listing prefix '{prefix}' is refused: {reason}.", nameof(prefix));
         }
     }
 
-    private static string? Problem(string name)
+    /// <summary>Why a name is refused by every store, or null when it is a safe relative name.</summary>
+    public static string? WhyRefused(string name)
     {
         if (name.Length == 0)
         {
@@ -48,6 +57,18 @@ internal static class ObjectNames
         if (name.Contains('\0', StringComparison.Ordinal))
         {
             return "it contains a NUL character";
+        }
+
+        // Control characters (a newline, an escape) make names that logs, terminals and reports misread.
+        var control = name.FirstOrDefault(char.IsControl);
+        if (control != default)
+        {
+            return FormattableString.Invariant($"it contains the control character U+{(int)control:X4}");
+        }
+
+        if (name.Length > MaxLength)
+        {
+            return FormattableString.Invariant($"it is {name.Length} characters long, over the {MaxLength} a blob name may have");
         }
 
         if (name.StartsWith('/'))
@@ -70,6 +91,11 @@ internal static class ObjectNames
             if (segment is "." or "..")
             {
                 return $"it has a '{segment}' segment, which could step outside the store";
+            }
+
+            if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
+            {
+                return FormattableString.Invariant($"its part '{segment[..16]}…' is {Encoding.UTF8.GetByteCount(segment)} bytes, over the {MaxSegmentBytes} a file name may have");
             }
         }
 

@@ -50,6 +50,22 @@ public sealed class PlanningTests(CoordinatorFixture cluster)
     }
 
     [Fact]
+    public async Task AnImageWhoseMaskNameCannotBeWrittenIsRefusedAtOnceAndUnicodeNamesAreKept()
+    {
+        var input = cluster.Temp.Folder("names-" + Guid.NewGuid().ToString("N"), "line\nbreak.png", "zellkern-ü-核.png", "b.png");
+        var job = cluster.Job(Work.NewJobId());
+
+        var status = await job.SubmitAsync(Work.Spec(input, cluster.Temp.File("names-out-" + Guid.NewGuid().ToString("N")), shardSize: 8));
+
+        Assert.Equal((JobState.Running, 3), (status.State, status.Total));
+        var refused = Assert.Single(status.Failures);
+        Assert.Equal("line\nbreak.png", refused.Name);
+        Assert.Contains("its mask name cannot be written: it contains the control character U+000A", refused.Reason, StringComparison.Ordinal);
+        var lease = Assert.Single(await job.LeaseAsync("worker-a", 8));
+        Assert.Equal(["b.png", "zellkern-ü-核.png"], lease.Images);
+    }
+
+    [Fact]
     public async Task AnEmptyFolderFailsTheJobWithAnErrorNamingTheInput()
     {
         var input = cluster.Temp.Folder("empty-" + Guid.NewGuid().ToString("N"), "notes.txt");

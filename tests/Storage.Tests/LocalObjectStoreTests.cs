@@ -141,6 +141,26 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Names_too_long_for_a_blob_or_a_file_system_are_refused_and_unicode_names_round_trip()
+    {
+        var store = new LocalObjectStore(_root);
+        var tooLong = string.Join('/', Enumerable.Repeat(new string('a', 200), 6));
+        var longSegment = "cells/" + new string('é', 130) + ".png";
+
+        Assert.Contains("over the 1024 a blob name may have", (await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync(tooLong, new byte[] { 1 }))).Message, StringComparison.Ordinal);
+        Assert.Contains("264 bytes, over the 255", (await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync(longSegment, new byte[] { 1 }))).Message, StringComparison.Ordinal);
+
+        // Names that are merely unusual keep their exact characters, in every script.
+        foreach (var name in new[] { "zellkern-ü/核-1.png", "naïve café.tif", "emoji-🔬.png", "e\u0301-decomposed.png" })
+        {
+            await store.WriteAsync(name, new byte[] { 7 });
+            Assert.Equal(new byte[] { 7 }, await store.ReadAsync(name));
+        }
+
+        Assert.Equal(4, (await ToListAsync(store.ListAsync(""))).Count);
+    }
+
+    [Fact]
     public async Task Reading_a_missing_object_names_it_and_the_folder()
     {
         var store = new LocalObjectStore(_root);
@@ -163,6 +183,9 @@ public sealed class LocalObjectStoreTests : IDisposable
     [InlineData("a//b.png", "empty folder segment")]
     [InlineData("a/", "empty folder segment")]
     [InlineData("", "empty")]
+    [InlineData("line\nbreak.png", "control character U+000A")]
+    [InlineData("esc\u001b[31m.png", "control character U+001B")]
+    [InlineData("del\u007f.png", "control character U+007F")]
     public async Task Names_that_could_escape_the_root_are_refused_by_every_operation(string name, string reason)
     {
         var store = new LocalObjectStore(Path.Combine(_root, "inner"));

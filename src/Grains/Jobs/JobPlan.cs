@@ -1,5 +1,6 @@
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
@@ -22,6 +23,13 @@ public sealed record JobPlan(List<ShardRecord> Shards, int Total, IReadOnlyList<
         foreach (var image in images)
         {
             var mask = OutputNames.For(OutputNames.Masks, image);
+            if (ObjectNames.WhyRefused(mask) is { } problem)
+            {
+                // Refused now, with the reason, rather than after the image has been through the device.
+                refused.Add(new ImageFailure(image, $"its mask name cannot be written: {problem}"));
+                continue;
+            }
+
             if (owners.TryGetValue(mask, out var owner))
             {
                 refused.Add(new ImageFailure(image, $"its mask name {mask} is already taken by {owner}"));
