@@ -224,6 +224,12 @@ public sealed class SegmentCommandTests : IDisposable
     [InlineData("--mode", "L9", "'L9' is not an inference mode")]
     [InlineData("--region-size", "8", "--region-size 8")]
     [InlineData("--region-pixels", "0", "--region-pixels 0")]
+    [InlineData("--overlap", "-0.1", "--overlap -0.1")]
+    [InlineData("--shard-size", "0", "--shard-size 0")]
+    [InlineData("--max-attempts", "0", "--max-attempts 0")]
+    [InlineData("--max-pixels", "-5", "--max-pixels -5")]
+    [InlineData("--tile", "abc", "abc")]
+    [InlineData("--labels", "no-such-folder", "no-such-folder: no such folder")]
     public async Task BadSettingsStopBeforeAnythingRunsAndNameTheSetting(string option, string value, string expected)
     {
         var output = _temp.File("out");
@@ -231,7 +237,31 @@ public sealed class SegmentCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.UsageError, result.ExitCode);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(output, "masks")));
+        Assert.False(Directory.Exists(output), "nothing was started, so nothing was written");
+    }
+
+    [Theory]
+    [InlineData("half")]
+    [InlineData("empty")]
+    [InlineData("png")]
+    public async Task ADamagedModelFileStopsBeforeAnythingRunsNamingTheFile(string damage)
+    {
+        var model = await File.ReadAllBytesAsync(_model);
+        var damaged = _temp.File($"damaged-{damage}.onnx");
+        await File.WriteAllBytesAsync(damaged, damage switch
+        {
+            "half" => model[..(model.Length / 2)],
+            "empty" => [],
+            _ => await File.ReadAllBytesAsync(Path.Combine(_images, "a.png")),
+        });
+        var output = _temp.File("out-" + damage);
+
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", damaged);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains(damaged, result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'), line => line.Contains(damaged, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(output), "nothing was started, so nothing was written");
     }
 
     [Fact]
