@@ -1,6 +1,7 @@
 using NetVips;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Processes;
+using Xunit.Abstractions;
 
 namespace UNetPP.Cluster.Integration.Tests;
 
@@ -10,7 +11,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// Every cluster run must reproduce the one-silo run's masks byte for byte, whatever happens to its silos.
 /// </summary>
 [Collection(IntegrationGroup.Name)]
-public sealed class ClusterTests(IntegrationFixture fixture)
+public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
 
@@ -94,6 +95,146 @@ public sealed class ClusterTests(IntegrationFixture fixture)
             Assert.True(atKill!.Done + atKill.Failed < atKill.Total, $"The job was already over when the silo was killed: {IntegrationFixture.Describe(atKill)}.");
             AssertSameAsReference(reference, outcome);
         });
+    }
+
+    /// <summary>Shares of the job done at which a silo is killed, before up to 5 % of jitter.</summary>
+    private static readonly double[] KillMoments = [0.08, 0.2, 0.32];
+
+    [Fact]
+    public async Task SilosKilledAtRandomMomentsSeveralTimesLoseAndDuplicateNothing()
+    {
+        var reference = await fixture.ReferenceAsync();
+
+        // Seeded, so a failure can be replayed: when to kill (share of the job done) and whom.
+        var random = new Random(20261201);
+        var moments = KillMoments.Select(m => m + (random.NextDouble() * 0.05)).ToArray();
+        await WithClusterAsync("kills", 4, async (cluster, deadline) =>
+        {
+            var kills = new List<(string Silo, bool Coordinator, int Done)>();
+
+            // Replacements start one after another while the job goes on; the kills do not wait for them.
+            var replacing = Task.CompletedTask;
+            var outcome = await fixture.RunJobAsync(cluster, "out-kills", status =>
+            {
+                var live = cluster.Silos.Where(s => !s.HasExited).ToList();
+                if (status.State != JobState.Running || live.Count < 2 || (double)(status.Done + status.Failed) / status.Total < moments[kills.Count])
+                {
+                    return Task.FromResult(false);
+                }
+
+                // Any silo still running, the job's coordinator included; a new one takes its place.
+                var victim = live[random.Next(live.Count)];
+                victim.Kill();
+                kills.Add((victim.Name, victim.Endpoint == status.Coordinator, status.Done));
+                replacing = replacing.ContinueWith(_ => cluster.AddSiloAsync(deadline), deadline, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                return Task.FromResult(kills.Count == moments.Length);
+            }, deadline);
+            await replacing;
+
+            Assert.True(kills.Count == moments.Length, $"Only {kills.Count} kills before the job ended: {string.Join(", ", kills)}.");
+            AssertSameAsReference(reference, outcome);
+
+            // Each image once in the report, each mask once in the output, whoever did it and however often.
+            var report = outcome.Report!;
+            Assert.Equal(report.Images.Count, report.Images.Select(i => i.Name).Distinct().Count());
+            Assert.Equal(Dataset.GoodCount, outcome.Masks.Count);
+            Assert.True(report.ImagesBySilo.Count >= 2, $"Images by silo: {string.Join(", ", report.ImagesBySilo)}.");
+            output.WriteLine($"{kills.Count} silos killed: {string.Join("; ", kills.Select(k => $"{k.Silo}{(k.Coordinator ? " (coordinator)" : "")} at {k.Done} done"))}");
+            output.WriteLine($"masks {outcome.Masks.Count} of {Dataset.GoodCount}, all identical to the one-silo run; images by silo: {string.Join(", ", report.ImagesBySilo)}");
+        });
+    }
+
+    [Fact]
+    public async Task AWorkerWhoseInferenceHangsHandsItsShardsBackAndTheyFinishElsewhere()
+    {
+        var reference = await fixture.ReferenceAsync();
+        await WithClusterAsync("hang", 1, async (cluster, deadline) =>
+        {
+            var healthy = cluster.Silos[0];
+
+            // This silo's device hangs for good after three model runs, as a stuck driver would.
+            var hanging = await cluster.AddSiloAsync(deadline, new Dictionary<string, string>
+            {
+                ["Inference__TestFaults__StallAfterBatches"] = "3",
+                ["Inference__StallTimeout"] = "00:00:03",
+            });
+
+            var outcome = await fixture.RunJobAsync(cluster, "out-hang", onStatus: null, deadline);
+
+            AssertSameAsReference(reference, outcome);
+            var log = await File.ReadAllTextAsync(hanging.LogPath, deadline);
+            Assert.Contains("the device is taken as hung, its shards are handed back", log, StringComparison.Ordinal);
+            Assert.Contains("handed the unfinished shards of job", log, StringComparison.Ordinal);
+            Assert.True(outcome.Report!.ImagesBySilo.GetValueOrDefault(healthy.Endpoint) > Dataset.GoodCount / 2, $"Images by silo: {string.Join(", ", outcome.Report.ImagesBySilo)}.");
+            output.WriteLine($"images by silo (the hung one is {hanging.Endpoint}): {string.Join(", ", outcome.Report.ImagesBySilo)}");
+
+            // The hung silo says so where a load balancer or Kubernetes looks.
+            using var http = new HttpClient();
+            var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{hanging.HttpPort}/readyz"), deadline);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("hung", await ready.Content.ReadAsStringAsync(deadline), StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task TheWholeClusterStoppedAndStartedAgainResumesWithoutRedoingFinishedWork()
+    {
+        var reference = await fixture.ReferenceAsync();
+        await WithClusterAsync("restart", 2, async (cluster, deadline) =>
+        {
+            var first = cluster.Silos.ToList();
+            JobStatus? atStop = null;
+            IReadOnlyList<SiloProcess> second = [];
+            var jobId = SegmentationClient.NewJobId();
+            var status = await cluster.Client.SubmitAsync(jobId, fixture.Spec("out-restart"));
+            while (!status.IsFinished)
+            {
+                await Task.Delay(200, deadline);
+                status = await RetryAsync(() => cluster.Client.GetStatusAsync(jobId), deadline);
+                if (atStop is null && MidJob(status))
+                {
+                    atStop = status;
+                    second = await cluster.RestartAllAsync(deadline);
+                }
+            }
+
+            Assert.NotNull(atStop);
+            var outcome = new JobOutcome(status, await fixture.ReadOutputAsync("out-restart", deadline), TimeSpan.Zero, cluster.Logs());
+            AssertSameAsReference(reference, outcome);
+
+            // Work recorded as done before the stop stays done: the new silos segment exactly the rest.
+            var bySilo = outcome.Report!.ImagesBySilo;
+            var before = first.Sum(s => bySilo.GetValueOrDefault(s.Endpoint));
+            var after = second.Sum(s => bySilo.GetValueOrDefault(s.Endpoint));
+            Assert.True(before >= atStop!.Done, $"{before} images credited to the first silos, {atStop.Done} done when they were killed.");
+            Assert.Equal(Dataset.GoodCount, before + after);
+            using var http = new HttpClient();
+            double segmentedAfter = 0;
+            foreach (var silo in second)
+            {
+                var metrics = PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics"), deadline));
+                segmentedAfter += metrics.Where(m => m.Name == "unetpp_images_completed_total").Sum(m => m.Value);
+            }
+
+            Assert.Equal(Dataset.GoodCount - before, (int)segmentedAfter);
+            output.WriteLine($"stopped at {atStop.Done} done; {before} images kept from before the stop, {after} segmented after it ({segmentedAfter} by the new silos' own count): 0 redone");
+        });
+    }
+
+    /// <summary>A call the cluster may not answer while its silos are starting; asked again until it does.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
     }
 
     [Fact]

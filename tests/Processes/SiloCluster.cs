@@ -27,17 +27,33 @@ public sealed record SiloClusterSetup(string StorageConnection, string DataConta
 public sealed class SiloCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos;
+    private readonly SiloClusterSetup _setup;
+    private readonly string _logs;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private IHost? _client;
 
-    private SiloCluster(string id, List<SiloProcess> silos)
+    private SiloCluster(string id, List<SiloProcess> silos, SiloClusterSetup setup, string logs, IReadOnlyDictionary<string, string> settings)
     {
         Id = id;
         _silos = silos;
+        _setup = setup;
+        _logs = logs;
+        _settings = settings;
     }
 
     public string Id { get; }
 
-    public IReadOnlyList<SiloProcess> Silos => _silos;
+    /// <summary>Every silo started in this cluster, live or not, as of now (silos may be added while it is read).</summary>
+    public IReadOnlyList<SiloProcess> Silos
+    {
+        get
+        {
+            lock (_silos)
+            {
+                return [.. _silos];
+            }
+        }
+    }
 
     public SegmentationClient Client { get; private set; } = null!;
 
@@ -70,7 +86,7 @@ public sealed class SiloCluster : IAsyncDisposable
             throw;
         }
 
-        var cluster = new SiloCluster(id, [.. starting.Select(t => t.Result)]);
+        var cluster = new SiloCluster(id, [.. starting.Select(t => t.Result)], setup, logs, settings);
         try
         {
             await cluster.ConnectAsync(cancellationToken);
@@ -87,6 +103,61 @@ public sealed class SiloCluster : IAsyncDisposable
 
             throw new InvalidOperationException($"The client could not connect to cluster {id}: {ex.Message}\n{logsText}", ex);
         }
+    }
+
+    /// <summary>
+    /// Starts one more silo in this cluster (a replacement for one that died, say) and connects the
+    /// client to every silo still running, so it keeps working whichever of the first ones are gone.
+    /// </summary>
+    /// <param name="cancellationToken">Gives up the start.</param>
+    /// <param name="settings">Settings of this silo alone, over the cluster's (a fault to inject, say).</param>
+    public async Task<SiloProcess> AddSiloAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        string name;
+        lock (_silos)
+        {
+            name = $"silo{_silos.Count + 1}";
+        }
+
+        var merged = new Dictionary<string, string>(_settings);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            merged[key] = value;
+        }
+
+        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, merged, null, cancellationToken);
+        lock (_silos)
+        {
+            _silos.Add(silo);
+        }
+
+        await DisconnectAsync();
+        await ConnectAsync(cancellationToken);
+        return silo;
+    }
+
+    /// <summary>
+    /// Stops every silo (SIGTERM, as a maintenance window or a redeploy does), then starts as many new
+    /// ones in the same cluster (same ids, same persisted state) and connects the client to them.
+    /// </summary>
+    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken)
+    {
+        var count = Silos.Count(s => !s.HasExited);
+        await StopAsync();
+        var started = new List<SiloProcess>();
+        for (var i = 0; i < count; i++)
+        {
+            var silo = await SiloProcess.StartAsync($"silo{Silos.Count + 1}", Id, _setup.StorageConnection, _logs, _settings, null, cancellationToken);
+            lock (_silos)
+            {
+                _silos.Add(silo);
+            }
+
+            started.Add(silo);
+        }
+
+        await ConnectAsync(cancellationToken);
+        return started;
     }
 
     public SiloProcess SiloAt(string endpoint) =>
@@ -150,7 +221,7 @@ public sealed class SiloCluster : IAsyncDisposable
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var gateways = _silos.Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray();
+        var gateways = _silos.Where(s => !s.HasExited).Select(s => new IPEndPoint(IPAddress.Loopback, s.GatewayPort)).ToArray();
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddSingleton<IHostLifetime, SignalsToCaller>())
             .UseOrleansClient(client =>

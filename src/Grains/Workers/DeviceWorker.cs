@@ -18,6 +18,7 @@ public sealed partial class DeviceWorker(
     IGrainFactory grains,
     ShardRunner runner,
     ClusterMetrics metrics,
+    DeviceReadiness readiness,
     WorkerOptions options,
     TimeProvider clock,
     ILogger logger) : IDisposable
@@ -27,6 +28,7 @@ public sealed partial class DeviceWorker(
     private long _images;
     private long _tiles;
     private int _nextJob;
+    private volatile bool _hung;
 
     public string WorkerId => workerId;
 
@@ -74,7 +76,7 @@ public sealed partial class DeviceWorker(
     private async Task LeaseMoreAsync(CancellationToken stopping)
     {
         var free = options.ShardsPerWorker - _held.Count;
-        if (free <= 0)
+        if (free <= 0 || _hung)
         {
             return;
         }
@@ -168,6 +170,13 @@ public sealed partial class DeviceWorker(
         {
             var shortest = _held.Values.Select(h => h.Lease.Spec.LeaseDuration).DefaultIfEmpty(TimeSpan.FromSeconds(3)).Min();
             await Task.Delay(shortest / 3, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_hung || runner.LongestRun > options.StallTimeout)
+            {
+                // A run that never ends will not end for the next shard either: give everything back.
+                await GiveUpAsync();
+                continue;
+            }
+
             foreach (var job in _held.Values.GroupBy(h => h.Lease.JobId).ToList())
             {
                 try
@@ -188,6 +197,32 @@ public sealed partial class DeviceWorker(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The device is hung: renewing would keep its shards from ever finishing. They are stopped and
+    /// handed back so other workers take them at once, and this worker leases nothing more.
+    /// </summary>
+    private async Task GiveUpAsync()
+    {
+        if (!_hung)
+        {
+            _hung = true;
+            var seconds = runner.LongestRun.TotalSeconds;
+            LogHung(logger, workerId, device, seconds, options.StallTimeout.TotalSeconds);
+            readiness.Failed(device, FormattableString.Invariant($"hung: a model run has taken {seconds:F0} s, over Inference:StallTimeout"));
+        }
+
+        var held = _held.ToList();
+        foreach (var (key, shard) in held)
+        {
+            await shard.Cancel.CancelAsync();
+
+            // Its task may never end (it waits on the hung run); it is no longer this worker's.
+            _held.TryRemove(key, out _);
+        }
+
+        await ReleaseAsync(held.Select(h => h.Value));
     }
 
     private async Task ReportLoopAsync(CancellationToken cancellationToken)
@@ -238,7 +273,13 @@ public sealed partial class DeviceWorker(
 
         await _abandon.CancelAsync();
         await Task.WhenAll(left.Select(h => h.Running)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var job in left.GroupBy(h => h.Lease.JobId))
+        await ReleaseAsync(left);
+    }
+
+    /// <summary>Hands shards back to their jobs so other workers start them at once.</summary>
+    private async Task ReleaseAsync(IEnumerable<HeldShard> shards)
+    {
+        foreach (var job in shards.GroupBy(h => h.Lease.JobId))
         {
             try
             {
@@ -273,6 +314,9 @@ public sealed partial class DeviceWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: shard {JobId}/{ShardId} is no longer ours (expired, taken over or cancelled); stopping it.")]
     private static partial void LogLeaseLost(ILogger logger, string worker, string jobId, int shardId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Worker}: a model run on {Device} has taken {Seconds:F0} s, over Inference:StallTimeout ({Limit:F0} s); the device is taken as hung, its shards are handed back and it takes no more work.")]
+    private static partial void LogHung(ILogger logger, string worker, string device, double seconds, double limit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: handed the unfinished shards of job {JobId} back.")]
     private static partial void LogReleased(ILogger logger, string worker, string jobId);

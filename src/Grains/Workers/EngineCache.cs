@@ -21,6 +21,11 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     /// <summary>The device as configured (an engine may run on the CPU after a CUDA fallback).</summary>
     public InferenceDevice Device => device;
 
+    /// <summary>How long the oldest model run now going on this device, in any of its engines, has been running.</summary>
+    public TimeSpan LongestRun =>
+        _engines.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully)
+            .Select(l => l.Value.Result.LongestRun).DefaultIfEmpty(TimeSpan.Zero).Max();
+
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
@@ -62,6 +67,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
             InFlightBatches = options.InFlightBatches,
+            StallAfterRuns = options.TestFaults.StallAfterBatches,
             Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,

@@ -26,6 +26,9 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
 
     private readonly RegionStitcher _stitcher = new(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()));
 
+    /// <summary>How long the oldest model run now going on the worker's device has been running.</summary>
+    public TimeSpan LongestRun => engines.LongestRun;
+
     public async Task<ShardResult> RunAsync(ShardLease lease, string workerId, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;

@@ -37,7 +37,7 @@ public sealed class SegmentationEngine : IDisposable
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
         _batcher = new DeviceBatcher(session, new TileShape(model.Card.InChannels, model.Card.Classes, tileSize),
-            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches });
+            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches, StallAfterRuns = options.StallAfterRuns });
     }
 
     public LoadedModel Model { get; }
@@ -57,6 +57,9 @@ public sealed class SegmentationEngine : IDisposable
     public InferenceDevice Device => _session.Device;
 
     public BatcherStatistics Batching => _batcher.Statistics;
+
+    /// <summary>How long the oldest model run now going has been running (see <see cref="DeviceBatcher.LongestRun"/>).</summary>
+    public TimeSpan LongestRun => _batcher.LongestRun;
 
     /// <summary>
     /// Prepares the mode's graph and opens it on the device. Throws <see cref="ModelException"/>

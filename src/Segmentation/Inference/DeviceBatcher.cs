@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using UNetPP.Cluster.Segmentation.Telemetry;
 
@@ -26,6 +27,9 @@ public sealed class DeviceBatcher : IDisposable
     /// </summary>
     private readonly object _assembling = new();
     private readonly BusyClock _busy = new();
+    private readonly ConcurrentDictionary<PinnedBatch, long> _runningSince = new();
+    private readonly ManualResetEventSlim _unstall = new();
+    private long _started;
     private readonly string _device;
     private readonly IDisposable _queueTracking;
     private bool _stopping;
@@ -81,6 +85,19 @@ public sealed class DeviceBatcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// How long the oldest model run now going has been running (zero when none is): a run that
+    /// never ends is how a hung device shows itself.
+    /// </summary>
+    public TimeSpan LongestRun
+    {
+        get
+        {
+            var now = Stopwatch.GetTimestamp();
+            return _runningSince.Values.Select(since => Stopwatch.GetElapsedTime(since, now)).DefaultIfEmpty(TimeSpan.Zero).Max();
+        }
+    }
+
     /// <summary>Tiles waiting for the device.</summary>
     public int QueuedTiles
     {
@@ -126,10 +143,13 @@ public sealed class DeviceBatcher : IDisposable
             Monitor.PulseAll(_gate);
         }
 
+        _unstall.Set();
         foreach (var loop in _loops)
         {
             loop.Join();
         }
+
+        _unstall.Dispose();
 
         foreach (var batch in _batches)
         {
@@ -221,9 +241,15 @@ public sealed class DeviceBatcher : IDisposable
         _busy.Start();
         DeviceMetrics.BatchStarted(_device);
         var started = Stopwatch.GetTimestamp();
+        _runningSince[batch] = started;
         Exception? failure = null;
         try
         {
+            if (_options.StallAfterRuns is { } healthy && Interlocked.Increment(ref _started) > healthy)
+            {
+                _unstall.Wait();
+            }
+
             // Every batch goes through the pinned buffers, even one request's: they are what the device
             // copies from and to in one piece, and what the session has bound.
             var offset = 0;
@@ -247,6 +273,7 @@ public sealed class DeviceBatcher : IDisposable
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        _runningSince.TryRemove(batch, out _);
         _busy.Stop();
         DeviceMetrics.BatchEnded(_device);
         if (failure is not null)

@@ -37,6 +37,36 @@ public sealed class DeviceBatcherTests
     }
 
     [Fact]
+    public async Task AHungRunShowsAsTheLongestRunAndDisposingEndsIt()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        var shape = new TileShape(Channels, Classes, Size);
+        var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, StallAfterRuns = 1 });
+
+        var first = MakeRequest(2, seed: 1);
+        await batcher.InferAsync(first.Inputs, first.Outputs, first.Count);
+        AssertOutputs(first, weights, shape);
+        Assert.Equal(TimeSpan.Zero, batcher.LongestRun);
+
+        // The second run hangs: its tiles never come back, and the run's age grows for all to see.
+        var second = MakeRequest(2, seed: 2);
+        var hung = batcher.InferAsync(second.Inputs, second.Outputs, second.Count);
+        var clock = Stopwatch.StartNew();
+        while (batcher.LongestRun < TimeSpan.FromMilliseconds(300) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.False(hung.IsCompleted);
+        Assert.InRange(batcher.LongestRun, TimeSpan.FromMilliseconds(300), clock.Elapsed + TimeSpan.FromSeconds(1));
+
+        // Disposing lets the hung run go, so the silo can still stop.
+        batcher.Dispose();
+        Assert.True(await Task.WhenAny(hung, Task.Delay(TimeSpan.FromSeconds(30))) == hung, "the hung run did not end when the batcher was disposed");
+    }
+
+    [Fact]
     public async Task ARequestLargerThanABatchIsSplitAcrossBatches()
     {
         var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
