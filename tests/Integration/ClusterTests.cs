@@ -238,6 +238,41 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task StorageGoneForThirtySecondsMidJobFailsNothingAndTheJobCompletes()
+    {
+        var reference = await fixture.ReferenceAsync();
+        await WithClusterAsync("outage", 2, async (cluster, deadline) =>
+        {
+            JobStatus? atStop = null;
+            Task? restore = null;
+            var outcome = await fixture.RunJobAsync(cluster, "out-outage", async status =>
+            {
+                if (!MidJob(status))
+                {
+                    return false;
+                }
+
+                // Blobs, job state and membership all go: Azurite stops, and comes back on the same
+                // ports with the same data 30 seconds later.
+                atStop = status;
+                await fixture.Azurite.StopAsync();
+                restore = Task.Run(async () =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), deadline);
+                    await fixture.Azurite.StartAsync();
+                }, deadline);
+                return true;
+            }, deadline);
+            await restore!;
+
+            // Only the four corrupt images failed, for their own reasons; every mask is the one-silo run's.
+            AssertSameAsReference(reference, outcome);
+            var waits = cluster.Logs(2000).Split('\n').Count(line => line.Contains("storage did not answer", StringComparison.Ordinal));
+            output.WriteLine($"Azurite stopped for 30 s at {atStop!.Done} done; {outcome.Status.Failed} failed (the corrupt ones), {waits} waits for storage in the logs");
+        });
+    }
+
+    [Fact]
     public async Task KillingTheCoordinatorsSiloMovesTheJobAndItStillFinishes()
     {
         var reference = await fixture.ReferenceAsync();

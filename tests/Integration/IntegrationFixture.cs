@@ -28,7 +28,8 @@ public sealed class IntegrationFixture : IAsyncLifetime
     private readonly object _gate = new();
     private Task<JobOutcome>? _reference;
 
-    public AzuriteFixture Azurite { get; } = new();
+    /// <summary>Keeps its data on disk, so a test can stop it mid-job and start it again on the same ports.</summary>
+    public PersistentAzuriteFixture Azurite { get; } = new();
 
     public string WorkFolder { get; } = Directory.CreateTempSubdirectory("unetpp-integration-").FullName;
 

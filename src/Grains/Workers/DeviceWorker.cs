@@ -143,22 +143,27 @@ public sealed partial class DeviceWorker(
         lease.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var context) ? context : default;
 
     /// <summary>
-    /// Hands a finished shard's results to its job, trying again for a while when the job's silo has
-    /// just died: the coordinator comes back on another silo, and the shard need not be done again.
+    /// Hands a finished shard's results to its job, trying again while the job's silo has just died
+    /// (the coordinator comes back on another silo) or its state store does not answer: the shard
+    /// need not be done again. Gives up after the storage outage tolerance; the lease then expires.
     /// </summary>
     private async Task ReportAsync(ShardResult result, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var waited = TimeSpan.Zero;
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
         {
             try
             {
                 await grains.GetGrain<IJobGrain>(result.JobId).CompleteAsync(result);
                 return;
             }
-            catch (Exception ex) when (attempt < 5 && ex is not OperationCanceledException)
+            catch (Exception ex) when (waited < options.StorageOutageTolerance && ex is not OperationCanceledException)
             {
                 LogLeaseFailed(logger, workerId, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), clock, cancellationToken);
+                await Task.Delay(pause, clock, cancellationToken);
+                waited += pause;
+                pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 15));
             }
         }
     }

@@ -35,7 +35,7 @@ public sealed partial class DeviceWorkers(
         var logger = loggers.CreateLogger<DeviceWorker>();
         var caches = devices.Select(d => new EngineCache(d, settings, storage, logger)).ToList();
         var workers = devices.Select((device, i) => new DeviceWorker(
-            $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName), metrics, readiness, settings, clock, logger)).ToList();
+            $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName, settings.StorageOutageTolerance, logger), metrics, readiness, settings, clock, logger)).ToList();
         try
         {
             await Task.WhenAll(caches.Select(c => WarmUpAsync(c, settings.WarmupModel, logger, stoppingToken)));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
@@ -20,7 +21,8 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// fill while others are read or written. A shard may instead be one region of a large image, or
 /// the stitching of one. Each image is a span with its stages under it, and counts in the metrics.
 /// </summary>
-public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, ClusterMetrics metrics, string silo)
+public sealed partial class ShardRunner(
+    EngineCache engines, IDatasetStorage storage, ClusterMetrics metrics, string silo, TimeSpan storageOutageTolerance, ILogger logger)
 {
     private readonly string _device = engines.Device.ToString();
 
@@ -209,17 +211,31 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
     {
         using var span = ClusterTelemetry.Traces.StartActivity("image");
         span?.SetTag("unetpp.image", name);
-        try
+        var waited = TimeSpan.Zero;
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
         {
-            return await work();
-        }
-        catch (ImageRejectedException ex)
-        {
-            return Failed(span, name, ex.Reason, retryable: false, FailureKind.BadImage);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return Failed(span, name, ex.Message, retryable: !IsPermanent(ex), Kind(ex));
+            try
+            {
+                return await work();
+            }
+            catch (ImageRejectedException ex)
+            {
+                return Failed(span, name, ex.Reason, retryable: false, FailureKind.BadImage);
+            }
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && waited < storageOutageTolerance && !cancellationToken.IsCancellationRequested)
+            {
+                // Storage that does not answer is nobody's fault and usually passes: the image is
+                // done again once it answers, without spending one of its tries.
+                LogStorageUnavailable(logger, name, pause.TotalSeconds, ex.Message);
+                await Task.Delay(pause, cancellationToken);
+                waited += pause;
+                pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 15));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return Failed(span, name, ex.Message, retryable: !IsPermanent(ex), Kind(ex));
+            }
         }
     }
 
@@ -282,4 +298,7 @@ public sealed class ShardRunner(EngineCache engines, IDatasetStorage storage, Cl
             };
         })],
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Image}: storage did not answer ({Reason}); trying again in {Seconds} s.")]
+    private static partial void LogStorageUnavailable(ILogger logger, string image, double seconds, string reason);
 }

@@ -36,6 +36,12 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long a worker waits out storage that does not answer (connection refused, timeouts, server
+    /// errors) before it counts the image as a failed try: an outage this short fails nothing.
+    /// </summary>
+    public TimeSpan StorageOutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Faults to inject, for tests of the cluster's recovery (section <c>Inference:TestFaults</c>); none by default.</summary>
     public TestFaultOptions TestFaults { get; set; } = new();
 

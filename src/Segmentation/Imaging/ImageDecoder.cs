@@ -46,7 +46,8 @@ public sealed class ImageDecoder
     /// </summary>
     public static ImageInfo ReadInfo(string name, Stream image)
     {
-        using var header = OpenHeader(name, image, out var format);
+        var source = new GuardedSource(image);
+        using var header = OpenHeader(name, source, out var format);
         var info = Describe(header, format);
         image.Position = 0;
         return info;
@@ -59,12 +60,13 @@ public sealed class ImageDecoder
     /// </summary>
     public StreamedImage Open(string name, Stream image)
     {
-        var header = OpenHeader(name, image, out var format);
+        var source = new GuardedSource(image);
+        var header = OpenHeader(name, source, out var format);
         try
         {
             var info = Describe(header, format);
             CheckDecodable(name, header, info);
-            return new StreamedImage(name, header, info);
+            return new StreamedImage(name, header, info, source);
         }
         catch
         {
@@ -142,8 +144,9 @@ public sealed class ImageDecoder
     public Rgb8Image DecodePreviewThumbnail(string name, Stream image, int longestSide)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
+        var source = new GuardedSource(image);
         ImageInfo info;
-        using (var header = OpenHeader(name, image, out var format))
+        using (var header = OpenHeader(name, source, out var format))
         {
             info = Describe(header, format);
             CheckDecodable(name, header, info);
@@ -153,16 +156,16 @@ public sealed class ImageDecoder
 
         // libjpeg decodes at 1/2, 1/4 or 1/8 directly; the rest of the reduction is libvips'.
         var shrink = info.Format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
-        using var source = OpenHeader(name, image, out _, shrink);
+        using var loaded = OpenHeader(name, source, out _, shrink);
         try
         {
             // Stored orientation, as everywhere else here, so the thumbnail lines up with its mask.
-            using var small = source.ThumbnailImage(width, height, Enums.Size.Force, noRotate: true);
+            using var small = loaded.ThumbnailImage(width, height, Enums.Size.Force, noRotate: true);
             return ToRgb8(name, small, Describe(small, info.Format));
         }
         catch (VipsException e)
         {
-            throw Corrupt(name, e);
+            throw source.Explain(name, e);
         }
     }
 
@@ -200,7 +203,8 @@ public sealed class ImageDecoder
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        using var whole = OpenHeader(name, mask, out var format);
+        var source = new GuardedSource(mask);
+        using var whole = OpenHeader(name, source, out var format);
         var info = Describe(whole, format);
         CheckMask(name, whole, info);
         try
@@ -213,7 +217,7 @@ public sealed class ImageDecoder
         }
         catch (VipsException e)
         {
-            throw Corrupt(name, e);
+            throw source.Explain(name, e);
         }
     }
 
@@ -325,10 +329,10 @@ public sealed class ImageDecoder
             ImageFormat.Png => Image.PngloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             ImageFormat.Jpeg => Image.JpegloadBuffer(bytes, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             _ => Image.TiffloadBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-        });
+        }, Corrupt);
 
     /// <summary>As <see cref="OpenHeader(string, byte[], out ImageFormat, int)"/>, reading from a seekable stream (from its start) as pixels are asked for.</summary>
-    private static Image OpenHeader(string name, Stream stream, out ImageFormat format, int jpegShrink = 1)
+    private static Image OpenHeader(string name, GuardedSource stream, out ImageFormat format, int jpegShrink = 1)
     {
         if (!stream.CanSeek)
         {
@@ -344,7 +348,7 @@ public sealed class ImageDecoder
             ImageFormat.Png => Image.PngloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             ImageFormat.Jpeg => Image.JpegloadStream(stream, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             _ => Image.TiffloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-        });
+        }, stream.Explain);
     }
 
     /// <summary>
@@ -352,7 +356,12 @@ public sealed class ImageDecoder
     /// bytes can never reach any other libvips loader. The loaders are asked for FailOn.Error, which makes
     /// truncated data throw instead of yielding a partly gray image.
     /// </summary>
-    private static Image Load(string name, ReadOnlySpan<byte> start, out ImageFormat format, Func<ImageFormat, Image> load)
+    /// <param name="name">The image's name, for errors.</param>
+    /// <param name="start">Its first bytes.</param>
+    /// <param name="format">The format recognised.</param>
+    /// <param name="load">Opens the image with the loader for a format.</param>
+    /// <param name="explain">The exception for a libvips error.</param>
+    private static Image Load(string name, ReadOnlySpan<byte> start, out ImageFormat format, Func<ImageFormat, Image> load, Func<string, VipsException, Exception> explain)
     {
         if (start.IsEmpty)
         {
@@ -366,7 +375,7 @@ public sealed class ImageDecoder
         }
         catch (VipsException e)
         {
-            throw Corrupt(name, e);
+            throw explain(name, e);
         }
     }
 

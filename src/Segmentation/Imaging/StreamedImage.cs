@@ -13,12 +13,14 @@ public sealed class StreamedImage : IDisposable
     private readonly Image _image;
     private readonly Region _region;
     private readonly float[] _row;
+    private readonly GuardedSource _source;
     private int _next;
 
-    internal StreamedImage(string name, Image image, ImageInfo info)
+    internal StreamedImage(string name, Image image, ImageInfo info, GuardedSource source)
     {
         _name = name;
         _image = image;
+        _source = source;
         Info = info;
         _region = Region.New(image);
         _row = new float[image.Width * image.Bands];
@@ -99,7 +101,8 @@ public sealed class StreamedImage : IDisposable
         }
         catch (VipsException e)
         {
-            throw ImageDecoder.Corrupt(_name, e);
+            // A store that stopped answering is not a damaged image: the caller may try again.
+            throw _source.Explain(_name, e);
         }
 
         _next = y + 1;

@@ -92,6 +92,22 @@ public sealed class StreamedImageTests
     }
 
     [Fact]
+    public void AStreamThatFailsMidImageIsReportedAsTheStreamsFailureNotAsADamagedImage()
+    {
+        var png = Encode("png", 256, 256);
+        var window = new ImageTensor(3, 256, 256, new float[3 * 256 * 256]);
+
+        var error = Assert.Throws<IOException>(() =>
+        {
+            using var image = decoder.Open("far.png", new FailingAfter(new MemoryStream(png), png.Length / 3));
+            image.ReadTensorRows(Rgb, 0, 256, window, 0);
+        });
+
+        Assert.Contains("Reading far.png failed: the store stopped answering", error.Message, StringComparison.Ordinal);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+    }
+
+    [Fact]
     public void TheHeaderIsCheckedBeforeAnyRowIsDecoded()
     {
         var small = new ImageDecoder(new ImageDecoderOptions { MaxPixels = 99 });
@@ -111,4 +127,32 @@ public sealed class StreamedImageTests
         "jpeg" => TestImages.Jpeg(TestImages.Ramp(width * height * 3, seed: 1), width, height, 3),
         _ => TestImages.Png(TestImages.Ramp(width * height, seed: 1), width, height, 1),
     };
+
+    /// <summary>A stream whose reads fail past a point, as a blob read does when the store goes away.</summary>
+    private sealed class FailingAfter(Stream inner, long failAt) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            inner.Position >= failAt ? throw new HttpRequestException("the store stopped answering") : inner.Read(buffer, offset, (int)Math.Min(count, failAt - inner.Position));
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
