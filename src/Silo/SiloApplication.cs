@@ -29,8 +29,11 @@ public static class SiloApplication
         builder.AddSegmentationSilo();
         builder.AddSiloTelemetry(ClusterSettings.From(builder.Configuration).Endpoint);
         builder.Services.AddSiloHealth();
+        builder.AddDashboardAccess();
 
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapSiloEndpoints();
         return app;
     }

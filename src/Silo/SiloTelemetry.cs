@@ -76,7 +76,25 @@ public static class SiloTelemetry
         return builder;
     }
 
-    /// <summary>Whether the Orleans dashboard is on: off unless asked for, since it has no authentication of its own.</summary>
+    /// <summary>
+    /// The dashboard's access settings, checked, and the authentication that enforces them when a
+    /// user name and password are set (<see cref="DashboardAccess"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddDashboardAccess(this IHostApplicationBuilder builder)
+    {
+        var access = DashboardAccess.From(builder.Configuration);
+        if (access.Problems() is { Count: > 0 } problems)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Dashboard", typeof(DashboardAccess), problems);
+        }
+
+        builder.Services.AddSingleton(access);
+        builder.Services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAccess.Scheme, null);
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>Whether the Orleans dashboard is on: off unless asked for; it asks for a password only when one is set.</summary>
     public static bool DashboardEnabled(IConfiguration configuration) => configuration.GetValue("Dashboard:Enabled", false);
 
     /// <summary>The silo's HTTP endpoints: <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, and <c>/dashboard</c> when enabled.</summary>
@@ -86,7 +104,11 @@ public static class SiloTelemetry
         app.MapSiloHealth();
         if (DashboardEnabled(app.Configuration))
         {
-            app.MapOrleansDashboard(routePrefix: "/dashboard");
+            var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
+            if (app.Services.GetRequiredService<DashboardAccess>().Required)
+            {
+                dashboard.RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAccess.Scheme).RequireAuthenticatedUser());
+            }
         }
 
         return app;

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 
 namespace UNetPP.Cluster.Silo.Tests;
@@ -73,6 +75,50 @@ public sealed class SiloEndpointsTests
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("Orleans", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public async Task TheDashboardAsksForItsPasswordWhenOneIsSetAndTheOtherEndpointsStayOpen()
+    {
+        await using var silo = await RunningSilo.StartAsync(new()
+        {
+            ["Dashboard:Enabled"] = "true",
+            ["Dashboard:Username"] = "operator",
+            ["Dashboard:Password"] = "correct horse battery staple",
+        });
+
+        using (var anonymous = await silo.GetAsync("/dashboard/"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Contains("Basic realm=\"unetpp dashboard\"", anonymous.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+
+        foreach (var (user, password) in new[] { ("operator", "wrong"), ("someone", "correct horse battery staple"), ("operator", "") })
+        {
+            using var refused = await silo.GetAsync("/dashboard/", Basic(user, password));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var page = await silo.GetAsync("/dashboard/", Basic("operator", "correct horse battery staple")))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        }
+
+        // Probes and the scraper carry no credentials.
+        Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/metrics")).StatusCode);
+
+        static AuthenticationHeaderValue Basic(string user, string password) =>
+            new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    }
+
+    [Fact]
+    public void AUserNameWithoutAPasswordStopsTheSiloNamingBothSettings()
+    {
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            SiloApplication.Build([], RunningSilo.Settings(FreePort(), new() { ["Dashboard:Enabled"] = "true", ["Dashboard:Username"] = "operator" })));
+
+        Assert.Contains("Dashboard:Username and Dashboard:Password go together", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,6 +211,12 @@ public sealed class SiloEndpointsTests
         }
 
         public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
+
+        public async Task<HttpResponseMessage> GetAsync(string path, AuthenticationHeaderValue authorization)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative)) { Headers = { Authorization = authorization } };
+            return await _http.SendAsync(request);
+        }
 
         /// <summary>Polls <c>/readyz</c> until it answers <paramref name="wanted"/> (and <paramref name="until"/> holds), or the time is up; returns the last answer.</summary>
         public async Task<(HttpStatusCode Status, IReadOnlyDictionary<string, Check> Checks)> WaitForReadyzAsync(
