@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Silo;
 
 namespace UNetPP.Cluster.Client;
 
@@ -20,6 +21,9 @@ internal sealed class ClusterUnavailableException(string message, Exception? inn
 internal sealed class ClusterConnectionOptions
 {
     public const string DefaultGateway = "127.0.0.1:30000";
+
+    /// <summary>Where the client certificate's password comes from: never the command line, where process listings show it.</summary>
+    public const string TlsPasswordVariable = "UNETPP_TLS_PASSWORD";
 
     private readonly Option<string[]> gateways = new("--gateway")
     {
@@ -38,6 +42,16 @@ internal sealed class ClusterConnectionOptions
         DefaultValueFactory = _ => "unetpp",
     };
 
+    private readonly Option<string?> tlsCertificate = new("--tls-certificate")
+    {
+        Description = $"This client's certificate (PKCS#12) for a cluster that uses TLS; its password from ${TlsPasswordVariable}.",
+    };
+
+    private readonly Option<string?> tlsAuthority = new("--tls-authority")
+    {
+        Description = "The certificate of the authority that issued the silos' certificates (PEM or DER).",
+    };
+
     private readonly Option<double> connectTimeout = new("--connect-timeout")
     {
         Description = "Seconds to keep trying the gateways (a silo may be starting) before giving up.",
@@ -50,6 +64,8 @@ internal sealed class ClusterConnectionOptions
         command.Options.Add(clusterStorage);
         command.Options.Add(clusterId);
         command.Options.Add(connectTimeout);
+        command.Options.Add(tlsCertificate);
+        command.Options.Add(tlsAuthority);
     }
 
     /// <summary>The cluster the user named; a malformed gateway or an empty id is a usage error.</summary>
@@ -68,6 +84,21 @@ internal sealed class ClusterConnectionOptions
         }
 
         var timeout = TimeSpan.FromSeconds(seconds);
+        var tls = new ClusterTls
+        {
+            CertificatePath = parse.GetValue(tlsCertificate),
+            TrustedAuthorityPath = parse.GetValue(tlsAuthority),
+            CertificatePassword = Environment.GetEnvironmentVariable(TlsPasswordVariable),
+        };
+        if (tls.Problems() is { Count: > 0 } problems)
+        {
+            throw new UsageException(string.Join(" ", problems)
+                .Replace("Cluster:Tls:CertificatePassword", TlsPasswordVariable, StringComparison.Ordinal)
+                .Replace("Cluster:Tls:CertificatePath", "--tls-certificate", StringComparison.Ordinal)
+                .Replace("Cluster:Tls:TrustedAuthorityPath", "--tls-authority", StringComparison.Ordinal));
+        }
+
+        var security = tls.Enabled ? tls : null;
         var storage = parse.GetValue(clusterStorage);
         var given = parse.GetValue(gateways) ?? [];
         if (storage is not null)
@@ -82,11 +113,11 @@ internal sealed class ClusterConnectionOptions
                 throw new UsageException("Use either --gateway or --cluster-storage, not both.");
             }
 
-            return new ClusterAddress(id, [], storage, timeout);
+            return new ClusterAddress(id, [], storage, timeout, security);
         }
 
         var endpoints = (given.Length > 0 ? given : [DefaultGateway]).Select(ParseGateway).ToList();
-        return new ClusterAddress(id, endpoints, null, timeout);
+        return new ClusterAddress(id, endpoints, null, timeout, security);
     }
 
     /// <summary>Reads the options and connects; see <see cref="ClusterConnection.ConnectAsync"/>.</summary>
@@ -128,7 +159,7 @@ internal sealed class ClusterConnectionOptions
 }
 
 /// <summary>Where a running cluster is: its id, and its gateways or the storage that lists them.</summary>
-internal sealed record ClusterAddress(string ClusterId, IReadOnlyList<IPEndPoint> Gateways, string? StorageConnection, TimeSpan ConnectTimeout)
+internal sealed record ClusterAddress(string ClusterId, IReadOnlyList<IPEndPoint> Gateways, string? StorageConnection, TimeSpan ConnectTimeout, ClusterTls? Tls = null)
 {
     /// <summary>The cluster as a message names it.</summary>
     public string Describe() => StorageConnection is null
@@ -268,6 +299,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
             else
             {
                 client.UseStaticClustering([.. address.Gateways]);
+            }
+
+            if (address.Tls is { } tls)
+            {
+                var certificate = tls.LoadCertificate();
+                var authority = tls.LoadAuthority();
+                client.UseTls(certificate, o => ClusterTls.Configure(o, certificate, authority));
             }
         });
         return builder.Build();

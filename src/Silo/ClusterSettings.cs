@@ -34,6 +34,9 @@ public sealed class ClusterSettings
     /// <summary>The address other silos and clients reach this silo at; it also binds there.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>Mutual TLS between silos and with clients (section <c>Cluster:Tls</c>); off unless set.</summary>
+    public ClusterTls Tls { get; set; } = new();
+
     /// <summary>How the cluster names this silo: its advertised address and silo port.</summary>
     public string Endpoint => $"{AdvertisedAddress}:{SiloPort}";
 

@@ -22,7 +22,8 @@ public static class SiloHosting
     public static IHostApplicationBuilder AddSegmentationSilo(this IHostApplicationBuilder builder)
     {
         var settings = ClusterSettings.From(builder.Configuration);
-        var problems = settings.Problems();
+        var tls = settings.Tls;
+        var problems = settings.Problems().Concat(tls.Problems()).ToList();
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(ClusterSettings.SectionName, typeof(ClusterSettings), problems);
@@ -64,6 +65,12 @@ public static class SiloHosting
             }
 
             silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+            if (tls.Enabled)
+            {
+                var certificate = tls.LoadCertificate();
+                var authority = tls.LoadAuthority();
+                silo.UseTls(certificate, o => ClusterTls.Configure(o, certificate, authority));
+            }
 
             // Calls between grains carry the caller's trace, so a job's spans form one trace across silos.
             silo.AddActivityPropagation();

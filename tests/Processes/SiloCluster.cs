@@ -18,7 +18,10 @@ namespace UNetPP.Cluster.Processes;
 /// Each silo runs on a core of its own (silo i on core i), as it would on a machine of its own: for
 /// scale-out measurements, where a silo must not borrow another's core for its decoding and writing.
 /// </param>
-public sealed record SiloClusterSetup(string StorageConnection, string DataContainer, string WorkFolder, IReadOnlyDictionary<string, string> Settings, bool OneCoreEach = false);
+/// <param name="ConfigureClient">More for the cluster's client, as its silos need it (TLS, say).</param>
+public sealed record SiloClusterSetup(
+    string StorageConnection, string DataContainer, string WorkFolder, IReadOnlyDictionary<string, string> Settings, bool OneCoreEach = false,
+    Action<IClientBuilder>? ConfigureClient = null);
 
 /// <summary>
 /// A cluster of real silo processes joined through Azure Table storage (Azurite), and an Orleans
@@ -234,6 +237,7 @@ public sealed class SiloCluster : IAsyncDisposable
                 });
                 // A call to a silo that was just killed fails in seconds, and the caller asks again.
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+                _setup.ConfigureClient?.Invoke(client);
             })
             .Build();
         _client = host;

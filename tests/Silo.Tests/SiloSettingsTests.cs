@@ -13,11 +13,38 @@ public sealed class SiloSettingsTests
     [InlineData("Cluster:SiloPort", "70000", "Cluster:SiloPort 70000")]
     [InlineData("Cluster:Id", " ", "Cluster:Id must not be empty")]
     [InlineData("Cluster:AdvertisedAddress", "silo-1", "Cluster:AdvertisedAddress 'silo-1'")]
+    [InlineData("Cluster:Tls:CertificatePath", "/no/such/silo.pfx", "Cluster:Tls:CertificatePath and Cluster:Tls:TrustedAuthorityPath go together")]
+    [InlineData("Cluster:Tls:TrustedAuthorityPath", "/no/such/ca.pem", "Cluster:Tls:CertificatePath and Cluster:Tls:TrustedAuthorityPath go together")]
     public async Task ABadClusterSettingStopsTheSiloAndIsNamed(string key, string value, string expected)
     {
         var message = await StartFailureAsync(new() { [key] = value });
 
         Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TlsFilesThatCannotBeReadStopTheSiloNamingEachSetting()
+    {
+        var folder = Directory.CreateTempSubdirectory("unetpp-tls-settings-").FullName;
+        try
+        {
+            var notACertificate = Path.Combine(folder, "silo.pfx");
+            await File.WriteAllTextAsync(notACertificate, "not a certificate");
+
+            var message = await StartFailureAsync(new()
+            {
+                ["Cluster:Tls:CertificatePath"] = notACertificate,
+                ["Cluster:Tls:TrustedAuthorityPath"] = Path.Combine(folder, "missing-ca.pem"),
+            });
+
+            Assert.Contains($"Cluster:Tls:CertificatePath {notACertificate}: cannot be read", message, StringComparison.Ordinal);
+            Assert.Contains("is Cluster:Tls:CertificatePassword right?", message, StringComparison.Ordinal);
+            Assert.Contains("Cluster:Tls:TrustedAuthorityPath", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
