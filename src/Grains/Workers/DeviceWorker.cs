@@ -27,7 +27,9 @@ public sealed partial class DeviceWorker(
     private readonly CancellationTokenSource _abandon = new();
     private long _images;
     private long _tiles;
-    private int _nextJob;
+    // Where in the list of jobs this worker starts leasing; workers start at different places, so that
+    // at any moment they are spread over the running jobs rather than all on the first ones.
+    private int _nextJob = Random.Shared.Next(1 << 16);
     private volatile bool _hung;
 
     public string WorkerId => workerId;
@@ -81,20 +83,38 @@ public sealed partial class DeviceWorker(
             return;
         }
 
-        var jobs = await grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).GetActiveAsync();
-        for (var i = 0; i < jobs.Count && free > 0 && !stopping.IsCancellationRequested; i++)
+        var jobs = (await grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).GetActiveAsync()).ToList();
+        if (jobs.Count == 0)
         {
-            // Start with a different job each round so that concurrent jobs share the cluster.
-            var jobId = jobs[(_nextJob + i) % jobs.Count];
-            var leases = await grains.GetGrain<IJobGrain>(jobId).LeaseAsync(workerId, free);
-            foreach (var lease in leases)
-            {
-                Start(lease);
-                free--;
-            }
+            return;
         }
 
-        _nextJob++;
+        // Jobs in turn, one shard from each per pass, starting with a different job each round: jobs
+        // running at once then progress together instead of one after another, whatever their size.
+        var offset = _nextJob++;
+        jobs = [.. jobs.Skip(offset % jobs.Count), .. jobs.Take(offset % jobs.Count)];
+        while (free > 0 && jobs.Count > 0 && !stopping.IsCancellationRequested)
+        {
+            foreach (var jobId in jobs.ToList())
+            {
+                if (free == 0 || stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                var leases = await grains.GetGrain<IJobGrain>(jobId).LeaseAsync(workerId, jobs.Count == 1 ? free : 1);
+                if (leases.Count == 0)
+                {
+                    jobs.Remove(jobId);
+                }
+
+                foreach (var lease in leases)
+                {
+                    Start(lease);
+                    free--;
+                }
+            }
+        }
     }
 
     private void Start(ShardLease lease)
