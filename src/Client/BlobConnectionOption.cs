@@ -4,8 +4,8 @@ namespace UNetPP.Cluster.Client;
 
 /// <summary>
 /// <c>--blob-connection</c>: the Azure Storage account behind <c>az://</c> locations for the commands
-/// that read or write data in this process, with <c>UNETPP_BLOB_CONNECTION</c> as its default so a
-/// secret need not sit in the shell history.
+/// that read or write data in this process, with <c>UNETPP_BLOB_CONNECTION</c> as its default: a
+/// connection string with a key is refused on the command line and taken from there instead.
 /// </summary>
 internal sealed class BlobConnectionOption
 {
@@ -13,13 +13,13 @@ internal sealed class BlobConnectionOption
 
     private readonly Option<string?> option = new("--blob-connection")
     {
-        Description = $"Azure Storage connection string for az:// locations (default: ${Variable}; UseDevelopmentStorage=true for Azurite).",
+        Description = $"Azure Storage account for az:// locations: a keyless connection string or account URL (a key goes in ${Variable}, the default).",
     };
 
     public void AddTo(Command command) => command.Options.Add(option);
 
     public string? Read(ParseResult parse) =>
-        parse.GetValue(option) is { Length: > 0 } given
+        SecretArguments.Checked("--blob-connection", parse.GetValue(option), Variable) is { Length: > 0 } given
             ? given
             : Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } inherited ? inherited : null;
 }

@@ -25,6 +25,9 @@ internal sealed class ClusterConnectionOptions
     /// <summary>Where the client certificate's password comes from: never the command line, where process listings show it.</summary>
     public const string TlsPasswordVariable = "UNETPP_TLS_PASSWORD";
 
+    /// <summary>The cluster storage's connection string when it carries a key, which the command line must not.</summary>
+    public const string ClusterStorageVariable = "UNETPP_CLUSTER_STORAGE";
+
     private readonly Option<string[]> gateways = new("--gateway")
     {
         Description = $"A silo's gateway as host:port; repeat for several (default {DefaultGateway}).",
@@ -33,7 +36,7 @@ internal sealed class ClusterConnectionOptions
 
     private readonly Option<string?> clusterStorage = new("--cluster-storage")
     {
-        Description = "Find the gateways in the cluster's Azure Table storage (a connection string) instead of --gateway.",
+        Description = $"Find the gateways in the cluster's Azure Table storage instead of --gateway: a keyless connection string here, or one with its key in ${ClusterStorageVariable}.",
     };
 
     private readonly Option<string> clusterId = new("--cluster-id")
@@ -99,8 +102,11 @@ internal sealed class ClusterConnectionOptions
         }
 
         var security = tls.Enabled ? tls : null;
-        var storage = parse.GetValue(clusterStorage);
         var given = parse.GetValue(gateways) ?? [];
+
+        // The variable stands in for the option, unless gateways are named.
+        var storage = SecretArguments.Checked("--cluster-storage", parse.GetValue(clusterStorage), ClusterStorageVariable)
+            ?? (given.Length == 0 && Environment.GetEnvironmentVariable(ClusterStorageVariable) is { Length: > 0 } inherited ? inherited : null);
         if (storage is not null)
         {
             if (string.IsNullOrWhiteSpace(storage))

@@ -71,6 +71,9 @@ public sealed class ClusterCommandTests(ClusterSiloFixture silo)
     [InlineData("--gateway", "127.0.0.1:99999", "--gateway 127.0.0.1:99999: use host:port")]
     [InlineData("--cluster-id", " ", "--cluster-id must not be empty")]
     [InlineData("--connect-timeout", "0", "--connect-timeout 0: use a number of seconds above 0")]
+    [InlineData("--cluster-storage", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net", "--cluster-storage: the value holds a secret")]
+    [InlineData("--cluster-storage", "BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2024&sig=abc", "set $UNETPP_CLUSTER_STORAGE instead")]
+    [InlineData("--tls-certificate", "/no/such/client.pfx", "--tls-certificate and --tls-authority go together")]
     public async Task ABadClusterOptionIsNamed(string option, string value, string expected)
     {
         var result = await CliRunner.RunAsync("list", option, value);

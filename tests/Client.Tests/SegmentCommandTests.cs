@@ -230,6 +230,7 @@ public sealed class SegmentCommandTests : IDisposable
     [InlineData("--max-pixels", "-5", "--max-pixels -5")]
     [InlineData("--tile", "abc", "abc")]
     [InlineData("--labels", "no-such-folder", "no-such-folder: no such folder")]
+    [InlineData("--blob-connection", "AccountName=a;AccountKey=c2VjcmV0", "--blob-connection: the value holds a secret (an account key or signature), and a command line shows in process listings; set $UNETPP_BLOB_CONNECTION instead")]
     public async Task BadSettingsStopBeforeAnythingRunsAndNameTheSetting(string option, string value, string expected)
     {
         var output = _temp.File("out");

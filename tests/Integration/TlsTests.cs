@@ -76,6 +76,14 @@ public sealed class TlsTests(IntegrationFixture fixture, ITestOutputHelper outpu
         Assert.NotEqual(0, refused.Code);
         Assert.NotEqual(0, plain.Code);
         Assert.Contains("cannot reach cluster", plain.Text, StringComparison.Ordinal);
+
+        // The secrets the silos were given are in none of their logs.
+        foreach (var silo in cluster.Silos)
+        {
+            var log = await File.ReadAllTextAsync(silo.LogPath, deadline.Token);
+            Assert.DoesNotContain(Password, log, StringComparison.Ordinal);
+            Assert.DoesNotContain(AzuriteProcess.AccountKey, log, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>Both ends show a certificate, and the other end's must chain to the authority.</summary>
