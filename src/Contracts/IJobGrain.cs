@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 namespace UNetPP.Cluster.Contracts;
 
 /// <summary>
@@ -12,7 +13,12 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Submit")]
     Task<JobStatus> SubmitAsync(JobSpec spec);
 
+    /// <remarks>
+    /// Answered between the turns of other calls: it only reads the job's state in memory, and it must
+    /// not queue behind calls that wait on storage while a large job's shards complete.
+    /// </remarks>
     [Alias("GetStatus")]
+    [AlwaysInterleave]
     Task<JobStatus> GetStatusAsync();
 
     /// <summary>Stops handing out shards and tells the workers holding some to stop.</summary>

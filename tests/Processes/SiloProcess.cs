@@ -43,6 +43,14 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The silo's resident memory now and its high-water mark, in bytes, as the kernel counts them.</summary>
+    public (long Resident, long Peak) Memory()
+    {
+        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+        long Field(string name) => long.Parse(status.Single(l => l.StartsWith(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return (Field("VmRSS:"), Field("VmHWM:"));
+    }
+
     /// <summary>
     /// Starts a silo and waits until its /readyz says ready (joined, model open, storage answering) and its gateway accepts connections.
     /// <paramref name="settings"/> (environment variable names, <c>Inference__Threads</c>) are added to

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using NetVips;
+using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Processes;
+using Xunit.Abstractions;
+
+namespace UNetPP.Cluster.Integration.Tests;
+
+/// <summary>
+/// A job of many small images on three silos: it completes with every mask, each silo's memory is
+/// reported at the start, its peak and the end, and status answers stay quick throughout. CI runs
+/// 1,000 images; <c>UNETPP_LOAD_IMAGES=10000 ./test.sh --filter LoadTests</c> runs the full form.
+/// </summary>
+[Collection(IntegrationGroup.Name)]
+public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper output)
+{
+    private static int Images => int.TryParse(Environment.GetEnvironmentVariable("UNETPP_LOAD_IMAGES"), out var n) && n > 0 ? n : 1000;
+
+    [Fact]
+    public async Task ManySmallImagesCompleteWithMemoryFlatAndStatusQuick()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(Math.Max(5, Images / 400)));
+        var prefix = await UploadAsync(Images, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-load", 3, deadline.Token);
+        var start = cluster.Silos.Select(s => s.Memory().Resident).ToList();
+
+        var jobId = SegmentationClient.NewJobId();
+        var spec = fixture.Spec("out-load") with { Input = $"az://{Dataset.Container}/{prefix}", ShardSize = 16 };
+        var clock = Stopwatch.StartNew();
+        var status = await cluster.Client.SubmitAsync(jobId, spec);
+        var latencies = new List<double>();
+        while (!status.IsFinished)
+        {
+            await Task.Delay(250, deadline.Token);
+            var asked = Stopwatch.StartNew();
+            status = await cluster.Client.GetStatusAsync(jobId);
+            latencies.Add(asked.Elapsed.TotalMilliseconds);
+        }
+
+        var elapsed = clock.Elapsed;
+        var end = cluster.Silos.Select(s => s.Memory()).ToList();
+        latencies.Sort();
+        var state = await JobStateBytesAsync(jobId, deadline.Token);
+        output.WriteLine($"{Images} images of 48×48 on 3 silos: {IntegrationFixture.Describe(status)} in {elapsed.TotalSeconds:F1} s ({Images / elapsed.TotalSeconds:F1} images/s)");
+        for (var i = 0; i < cluster.Silos.Count; i++)
+        {
+            output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB");
+        }
+
+        output.WriteLine($"  status: {latencies.Count} calls, median {latencies[latencies.Count / 2]:F1} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:F1} ms, slowest {latencies[^1]:F1} ms");
+        output.WriteLine($"  the job's persisted state: {state / 1024.0:F0} KiB ({state / (double)Images:F0} bytes per image)");
+
+        Assert.True(status.State == JobState.Completed, IntegrationFixture.Describe(status));
+        Assert.Equal(Images, status.Done);
+        var masks = 0;
+        await foreach (var _ in fixture.Data.GetBlobsAsync(new GetBlobsOptions { Prefix = "out-load/masks/" }, deadline.Token))
+        {
+            masks++;
+        }
+
+        Assert.Equal(Images, masks);
+
+        // Loose bounds, to catch what grows with the job rather than to time it.
+        Assert.All(end, m => Assert.True(m.Peak < 2L << 30, $"a silo peaked at {Mib(m.Peak)} MiB"));
+        Assert.True(latencies[^1] < 5000, $"the slowest status call took {latencies[^1]:F0} ms");
+    }
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Uploads <paramref name="count"/> small distinct PNGs under a prefix of their own.</summary>
+    private async Task<string> UploadAsync(int count, CancellationToken cancellationToken)
+    {
+        var prefix = $"load-{count}";
+        var container = new BlobContainerClient(fixture.Azurite.ConnectionString, Dataset.Container);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var samples = new byte[48 * 48 * 3];
+            new Random(i).NextBytes(samples);
+            using var image = Image.NewFromMemory(samples, 48, 48, 3, Enums.BandFormat.Uchar);
+            await container.GetBlobClient($"{prefix}/img-{i:D5}.png").UploadAsync(BinaryData.FromBytes(image.PngsaveBuffer()), overwrite: true, ct);
+        });
+        return prefix;
+    }
+
+    /// <summary>The size of the job's persisted state: the blob the coordinator's grain storage keeps for it.</summary>
+    private async Task<long> JobStateBytesAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var service = new BlobServiceClient(fixture.Azurite.ConnectionString);
+        long size = 0;
+        await foreach (var container in service.GetBlobContainersAsync(cancellationToken: cancellationToken))
+        {
+            await foreach (var blob in service.GetBlobContainerClient(container.Name).GetBlobsAsync(cancellationToken: cancellationToken))
+            {
+                if (blob.Name.Contains(jobId, StringComparison.Ordinal))
+                {
+                    size = Math.Max(size, blob.Properties.ContentLength ?? 0);
+                }
+            }
+        }
+
+        return size;
+    }
+}
