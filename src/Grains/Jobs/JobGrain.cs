@@ -29,6 +29,9 @@ public sealed partial class JobGrain(
     /// <summary>The grain-storage provider jobs are kept in.</summary>
     public const string StorageName = "jobs";
 
+    /// <summary>The job has ended and its report is being written (see <see cref="EndAsync"/>).</summary>
+    private bool _reporting;
+
     private JobRecord Job => record.State;
 
     private string JobId => this.GetPrimaryKeyString();
@@ -147,12 +150,7 @@ public sealed partial class JobGrain(
 
         Job.State = JobState.Cancelled;
         Job.Finished = clock.GetUtcNow();
-        await record.WriteStateAsync();
-        Publish();
-        TraceRun();
-        await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
-        await WriteReportAsync();
-        await RemovePartsAsync();
+        await EndAsync();
         return Status();
     }
 
@@ -443,13 +441,31 @@ public sealed partial class JobGrain(
 
         Job.State = Job.Failures.Count == 0 ? JobState.Completed : JobState.CompletedWithFailures;
         Job.Finished = clock.GetUtcNow();
-        await record.WriteStateAsync();
-        Publish();
-        TraceRun();
-        await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
-        await WriteReportAsync();
-        await RemovePartsAsync();
+        await EndAsync();
         LogFinished(logger, JobId, Job.State, Job.Segmented.Count, Job.Failures.Count);
+    }
+
+    /// <summary>
+    /// Persists the job's end, takes it off the queue and writes its report. Status calls, which run
+    /// between this grain's turns, see the job as running until the report is there: a client that
+    /// sees it finished can read its report at once.
+    /// </summary>
+    private async Task EndAsync()
+    {
+        _reporting = true;
+        try
+        {
+            await record.WriteStateAsync();
+            TraceRun();
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+            await WriteReportAsync();
+            await RemovePartsAsync();
+        }
+        finally
+        {
+            _reporting = false;
+            Publish();
+        }
     }
 
     private async Task WriteReportAsync()
@@ -528,7 +544,7 @@ public sealed partial class JobGrain(
         return new JobStatus
         {
             JobId = JobId,
-            State = Job.State,
+            State = _reporting ? JobState.Running : Job.State,
             Total = Job.Total,
             Done = Job.Segmented.Count,
             Failed = Job.Failures.Count,
@@ -536,7 +552,7 @@ public sealed partial class JobGrain(
             InProgress = Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires > now).SelectMany(s => s.Unfinished).Distinct().Count(),
             ImagesPerSecond = elapsed > 0 ? finished / elapsed : 0,
             Started = Job.Started,
-            Finished = Job.Finished,
+            Finished = _reporting ? null : Job.Finished,
             Failures = [.. Job.Failures],
             Error = Job.Error,
             Spec = Job.Spec,
