@@ -1,7 +1,7 @@
 namespace UNetPP.Cluster.Segmentation.Imaging;
 
 /// <summary>
-/// A seekable stream as libvips reads it, remembering the first failure of the stream itself. libvips
+/// A seekable stream as libvips reads it, remembering the first failure of a read from it. libvips
 /// turns any read error into its own "truncated" error, which would call a sound image on an
 /// unreachable store corrupt; with this the decoder reports the storage failure for what it is.
 /// Does not own the stream it reads.
@@ -17,12 +17,13 @@ internal sealed class GuardedSource(Stream inner) : Stream
 
     public override bool CanWrite => false;
 
-    public override long Length => Guard(() => inner.Length);
+    public override long Length => inner.Length;
 
+    // Seeks move no data: one that fails is a damaged file pointing outside itself, not the store.
     public override long Position
     {
-        get => Guard(() => inner.Position);
-        set => Guard(() => inner.Position = value);
+        get => inner.Position;
+        set => inner.Position = value;
     }
 
     /// <summary>The exception for a libvips error: the stream's own failure when it had one, else a refusal of the image as damaged.</summary>
@@ -46,7 +47,7 @@ internal sealed class GuardedSource(Stream inner) : Stream
         }
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => Guard(() => inner.Seek(offset, origin));
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
     public override void Flush()
     {

@@ -30,7 +30,8 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
     public void DamagedFilesAreDecodedOrRefusedWithAReasonAndNothingElse(string seed)
     {
         var original = Seed(seed);
-        var random = new Random(seed.GetHashCode(StringComparison.Ordinal) & 0x7FFF);
+        // A seed of its own per format that is the same in every run (string hashes are not).
+        var random = new Random(seed.Sum(c => c) * 7919);
         var outcomes = new Dictionary<string, int>();
         var slowest = TimeSpan.Zero;
         for (var i = 0; i < PerSeed; i++)
