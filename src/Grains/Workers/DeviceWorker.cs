@@ -55,6 +55,11 @@ public sealed partial class DeviceWorker(
 
     public void Dispose() => _abandon.Dispose();
 
+    /// <remarks>
+    /// Every loop here catches what a call to the cluster throws, Orleans' own cancellations included
+    /// (a message that expired while its grain could not be placed, storage being down): only the
+    /// silo stopping ends a loop. One escaping would stop the whole silo.
+    /// </remarks>
     private async Task LeaseLoopAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -63,7 +68,7 @@ public sealed partial class DeviceWorker(
             {
                 await LeaseMoreAsync(stopping);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
                 // The cluster may be between silos (a gateway or the job's silo just died): try again next round.
                 LogLeaseFailed(logger, workerId, ex.Message);
@@ -178,7 +183,7 @@ public sealed partial class DeviceWorker(
                 await grains.GetGrain<IJobGrain>(result.JobId).CompleteAsync(result);
                 return;
             }
-            catch (Exception ex) when (waited < options.StorageOutageTolerance && ex is not OperationCanceledException)
+            catch (Exception ex) when (waited < options.StorageOutageTolerance && !cancellationToken.IsCancellationRequested)
             {
                 LogLeaseFailed(logger, workerId, ex.Message);
                 await Task.Delay(pause, clock, cancellationToken);
@@ -216,7 +221,7 @@ public sealed partial class DeviceWorker(
                         }
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     LogLeaseFailed(logger, workerId, ex.Message);
                 }
@@ -274,7 +279,7 @@ public sealed partial class DeviceWorker(
                     At = now,
                 });
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 LogLeaseFailed(logger, workerId, ex.Message);
             }
@@ -311,7 +316,7 @@ public sealed partial class DeviceWorker(
                 await grains.GetGrain<IJobGrain>(job.Key).ReleaseAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
                 LogReleased(logger, workerId, job.Key);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // Not handing back only delays the shards until their leases expire.
                 LogLeaseFailed(logger, workerId, ex.Message);

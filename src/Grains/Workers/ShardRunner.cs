@@ -232,7 +232,7 @@ public sealed partial class ShardRunner(
                 waited += pause;
                 pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 15));
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 return Failed(span, name, ex.Message, retryable: !IsPermanent(ex), Kind(ex));
             }
