@@ -174,8 +174,7 @@ public sealed partial class DeviceWorker(
     /// </summary>
     private async Task ReportAsync(ShardResult result, CancellationToken cancellationToken)
     {
-        var waited = TimeSpan.Zero;
-        var pause = TimeSpan.FromSeconds(1);
+        var backoff = new OutageBackoff(options.StorageOutageTolerance, clock);
         while (true)
         {
             try
@@ -183,12 +182,10 @@ public sealed partial class DeviceWorker(
                 await grains.GetGrain<IJobGrain>(result.JobId).CompleteAsync(result);
                 return;
             }
-            catch (Exception ex) when (waited < options.StorageOutageTolerance && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (backoff.CanWait && !cancellationToken.IsCancellationRequested)
             {
                 LogLeaseFailed(logger, workerId, ex.Message);
-                await Task.Delay(pause, clock, cancellationToken);
-                waited += pause;
-                pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 15));
+                await backoff.WaitAsync(cancellationToken);
             }
         }
     }

@@ -211,8 +211,7 @@ public sealed partial class ShardRunner(
     {
         using var span = ClusterTelemetry.Traces.StartActivity("image");
         span?.SetTag("unetpp.image", name);
-        var waited = TimeSpan.Zero;
-        var pause = TimeSpan.FromSeconds(1);
+        var backoff = new OutageBackoff(storageOutageTolerance, TimeProvider.System);
         while (true)
         {
             try
@@ -223,14 +222,12 @@ public sealed partial class ShardRunner(
             {
                 return Failed(span, name, ex.Reason, retryable: false, FailureKind.BadImage);
             }
-            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && waited < storageOutageTolerance && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && backoff.CanWait && !cancellationToken.IsCancellationRequested)
             {
                 // Storage that does not answer is nobody's fault and usually passes: the image is
                 // done again once it answers, without spending one of its tries.
-                LogStorageUnavailable(logger, name, pause.TotalSeconds, ex.Message);
-                await Task.Delay(pause, cancellationToken);
-                waited += pause;
-                pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 15));
+                LogStorageUnavailable(logger, name, backoff.Pause.TotalSeconds, ex.Message);
+                await backoff.WaitAsync(cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {

@@ -168,10 +168,8 @@ public sealed class SegmentationEngine : IDisposable
         stages.Enter(PipelineStage.Decode);
         using var source = _decoder.Open(name, image);
         var (width, height) = (source.Width, source.Height);
-        if (band.X != 0 || band.Width != width || band.Area == 0 || !PixelRect.Whole(width, height).Contains(band))
-        {
-            throw new ArgumentOutOfRangeException(nameof(band), band, $"A band is whole rows of the {width}×{height} image.");
-        }
+        var grid = new TileGrid(height, width, TileSize, _options.Overlap);
+        var rows = new BandRows(grid, band);
 
         using var truth = groundTruth is null ? null : _decoder.Open(groundTruth.Name, new MemoryStream(groundTruth.Bytes, writable: false));
         if (truth is not null)
@@ -180,8 +178,6 @@ public sealed class SegmentationEngine : IDisposable
         }
 
         var card = Model.Card;
-        var grid = new TileGrid(height, width, TileSize, _options.Overlap);
-        var rows = new BandRows(grid, band);
         using var writer = new RegionPartWriter(part, width, height, band, card.Classes, _options.Probabilities);
         var window = new ImageTensor(_input.Channels, rows.WindowHeight, width, new float[(long)_input.Channels * rows.WindowHeight * width]);
         var strips = new SortedDictionary<int, GaussianBlender>();

@@ -32,7 +32,7 @@ internal sealed class GuardedSource(Stream inner) : Stream
             ? new IOException($"Reading {name} failed: {failure.Message}", failure)
             : ImageDecoder.Corrupt(name, error);
 
-    public override int Read(byte[] buffer, int offset, int count) => Guard(() => inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -56,17 +56,4 @@ internal sealed class GuardedSource(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    private T Guard<T>(Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (Exception ex)
-        {
-            Failure ??= ex;
-            throw;
-        }
-    }
 }
