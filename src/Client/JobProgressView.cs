@@ -65,6 +65,11 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
             console.MarkupLineInterpolated($"[red]failed[/] {failure.Name}: {failure.Reason}");
         }
 
+        if (status.Failed > status.Failures.Count)
+        {
+            console.MarkupLineInterpolated($"[red]failed[/] {status.Failed - status.Failures.Count} more; {JobReport.FileName} lists every failure.");
+        }
+
         if (status.Error is not null)
         {
             console.MarkupLineInterpolated($"[red]error[/] {status.Error}");

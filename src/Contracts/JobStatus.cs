@@ -50,6 +50,10 @@ public sealed record JobStatus
 
     [Id(8)] public DateTimeOffset? Finished { get; init; }
 
+    /// <summary>
+    /// The first <see cref="FailuresListed"/> failures with their reasons; <see cref="Failed"/> counts them all,
+    /// and the job's report lists every one.
+    /// </summary>
     [Id(9)] public IReadOnlyList<ImageFailure> Failures { get; init; } = [];
 
     /// <summary>Why the job as a whole failed, when it did.</summary>
@@ -59,6 +63,9 @@ public sealed record JobStatus
 
     /// <summary>The silo the job's coordinator runs on now (it moves if that silo dies).</summary>
     [Id(12)] public string? Coordinator { get; init; }
+
+    /// <summary>How many failures a status carries at most: a status stays small however many images fail.</summary>
+    public const int FailuresListed = 100;
 
     public bool IsFinished => State is JobState.Completed or JobState.CompletedWithFailures or JobState.Cancelled or JobState.Failed;
 }

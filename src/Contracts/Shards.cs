@@ -27,7 +27,10 @@ public sealed record ShardLease
     /// <summary>The job's trace context (W3C traceparent), so the shard's spans join the job's trace.</summary>
     [Id(8)] public string? TraceParent { get; init; }
 
-    public ShardLeaseRef Ref => new(ShardId, LeaseId);
+    /// <summary>The page of the job's plan that holds the shard: shard ids are numbered within their page.</summary>
+    [Id(9)] public required int Page { get; init; }
+
+    public ShardLeaseRef Ref => new(Page, ShardId, LeaseId);
 }
 
 /// <summary>
@@ -62,7 +65,11 @@ public sealed record ImageSize([property: Id(0)] int Width, [property: Id(1)] in
 
 /// <summary>Which holding of which shard a worker means when it renews, reports or lets go.</summary>
 [GenerateSerializer, Immutable, Alias("unetpp.ShardLeaseRef")]
-public sealed record ShardLeaseRef([property: Id(0)] int ShardId, [property: Id(1)] Guid LeaseId);
+public sealed record ShardLeaseRef([property: Id(0)] int Page, [property: Id(1)] int ShardId, [property: Id(2)] Guid LeaseId)
+{
+    /// <summary>The shard's name in logs and listings: its page, then its number there.</summary>
+    public string Shard => $"{Page}.{ShardId}";
+}
 
 /// <summary>What was found in one class of one image.</summary>
 [GenerateSerializer, Immutable, Alias("unetpp.ClassSummary")]

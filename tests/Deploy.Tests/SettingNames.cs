@@ -1,4 +1,5 @@
 using System.Reflection;
+using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Silo;
 using UNetPP.Cluster.Storage;
@@ -16,6 +17,7 @@ internal static class SettingNames
         [ClusterSettings.SectionName] = typeof(ClusterSettings),
         [WorkerOptions.SectionName] = typeof(WorkerOptions),
         [StorageOptions.SectionName] = typeof(StorageOptions),
+        [JobOptions.SectionName] = typeof(JobOptions),
     };
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Hosting;
@@ -7,8 +8,9 @@ using UNetPP.Cluster.Grains.Jobs;
 namespace UNetPP.Cluster.Grains.Tests;
 
 /// <summary>
-/// One in-process silo with memory job storage, real local dataset storage and a clock the tests
-/// move. No device workers: the tests call the job grain as a worker would.
+/// One in-process silo with job storage that keeps and measures serialized states, real local
+/// dataset storage and a clock the tests move. No device workers: the tests call the job grain
+/// as a worker would.
 /// </summary>
 public sealed class CoordinatorFixture : IAsyncLifetime
 {
@@ -19,6 +21,9 @@ public sealed class CoordinatorFixture : IAsyncLifetime
     public TempFolder Temp { get; } = new();
 
     public IClusterClient Client => _cluster!.Client;
+
+    /// <summary>The silo's job storage, to see what jobs and their pages wrote.</summary>
+    public MeasuredGrainStorage Storage => _cluster!.Silos[0].ServiceProvider.GetRequiredService<MeasuredGrainStorage>();
 
     public IJobGrain Job(string id) => Client.GetGrain<IJobGrain>(id);
 
@@ -31,9 +36,10 @@ public sealed class CoordinatorFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => silo.AddMemoryGrainStorage(JobGrain.StorageName));
         builder.ConfigureSiloHost((_, host) =>
         {
+            host.Services.AddSingleton<MeasuredGrainStorage>();
+            host.Services.AddKeyedSingleton<IGrainStorage>(JobGrain.StorageName, (services, _) => services.GetRequiredService<MeasuredGrainStorage>());
             host.Services.AddSingleton<TimeProvider>(Clock);
             host.Services.AddDatasetStorage();
         });

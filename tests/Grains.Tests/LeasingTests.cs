@@ -73,7 +73,7 @@ public sealed class LeasingTests(CoordinatorFixture cluster)
 
         Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
         Assert.Empty(await job.LeaseAsync("worker-a", 4));
-        var stray = new ShardLeaseRef(0, Guid.NewGuid());
+        var stray = new ShardLeaseRef(0, 0, Guid.NewGuid());
         Assert.Equal([stray], await job.RenewAsync("worker-a", [stray]));
     }
 

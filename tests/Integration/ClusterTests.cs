@@ -357,6 +357,12 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
         });
     }
 
+    /// <summary>These silos plan pages of 40 images, so the job of 204 spans six pages and every fault meets several of them.</summary>
+    private SiloClusterSetup Silos => fixture.Silos with
+    {
+        Settings = new Dictionary<string, string>(fixture.Silos.Settings) { ["Jobs__ImagesPerPage"] = "40" },
+    };
+
     private static bool MidJob(JobStatus status) =>
         status.State == JobState.Running && status.Done + status.Failed >= status.Total / 5 && status.Total > 0;
 
@@ -364,7 +370,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
     private async Task WithClusterAsync(string name, int silos, Func<SiloCluster, CancellationToken, Task> test)
     {
         using var deadline = new CancellationTokenSource(TestTimeout);
-        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, $"it-{name}", silos, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(Silos, $"it-{name}", silos, deadline.Token);
         try
         {
             await test(cluster, deadline.Token);

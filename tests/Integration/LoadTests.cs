@@ -42,7 +42,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         var elapsed = clock.Elapsed;
         var end = cluster.Silos.Select(s => s.Memory()).ToList();
         latencies.Sort();
-        var state = await JobStateBytesAsync(jobId, deadline.Token);
+        var state = await JobStateAsync(jobId, deadline.Token);
         output.WriteLine($"{Images} images of 48×48 on 3 silos: {IntegrationFixture.Describe(status)} in {elapsed.TotalSeconds:F1} s ({Images / elapsed.TotalSeconds:F1} images/s)");
         for (var i = 0; i < cluster.Silos.Count; i++)
         {
@@ -50,7 +50,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         }
 
         output.WriteLine($"  status: {latencies.Count} calls, median {latencies[latencies.Count / 2]:F1} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:F1} ms, slowest {latencies[^1]:F1} ms");
-        output.WriteLine($"  the job's persisted state: {state / 1024.0:F0} KiB ({state / (double)Images:F0} bytes per image)");
+        output.WriteLine($"  the job's persisted state: {state.Job} bytes; its {state.Pages.Count} page(s): largest {state.Pages.Max() / 1024.0:F0} KiB, {state.Pages.Sum() / 1024.0:F0} KiB in all");
 
         Assert.True(status.State == JobState.Completed, IntegrationFixture.Describe(status));
         Assert.Equal(Images, status.Done);
@@ -65,6 +65,10 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         // Loose bounds, to catch what grows with the job rather than to time it.
         Assert.All(end, m => Assert.True(m.Peak < 2L << 30, $"a silo peaked at {Mib(m.Peak)} MiB"));
         Assert.True(latencies[^1] < 5000, $"the slowest status call took {latencies[^1]:F0} ms");
+
+        // The job's own state holds a page's counts per few hundred images, never the images themselves.
+        Assert.Equal((Images + 255) / 256, state.Pages.Count); // pages of 256 images (16 shards of 16), the silos' default
+        Assert.True(state.Job < 4096 + (state.Pages.Count * 64), $"the job's state is {state.Job} bytes");
     }
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
@@ -84,22 +88,32 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         return prefix;
     }
 
-    /// <summary>The size of the job's persisted state: the blob the coordinator's grain storage keeps for it.</summary>
-    private async Task<long> JobStateBytesAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>The sizes of the job's persisted state and of its pages': the blobs the coordinator's grain storage keeps for them.</summary>
+    private async Task<(long Job, List<long> Pages)> JobStateAsync(string jobId, CancellationToken cancellationToken)
     {
         var service = new BlobServiceClient(fixture.Azurite.ConnectionString);
-        long size = 0;
+        long job = 0;
+        var pages = new List<long>();
         await foreach (var container in service.GetBlobContainersAsync(cancellationToken: cancellationToken))
         {
             await foreach (var blob in service.GetBlobContainerClient(container.Name).GetBlobsAsync(cancellationToken: cancellationToken))
             {
-                if (blob.Name.Contains(jobId, StringComparison.Ordinal))
+                if (!blob.Name.Contains(jobId, StringComparison.Ordinal))
                 {
-                    size = Math.Max(size, blob.Properties.ContentLength ?? 0);
+                    continue;
+                }
+
+                if (blob.Name.Contains("page", StringComparison.Ordinal))
+                {
+                    pages.Add(blob.Properties.ContentLength ?? 0);
+                }
+                else
+                {
+                    job = blob.Properties.ContentLength ?? 0;
                 }
             }
         }
 
-        return size;
+        return (job, pages);
     }
 }

@@ -71,6 +71,11 @@ internal sealed class StatusCommand : Command
             await output.WriteLineAsync($"  failed {failure.Name}: {failure.Reason}");
         }
 
+        if (status.Failed > status.Failures.Count)
+        {
+            await output.WriteLineAsync(Invariant($"  failed {status.Failed - status.Failures.Count} more; {JobReport.FileName} lists every failure"));
+        }
+
         if (status.Error is not null)
         {
             await output.WriteLineAsync($"  error {status.Error}");

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Grains.Workers;
@@ -26,9 +27,10 @@ public static class WorkerHostingExtensions
         return services;
     }
 
-    /// <summary>Storage and metrics for job grains and workers (settings <c>Storage:*</c>).</summary>
+    /// <summary>Storage, metrics and job settings for job grains and workers (settings <c>Storage:*</c> and <c>Jobs:*</c>).</summary>
     public static IServiceCollection AddDatasetStorage(this IServiceCollection services)
     {
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<ClusterMetrics>();

@@ -5,7 +5,6 @@ using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Reports;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
-using UNetPP.Cluster.Segmentation.Regions;
 using UNetPP.Cluster.Segmentation.Telemetry;
 using UNetPP.Cluster.Storage;
 
@@ -15,19 +14,28 @@ namespace UNetPP.Cluster.Grains.Jobs;
 /// The coordinator of one job. Shards are leased to workers that pull; a lease that is not
 /// renewed expires and its shard goes back in the queue; results of a stale lease are ignored,
 /// and outputs have fixed names, so a shard done twice writes the same bytes: at-least-once
-/// work, exactly-once results. An image a worker finds above the job's region size comes back
-/// unsegmented and is cut into region shards, leased like any other, then one stitch shard.
+/// work, exactly-once results. The plan is kept in pages (<see cref="JobPageGrain"/>) of a few
+/// hundred images each, so this grain's own state, and what a completion rewrites, stay small
+/// however many images the job has. It holds each page's counts and the shards workers hold now;
+/// when it activates on another silo, it reads both back from the pages.
 /// </summary>
 public sealed partial class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
     IDatasetStorage datasets,
     ClusterMetrics metrics,
     Orleans.Runtime.ILocalSiloDetails silo,
+    Microsoft.Extensions.Options.IOptions<JobOptions> options,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     /// <summary>The grain-storage provider jobs are kept in.</summary>
     public const string StorageName = "jobs";
+
+    /// <summary>How many pages are asked at once when planning, recovering or reporting.</summary>
+    private const int PagesAtOnce = 16;
+
+    /// <summary>Shards that workers hold now, by page and shard; renewals only move their expiry here.</summary>
+    private readonly Dictionary<(int Page, int Shard), HeldShard> _held = [];
 
     /// <summary>The job has ended and its report is being written (see <see cref="EndAsync"/>).</summary>
     private bool _reporting;
@@ -36,11 +44,15 @@ public sealed partial class JobGrain(
 
     private string JobId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Job.State == JobState.Running)
+        {
+            await RecoverAsync();
+        }
+
         // A job whose coordinator moved here (its silo died) is counted here from now on.
         Publish();
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -74,13 +86,15 @@ public sealed partial class JobGrain(
 
         try
         {
-            var plan = await JobPlan.CreateAsync(spec, datasets, CancellationToken.None);
-            Job.Shards = plan.Shards;
+            var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, CancellationToken.None);
+            var rules = PageRules.Of(spec);
+            Job.Pages = [.. await ForEachPageAsync(plan.Pages.Count, index => Page(index).PlanAsync(rules, plan.Pages[index]))];
             Job.Total = plan.Total;
-            Job.Failures.AddRange(plan.Refused);
+            Job.FirstFailures = [.. plan.Pages.SelectMany(p => p.Refused).Take(JobStatus.FailuresListed)];
             Job.State = JobState.Running;
             Job.Started = clock.GetUtcNow();
-            LogPlanned(logger, JobId, plan.Total, plan.Shards.Count);
+            var shards = plan.Pages.Sum(p => p.Shards.Count);
+            LogPlanned(logger, JobId, plan.Total, shards, plan.Pages.Count);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -142,12 +156,8 @@ public sealed partial class JobGrain(
             return Status();
         }
 
-        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Leased))
-        {
-            shard.State = ShardState.Pending;
-            shard.Worker = null;
-        }
-
+        // Workers holding shards learn it at their next renewal, which finds nothing held.
+        _held.Clear();
         Job.State = JobState.Cancelled;
         Job.Finished = clock.GetUtcNow();
         await EndAsync();
@@ -164,30 +174,45 @@ public sealed partial class JobGrain(
         var changed = await ExpireLeasesAsync();
         var now = clock.GetUtcNow();
         var leases = new List<ShardLease>();
-        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Pending).OrderBy(s => s.Priority).ThenBy(s => s.Id).Take(maxShards).ToList())
+
+        // Regions and stitches of large images first, from any page; then the pages in order.
+        var pages = Enumerable.Range(0, Job.Pages.Count).Where(i => Job.Pages[i].UrgentPending > 0)
+            .Concat(Enumerable.Range(0, Job.Pages.Count).Where(i => Job.Pages[i].Pending > 0));
+        foreach (var index in pages)
         {
-            shard.State = ShardState.Leased;
-            shard.LeaseId = Guid.NewGuid();
-            shard.Worker = workerId;
-            shard.LeaseExpires = now + Job.Spec!.LeaseDuration;
-            shard.Leases++;
-            leases.Add(new ShardLease
+            if (leases.Count >= maxShards)
             {
-                JobId = JobId,
-                ShardId = shard.Id,
-                LeaseId = shard.LeaseId,
-                Spec = Job.Spec,
-                Images = [.. shard.Unfinished],
-                ExpiresAt = shard.LeaseExpires,
-                Region = shard.Region,
-                Stitch = shard.Stitch,
-                TraceParent = Job.TraceParent,
-            });
+                break;
+            }
+
+            if (Job.Pages[index].Pending == 0)
+            {
+                continue;
+            }
+
+            var got = await Page(index).LeaseAsync(workerId, maxShards - leases.Count);
+            Job.Pages[index] = got.Progress;
+            foreach (var shard in got.Shards)
+            {
+                var lease = Hold(index, shard, now + Job.Spec!.LeaseDuration);
+                leases.Add(new ShardLease
+                {
+                    JobId = JobId,
+                    Page = index,
+                    ShardId = shard.ShardId,
+                    LeaseId = shard.LeaseId,
+                    Spec = Job.Spec,
+                    Images = shard.Images,
+                    ExpiresAt = lease.Expires,
+                    Region = shard.Region,
+                    Stitch = shard.Stitch,
+                    TraceParent = Job.TraceParent,
+                });
+            }
         }
 
         if (leases.Count > 0 || changed)
         {
-            await record.WriteStateAsync();
             Publish();
         }
 
@@ -201,20 +226,20 @@ public sealed partial class JobGrain(
 
     public Task<IReadOnlyList<ShardLeaseRef>> RenewAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases)
     {
-        // Renewals are kept in memory only: if this grain moves, the persisted expiry is earlier, so
-        // at worst a shard is done twice, which writes the same bytes again.
+        // Renewals are kept in memory only: if this grain moves, the next activation gives every held
+        // shard a full lease again, so a worker that died meanwhile costs at most one lease's wait.
         var lost = new List<ShardLeaseRef>();
         var until = clock.GetUtcNow() + (Job.Spec?.LeaseDuration ?? TimeSpan.Zero);
         foreach (var lease in leases)
         {
-            var shard = Holding(workerId, lease);
-            if (shard is null || Job.State != JobState.Running)
+            var held = Holding(workerId, lease);
+            if (held is null || Job.State != JobState.Running)
             {
                 lost.Add(lease);
                 continue;
             }
 
-            shard.LeaseExpires = until;
+            held.Expires = until;
         }
 
         return Task.FromResult<IReadOnlyList<ShardLeaseRef>>(lost);
@@ -222,56 +247,16 @@ public sealed partial class JobGrain(
 
     public async Task CompleteAsync(ShardResult result)
     {
-        var shard = Holding(result.WorkerId, result.Lease);
-        if (shard is null || Job.State != JobState.Running)
+        if (Holding(result.WorkerId, result.Lease) is null || Job.State != JobState.Running)
         {
-            LogStaleResult(logger, JobId, result.Lease.ShardId, result.WorkerId);
+            LogStaleResult(logger, JobId, result.Lease.Page, result.Lease.ShardId, result.WorkerId);
             await RemoveLatePartsAsync(result);
             return;
         }
 
-        var spec = Job.Spec!;
-        foreach (var image in result.Images.Where(i => shard.Images.Contains(i.Name) && !shard.Finished.Contains(i.Name)))
-        {
-            if (image.Summary is { } summary)
-            {
-                Job.Segmented[image.Name] = summary;
-                shard.Finished.Add(image.Name);
-                var silo = image.Silo ?? "unknown";
-                Job.ImagesBySilo[silo] = Job.ImagesBySilo.GetValueOrDefault(silo) + 1;
-                continue;
-            }
-
-            if (image.Oversized is { } size && shard.Region is null && shard.Stitch is null)
-            {
-                shard.Finished.Add(image.Name);
-                CutIntoRegions(shard, image.Name, size);
-                continue;
-            }
-
-            if (image.RegionStored == shard.Region?.Index && shard.Region is not null)
-            {
-                shard.Finished.Add(image.Name);
-                continue;
-            }
-
-            var attempts = shard.Attempts[image.Name] = shard.Attempts.GetValueOrDefault(image.Name) + 1;
-            var reason = image.FailureReason ?? "failed without a reason";
-            if (!image.Retryable || attempts >= spec.MaxAttempts)
-            {
-                Fail(shard, image.Name, image.Retryable ? $"{reason} (after {attempts} attempts)" : reason);
-            }
-        }
-
-        Job.Tiles += result.Tiles;
-        shard.Worker = null;
-        shard.State = shard.Unfinished.Any() ? ShardState.Pending : ShardState.Done;
-        if (shard is { State: ShardState.Done, Region: { } region })
-        {
-            StitchWhenComplete(region.Image);
-        }
-
-        await record.WriteStateAsync();
+        var change = await Page(result.Lease.Page).CompleteAsync(result);
+        _held.Remove((result.Lease.Page, result.Lease.ShardId));
+        Apply(result.Lease.Page, change);
         Publish();
         await FinishIfDoneAsync();
     }
@@ -279,122 +264,107 @@ public sealed partial class JobGrain(
     public async Task ReleaseAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases)
     {
         var released = false;
-        foreach (var lease in leases)
+        foreach (var page in leases.Where(lease => Holding(workerId, lease) is not null).GroupBy(lease => lease.Page))
         {
-            if (Holding(workerId, lease) is { } shard)
+            Job.Pages[page.Key] = await Page(page.Key).ReleaseAsync([.. page]);
+            foreach (var lease in page)
             {
-                shard.State = ShardState.Pending;
-                shard.Worker = null;
-                released = true;
+                _held.Remove((lease.Page, lease.ShardId));
             }
+
+            released = true;
         }
 
         if (released)
         {
-            await record.WriteStateAsync();
             Publish();
         }
     }
 
-    private ShardRecord? Holding(string workerId, ShardLeaseRef lease) =>
-        Job.Shards.FirstOrDefault(s => s.Id == lease.ShardId) is { State: ShardState.Leased } shard
-        && shard.LeaseId == lease.LeaseId && shard.Worker == workerId
-            ? shard
+    private IJobPageGrain Page(int index) => GrainFactory.GetGrain<IJobPageGrain>(index, JobId);
+
+    private HeldShard? Holding(string workerId, ShardLeaseRef lease) =>
+        _held.TryGetValue((lease.Page, lease.ShardId), out var held) && held.Lease.LeaseId == lease.LeaseId && held.Worker == workerId
+            ? held
             : null;
 
-    /// <summary>
-    /// Puts back shards whose worker stopped renewing. Each expiry counts as an attempt for the
-    /// images still open, so an image that takes its silo down with it cannot loop forever.
-    /// </summary>
-    private Task<bool> ExpireLeasesAsync()
+    private HeldShard Hold(int page, PageShard shard, DateTimeOffset expires)
+    {
+        var held = new HeldShard
+        {
+            Lease = new ShardLeaseRef(page, shard.ShardId, shard.LeaseId),
+            Worker = shard.Worker,
+            Expires = expires,
+            Images = shard.Images.Count,
+            RegionOf = shard.Region?.Image,
+        };
+        _held[(page, shard.ShardId)] = held;
+        return held;
+    }
+
+    /// <summary>Takes in what a page call changed: its counts, its new failures, and shards it closed under their workers.</summary>
+    private void Apply(int page, PageChange change)
+    {
+        Job.Pages[page] = change.Progress;
+        Job.FirstFailures.AddRange(change.NewFailures.Take(JobStatus.FailuresListed - Job.FirstFailures.Count));
+        foreach (var shard in change.Closed)
+        {
+            _held.Remove((page, shard));
+        }
+    }
+
+    /// <summary>Puts back shards whose worker stopped renewing; the page counts the try against their images.</summary>
+    private async Task<bool> ExpireLeasesAsync()
     {
         var now = clock.GetUtcNow();
-        var changed = false;
-        foreach (var shard in Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires <= now))
+        var expired = _held.Values.Where(h => h.Expires <= now).ToList();
+        foreach (var held in expired)
         {
-            LogLeaseExpired(logger, JobId, shard.Id, shard.Worker);
-            foreach (var image in shard.Unfinished.ToList())
+            LogLeaseExpired(logger, JobId, held.Lease.Page, held.Lease.ShardId, held.Worker);
+            var change = await Page(held.Lease.Page).ExpireAsync(held.Lease);
+            _held.Remove((held.Lease.Page, held.Lease.ShardId));
+            Apply(held.Lease.Page, change);
+        }
+
+        return expired.Count > 0;
+    }
+
+    /// <summary>
+    /// Reads the job's progress back from its pages: their counts, the shards they have out (each
+    /// given a full lease from now, since renewals were not persisted) and the first failures.
+    /// </summary>
+    private async Task RecoverAsync()
+    {
+        var pages = await ForEachPageAsync(Job.Pages.Count, index => Page(index).RecoverAsync(JobStatus.FailuresListed));
+        var expires = clock.GetUtcNow() + Job.Spec!.LeaseDuration;
+        for (var index = 0; index < pages.Count; index++)
+        {
+            Job.Pages[index] = pages[index].Progress;
+            foreach (var shard in pages[index].Held)
             {
-                var attempts = shard.Attempts[image] = shard.Attempts.GetValueOrDefault(image) + 1;
-                if (attempts >= Job.Spec!.MaxAttempts)
-                {
-                    Fail(shard, image, $"its worker stopped answering before it finished (lease expired) (after {attempts} attempts)");
-                }
+                Hold(index, shard, expires);
             }
-
-            shard.Worker = null;
-            shard.State = shard.Unfinished.Any() ? ShardState.Pending : ShardState.Done;
-            changed = true;
         }
 
-        return Task.FromResult(changed);
+        Job.FirstFailures = [.. pages.SelectMany(p => p.FirstFailures).Take(JobStatus.FailuresListed)];
     }
 
-    /// <summary>Records an image's final failure; for a large image, its other regions and its stitch are dropped with it.</summary>
-    private void Fail(ShardRecord shard, string image, string reason)
+    /// <summary>Calls every page, <see cref="PagesAtOnce"/> at a time, and gives their answers in page order.</summary>
+    private static async Task<List<T>> ForEachPageAsync<T>(int pages, Func<int, Task<T>> call)
     {
-        var where = shard.Region is { } r ? FormattableString.Invariant($"region {r.Index + 1} of {r.Count} ({r.Width}×{r.Height} at {r.X}, {r.Y}): ") : "";
-        Job.Failures.Add(new ImageFailure(image, where + reason));
-        shard.Finished.Add(image);
-        if (shard.Region is null && shard.Stitch is null)
+        var answers = new List<T>(pages);
+        for (var first = 0; first < pages; first += PagesAtOnce)
         {
-            return;
+            answers.AddRange(await Task.WhenAll(Enumerable.Range(first, Math.Min(PagesAtOnce, pages - first)).Select(call)));
         }
 
-        foreach (var other in Job.Shards.Where(s => s != shard && s.State != ShardState.Done && (s.Region?.Image == image || s.Stitch?.Image == image)))
-        {
-            other.Finished.Add(image);
-            other.Worker = null;
-            other.State = ShardState.Done;
-        }
-    }
-
-    private void CutIntoRegions(ShardRecord shard, string image, ImageSize size)
-    {
-        IReadOnlyList<Segmentation.Imaging.PixelRect> regions;
-        try
-        {
-            regions = RegionPlanner.Split(size.Width, size.Height, size.TileSize, Job.Spec!.Overlap, Job.Spec.RegionSize);
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            Fail(shard, image, $"its size {size.Width}×{size.Height} cannot be cut into regions ({ex.Message})");
-            return;
-        }
-
-        Job.Regioned[image] = regions.Count;
-        for (var index = 0; index < regions.Count; index++)
-        {
-            var region = regions[index];
-            Job.Shards.Add(new ShardRecord
-            {
-                Id = Job.Shards.Count,
-                Images = [image],
-                Region = new ImageRegion { Image = image, Index = index, Count = regions.Count, X = region.X, Y = region.Y, Width = region.Width, Height = region.Height },
-            });
-        }
-
-        LogCutIntoRegions(logger, JobId, image, size.Width, size.Height, regions.Count);
-    }
-
-    /// <summary>Adds the stitch shard once every region of the image is stored (and none failed).</summary>
-    private void StitchWhenComplete(string image)
-    {
-        var regions = Job.Shards.Where(s => s.Region?.Image == image).ToList();
-        if (regions.Any(s => s.State != ShardState.Done)
-            || Job.Failures.Any(f => f.Name == image)
-            || Job.Shards.Any(s => s.Stitch?.Image == image))
-        {
-            return;
-        }
-
-        Job.Shards.Add(new ShardRecord { Id = Job.Shards.Count, Images = [image], Stitch = new ImageStitch(image, regions.Count) });
+        return answers;
     }
 
     /// <summary>Removes every stored region part of the job: once it has ended they are of no use and would be partial files.</summary>
-    private async Task RemovePartsAsync()
+    private async Task RemovePartsAsync(IEnumerable<PageOutcome> pages)
     {
-        foreach (var (image, count) in Job.Regioned)
+        foreach (var (image, count) in pages.SelectMany(p => p.Regioned))
         {
             for (var index = 0; index < count; index++)
             {
@@ -434,15 +404,16 @@ public sealed partial class JobGrain(
 
     private async Task FinishIfDoneAsync()
     {
-        if (Job.State != JobState.Running || Job.Shards.Any(s => s.State != ShardState.Done))
+        if (Job.State != JobState.Running || Job.Pages.Any(p => p.Open > 0))
         {
             return;
         }
 
-        Job.State = Job.Failures.Count == 0 ? JobState.Completed : JobState.CompletedWithFailures;
+        var counts = Counts();
+        Job.State = counts.Failed == 0 ? JobState.Completed : JobState.CompletedWithFailures;
         Job.Finished = clock.GetUtcNow();
         await EndAsync();
-        LogFinished(logger, JobId, Job.State, Job.Segmented.Count, Job.Failures.Count);
+        LogFinished(logger, JobId, Job.State, counts.Segmented, counts.Failed);
     }
 
     /// <summary>
@@ -458,8 +429,9 @@ public sealed partial class JobGrain(
             await record.WriteStateAsync();
             TraceRun();
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
-            await WriteReportAsync();
-            await RemovePartsAsync();
+            var pages = await ForEachPageAsync(Job.Pages.Count, index => Page(index).GetOutcomeAsync());
+            await WriteReportAsync(pages);
+            await RemovePartsAsync(pages);
         }
         finally
         {
@@ -468,9 +440,9 @@ public sealed partial class JobGrain(
         }
     }
 
-    private async Task WriteReportAsync()
+    private async Task WriteReportAsync(IReadOnlyList<PageOutcome> pages)
     {
-        var report = JobReportBuilder.Build(JobId, Job, clock.GetUtcNow());
+        var report = JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow());
         try
         {
             await datasets.WriteReportAsync(Job.Spec!.Output, report, CancellationToken.None);
@@ -523,13 +495,17 @@ public sealed partial class JobGrain(
             return;
         }
 
+        var counts = Counts();
         using var span = ClusterTelemetry.Traces.StartActivity("job.run", ActivityKind.Internal, parent, startTime: Job.Started ?? clock.GetUtcNow());
         span?.SetTag("unetpp.job", JobId);
         span?.SetTag("unetpp.state", ClusterMetrics.Label(Job.State));
-        span?.SetTag("unetpp.images.done", Job.Segmented.Count);
-        span?.SetTag("unetpp.images.failed", Job.Failures.Count);
-        span?.SetTag("unetpp.tiles", Job.Tiles);
+        span?.SetTag("unetpp.images.done", counts.Segmented);
+        span?.SetTag("unetpp.images.failed", counts.Failed);
+        span?.SetTag("unetpp.tiles", counts.Tiles);
     }
+
+    /// <summary>The job's counts: the sum of its pages'.</summary>
+    private JobCounts Counts() => new(Job.Pages.Sum(p => p.Segmented), Job.Pages.Sum(p => p.Failed), Job.Pages.Sum(p => p.Tiles));
 
     private JobStatus Status()
     {
@@ -539,48 +515,48 @@ public sealed partial class JobGrain(
         }
 
         var now = clock.GetUtcNow();
-        var finished = Job.Segmented.Count + Job.Failures.Count;
+        var counts = Counts();
         var elapsed = ((Job.Finished ?? now) - (Job.Started ?? now)).TotalSeconds;
+        var held = _held.Values.Where(h => h.Expires > now).ToList();
         return new JobStatus
         {
             JobId = JobId,
             State = _reporting ? JobState.Running : Job.State,
             Total = Job.Total,
-            Done = Job.Segmented.Count,
-            Failed = Job.Failures.Count,
+            Done = counts.Segmented,
+            Failed = counts.Failed,
             // A large image's regions are leased apart but make one image in progress.
-            InProgress = Job.Shards.Where(s => s.State == ShardState.Leased && s.LeaseExpires > now).SelectMany(s => s.Unfinished).Distinct().Count(),
-            ImagesPerSecond = elapsed > 0 ? finished / elapsed : 0,
+            InProgress = held.Where(h => h.RegionOf is null).Sum(h => h.Images) + held.Select(h => h.RegionOf).OfType<string>().Distinct().Count(),
+            ImagesPerSecond = elapsed > 0 ? (counts.Segmented + counts.Failed) / elapsed : 0,
             Started = Job.Started,
             Finished = _reporting ? null : Job.Finished,
-            Failures = [.. Job.Failures],
+            Failures = [.. Job.FirstFailures],
             Error = Job.Error,
             Spec = Job.Spec,
             Coordinator = silo.SiloAddress.Endpoint.ToString(),
         };
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Images} image(s) in {Shards} shard(s).")]
-    private static partial void LogPlanned(ILogger logger, string jobId, int images, int shards);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Images} image(s) in {Shards} shard(s) on {Pages} page(s).")]
+    private static partial void LogPlanned(ILogger logger, string jobId, int images, int shards, int pages);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} cannot run: {Error}")]
     private static partial void LogFailed(ILogger logger, string jobId, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the lease of shard {ShardId} held by {Worker} expired; the shard goes back in the queue.")]
-    private static partial void LogLeaseExpired(ILogger logger, string jobId, int shardId, string? worker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the lease of shard {Page}.{ShardId} held by {Worker} expired; the shard goes back in the queue.")]
+    private static partial void LogLeaseExpired(ILogger logger, string jobId, int page, int shardId, string worker);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {ShardId} from {Worker}, which no longer holds it.")]
-    private static partial void LogStaleResult(ILogger logger, string jobId, int shardId, string worker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {Page}.{ShardId} from {Worker}, which no longer holds it.")]
+    private static partial void LogStaleResult(ILogger logger, string jobId, int page, int shardId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: writing over the results of job {Previous}, as --overwrite allows.")]
     private static partial void LogOverwriting(ILogger logger, string jobId, string previous);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Image} is {Width}×{Height}, above the region size; cut into {Regions} region shard(s).")]
-    private static partial void LogCutIntoRegions(ILogger logger, string jobId, string image, int width, int height, int regions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: region {Index} of {Image} could not be removed from the output ({Reason}).")]
     private static partial void LogPartNotRemoved(ILogger logger, string jobId, string image, int index, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State}: {Done} segmented, {Failed} failed.")]
     private static partial void LogFinished(ILogger logger, string jobId, JobState state, int done, int failed);
+
+    private readonly record struct JobCounts(int Segmented, int Failed, long Tiles);
 }

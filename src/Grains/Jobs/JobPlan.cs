@@ -4,10 +4,15 @@ using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
-/// <summary>A job's shards, made from the listing of its input.</summary>
-public sealed record JobPlan(List<ShardRecord> Shards, int Total, IReadOnlyList<ImageFailure> Refused)
+/// <summary>One page of a plan: its shards, and the images of its run refused before any work.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.PagePlan")]
+public sealed record PagePlan([property: Id(0)] List<ShardRecord> Shards, [property: Id(1)] List<ImageFailure> Refused);
+
+/// <summary>A job's pages of shards, made from the listing of its input.</summary>
+public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
 {
-    public static async Task<JobPlan> CreateAsync(JobSpec spec, IDatasetStorage datasets, CancellationToken cancellationToken)
+    /// <summary>Lists the input and cuts it into pages of about <paramref name="imagesPerPage"/> images (whole shards).</summary>
+    public static async Task<JobPlan> CreateAsync(JobSpec spec, int imagesPerPage, IDatasetStorage datasets, CancellationToken cancellationToken)
     {
         var images = await datasets.ListImagesAsync(spec.Input, cancellationToken);
         if (images.Count == 0)
@@ -18,31 +23,29 @@ public sealed record JobPlan(List<ShardRecord> Shards, int Total, IReadOnlyList<
         // Two inputs whose masks would share a name (a.png and a.tif) cannot both be written:
         // the first in name order keeps it, the other is refused with the reason.
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        var refused = new List<ImageFailure>();
-        var accepted = new List<string>();
+        var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var image in images)
         {
             var mask = OutputNames.For(OutputNames.Masks, image);
             if (ObjectNames.WhyRefused(mask) is { } problem)
             {
                 // Refused now, with the reason, rather than after the image has been through the device.
-                refused.Add(new ImageFailure(image, $"its mask name cannot be written: {problem}"));
-                continue;
+                refusals[image] = $"its mask name cannot be written: {problem}";
             }
-
-            if (owners.TryGetValue(mask, out var owner))
+            else if (owners.TryGetValue(mask, out var owner))
             {
-                refused.Add(new ImageFailure(image, $"its mask name {mask} is already taken by {owner}"));
-                continue;
+                refusals[image] = $"its mask name {mask} is already taken by {owner}";
             }
-
-            owners[mask] = image;
-            accepted.Add(image);
+            else
+            {
+                owners[mask] = image;
+            }
         }
 
-        var shards = accepted.Chunk(spec.ShardSize)
-            .Select((chunk, index) => new ShardRecord { Id = index, Images = [.. chunk] })
-            .ToList();
-        return new JobPlan(shards, images.Count, refused);
+        var perPage = (int)Math.Min(int.MaxValue, ((long)imagesPerPage + spec.ShardSize - 1) / spec.ShardSize * spec.ShardSize);
+        var pages = images.Chunk(perPage).Select(run => new PagePlan(
+            [.. run.Where(image => !refusals.ContainsKey(image)).Chunk(spec.ShardSize).Select((chunk, index) => new ShardRecord { Id = index, Images = [.. chunk] })],
+            [.. run.Where(refusals.ContainsKey).Select(image => new ImageFailure(image, refusals[image]))]));
+        return new JobPlan([.. pages], images.Count);
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class DeviceWorker(
     TimeProvider clock,
     ILogger logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string JobId, int ShardId), HeldShard> _held = new();
+    private readonly ConcurrentDictionary<(string JobId, string Shard), HeldShard> _held = new();
     private readonly CancellationTokenSource _abandon = new();
     private long _images;
     private long _tiles;
@@ -126,17 +126,17 @@ public sealed partial class DeviceWorker(
     {
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         var held = new HeldShard(lease, cancel);
-        _held[(lease.JobId, lease.ShardId)] = held;
+        _held[(lease.JobId, lease.Ref.Shard)] = held;
         held.Running = Task.Run(() => RunShardAsync(held));
     }
 
     private async Task RunShardAsync(HeldShard held)
     {
         var lease = held.Lease;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = lease.JobId, ["ShardId"] = lease.ShardId });
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = lease.JobId, ["ShardId"] = lease.Ref.Shard });
         using var span = ClusterTelemetry.Traces.StartActivity("shard", ActivityKind.Consumer, ParentOf(lease));
         span?.SetTag("unetpp.job", lease.JobId);
-        span?.SetTag("unetpp.shard", lease.ShardId);
+        span?.SetTag("unetpp.shard", lease.Ref.Shard);
         span?.SetTag("unetpp.worker", workerId);
         span?.SetTag("unetpp.images", lease.Images.Count);
         try
@@ -148,17 +148,17 @@ public sealed partial class DeviceWorker(
         }
         catch (OperationCanceledException) when (held.Cancel.IsCancellationRequested)
         {
-            LogShardStopped(logger, workerId, lease.JobId, lease.ShardId);
+            LogShardStopped(logger, workerId, lease.JobId, lease.Ref.Shard);
         }
         catch (Exception ex)
         {
             // The lease will expire and the shard go to another worker; nothing is lost.
             span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            LogShardFailed(logger, workerId, lease.JobId, lease.ShardId, ex.Message);
+            LogShardFailed(logger, workerId, lease.JobId, lease.Ref.Shard, ex.Message);
         }
         finally
         {
-            _held.TryRemove((lease.JobId, lease.ShardId), out _);
+            _held.TryRemove((lease.JobId, lease.Ref.Shard), out _);
             held.Cancel.Dispose();
         }
     }
@@ -211,9 +211,9 @@ public sealed partial class DeviceWorker(
                     var lost = await grains.GetGrain<IJobGrain>(job.Key).RenewAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
                     foreach (var gone in lost)
                     {
-                        if (_held.TryGetValue((job.Key, gone.ShardId), out var held) && held.Lease.LeaseId == gone.LeaseId)
+                        if (_held.TryGetValue((job.Key, gone.Shard), out var held) && held.Lease.LeaseId == gone.LeaseId)
                         {
-                            LogLeaseLost(logger, workerId, job.Key, gone.ShardId);
+                            LogLeaseLost(logger, workerId, job.Key, gone.Shard);
                             await held.Cancel.CancelAsync();
                         }
                     }
@@ -269,7 +269,7 @@ public sealed partial class DeviceWorker(
                     WorkerId = workerId,
                     Silo = workerId[..workerId.LastIndexOf('/')],
                     Device = device,
-                    Shards = [.. _held.Keys.Select(k => $"{k.JobId}/{k.ShardId}").Order(StringComparer.Ordinal)],
+                    Shards = [.. _held.Keys.Select(k => $"{k.JobId}/{k.Shard}").Order(StringComparer.Ordinal)],
                     ImagesDone = Interlocked.Read(ref _images),
                     TilesDone = tiles,
                     TilesPerSecond = seconds > 0 ? (tiles - lastTiles) / seconds : 0,
@@ -333,14 +333,14 @@ public sealed partial class DeviceWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: the cluster did not answer ({Reason}); trying again.")]
     private static partial void LogLeaseFailed(ILogger logger, string worker, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: stopped shard {JobId}/{ShardId}.")]
-    private static partial void LogShardStopped(ILogger logger, string worker, string jobId, int shardId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: stopped shard {JobId}/{Shard}.")]
+    private static partial void LogShardStopped(ILogger logger, string worker, string jobId, string shard);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: shard {JobId}/{ShardId} failed ({Reason}); it goes back to the queue when its lease expires.")]
-    private static partial void LogShardFailed(ILogger logger, string worker, string jobId, int shardId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: shard {JobId}/{Shard} failed ({Reason}); it goes back to the queue when its lease expires.")]
+    private static partial void LogShardFailed(ILogger logger, string worker, string jobId, string shard, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: shard {JobId}/{ShardId} is no longer ours (expired, taken over or cancelled); stopping it.")]
-    private static partial void LogLeaseLost(ILogger logger, string worker, string jobId, int shardId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: shard {JobId}/{Shard} is no longer ours (expired, taken over or cancelled); stopping it.")]
+    private static partial void LogLeaseLost(ILogger logger, string worker, string jobId, string shard);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Worker}: a model run on {Device} has taken {Seconds:F0} s, over Inference:StallTimeout ({Limit:F0} s); the device is taken as hung, its shards are handed back and it takes no more work.")]
     private static partial void LogHung(ILogger logger, string worker, string device, double seconds, double limit);

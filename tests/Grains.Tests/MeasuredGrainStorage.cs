@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace UNetPP.Cluster.Grains.Tests;
+
+/// <summary>
+/// Grain storage in memory that keeps each state as the bytes the cluster's blob storage would
+/// hold (Orleans' own format, as the silo configures it), so that a reactivated grain reads a
+/// real round trip, and that records how large each grain's state is and how much was written.
+/// </summary>
+public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
+{
+    private readonly OrleansGrainStorageSerializer _format = new(serializer);
+    private readonly ConcurrentDictionary<GrainId, Stored> _states = new();
+    private readonly ConcurrentDictionary<GrainId, Written> _written = new();
+
+    /// <summary>What was written for one grain: how often, how much in all, and its largest state.</summary>
+    public sealed record Written(int Writes, long Bytes, long Largest);
+
+    /// <summary>Every grain written whose key holds <paramref name="text"/> (a job id), by grain.</summary>
+    public IReadOnlyDictionary<GrainId, Written> WrittenFor(string text) =>
+        _written.Where(pair => pair.Key.Key.ToString()!.Contains(text, StringComparison.Ordinal)).ToDictionary();
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_states.TryGetValue(grainId, out var stored))
+        {
+            grainState.State = _format.Deserialize<T>(stored.Bytes);
+            grainState.ETag = stored.ETag;
+            grainState.RecordExists = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var bytes = _format.Serialize(grainState.State);
+        var etag = Guid.NewGuid().ToString("N");
+        _states.AddOrUpdate(
+            grainId,
+            _ => grainState.ETag is null ? new Stored(bytes, etag) : throw new InconsistentStateException("the state was removed meanwhile"),
+            (_, current) => current.ETag == grainState.ETag ? new Stored(bytes, etag) : throw new InconsistentStateException($"etag {grainState.ETag} is stale"));
+        var size = bytes.ToMemory().Length;
+        _written.AddOrUpdate(grainId, _ => new Written(1, size, size), (_, w) => new Written(w.Writes + 1, w.Bytes + size, Math.Max(w.Largest, size)));
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        _states.TryRemove(grainId, out _);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+
+    private sealed record Stored(BinaryData Bytes, string ETag);
+}
