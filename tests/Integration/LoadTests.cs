@@ -31,12 +31,20 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         var clock = Stopwatch.StartNew();
         var status = await cluster.Client.SubmitAsync(jobId, spec);
         var latencies = new List<double>();
+
+        // Each silo's resident memory as the job passes each tenth of its images: flat means a plateau
+        // after the first tenths, not a climb that lasts as long as the job.
+        var tenths = new List<List<long>>();
         while (!status.IsFinished)
         {
             await Task.Delay(250, deadline.Token);
             var asked = Stopwatch.StartNew();
             status = await cluster.Client.GetStatusAsync(jobId);
             latencies.Add(asked.Elapsed.TotalMilliseconds);
+            while (tenths.Count < 10 && status.Done * 10 >= (tenths.Count + 1) * Images)
+            {
+                tenths.Add([.. cluster.Silos.Select(s => s.Memory().Resident)]);
+            }
         }
 
         var elapsed = clock.Elapsed;
@@ -46,7 +54,8 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         output.WriteLine($"{Images} images of 48×48 on 3 silos: {IntegrationFixture.Describe(status)} in {elapsed.TotalSeconds:F1} s ({Images / elapsed.TotalSeconds:F1} images/s)");
         for (var i = 0; i < cluster.Silos.Count; i++)
         {
-            output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB");
+            output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB; "
+                + $"at each tenth of the job {string.Join(" ", tenths.Select(t => Mib(t[i])))} MiB");
         }
 
         output.WriteLine($"  status: {latencies.Count} calls, median {latencies[latencies.Count / 2]:F1} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:F1} ms, slowest {latencies[^1]:F1} ms");

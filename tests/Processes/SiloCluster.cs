@@ -140,13 +140,26 @@ public sealed class SiloCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops every silo (SIGTERM, as a maintenance window or a redeploy does), then starts as many new
-    /// ones in the same cluster (same ids, same persisted state) and connects the client to them.
+    /// Stops every silo (SIGTERM, as a maintenance window or a redeploy does; SIGKILL all at once with
+    /// <paramref name="kill"/>, as a power cut does), then starts as many new ones in the same cluster
+    /// (same ids, same persisted state) and connects the client to them.
     /// </summary>
-    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken, bool kill = false)
     {
         var count = Silos.Count(s => !s.HasExited);
-        await StopAsync();
+        if (kill)
+        {
+            await DisconnectAsync();
+            foreach (var silo in _silos.Where(s => !s.HasExited))
+            {
+                silo.Kill();
+            }
+        }
+        else
+        {
+            await StopAsync();
+        }
+
         var started = new List<SiloProcess>();
         for (var i = 0; i < count; i++)
         {
