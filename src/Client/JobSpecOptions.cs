@@ -7,6 +7,12 @@ namespace UNetPP.Cluster.Client;
 /// <summary>The options that describe a job, shared by <c>segment</c> and <c>submit</c> so both take the same words.</summary>
 internal sealed class JobSpecOptions
 {
+    /// <summary>Where the SAS of each blob location comes from: a signature on the command line would show in process listings.</summary>
+    public const string InputSasVariable = "UNETPP_INPUT_SAS";
+    public const string OutputSasVariable = "UNETPP_OUTPUT_SAS";
+    public const string LabelsSasVariable = "UNETPP_LABELS_SAS";
+    public const string ModelSasVariable = "UNETPP_MODEL_SAS";
+
     private readonly Argument<string> input = new("input") { Description = "Images: a file, a folder (sub-folders included), az://container/prefix or a blob URL." };
     private readonly Option<string> output = new("--out") { Description = "Where masks/, overlays/, probabilities/ and report.json with report.html go (folder or blob location).", Required = true };
     private readonly Option<string?> model = new("--model") { Description = "ONNX model file or blob (default: the built-in model)." };
@@ -43,14 +49,14 @@ internal sealed class JobSpecOptions
     {
         var spec = new JobSpec
         {
-            Input = Localise(parse.GetRequiredValue(input)),
-            Output = Localise(parse.GetRequiredValue(output)),
-            Model = parse.GetValue(model) is { } m ? Localise(m) : null,
+            Input = Localise(SecretArguments.Location("input", parse.GetRequiredValue(input), InputSasVariable)),
+            Output = Localise(SecretArguments.Location("--out", parse.GetRequiredValue(output), OutputSasVariable)),
+            Model = parse.GetValue(model) is { } m ? Localise(SecretArguments.Location("--model", m, ModelSasVariable)) : null,
             Mode = InferenceModes.Parse(parse.GetRequiredValue(mode)).ToName(),
             TileSize = parse.GetValue(tile),
             Overlap = parse.GetValue(overlap),
             BatchSize = parse.GetValue(batch),
-            Labels = parse.GetValue(labels) is { } l ? Localise(l) : null,
+            Labels = parse.GetValue(labels) is { } l ? Localise(SecretArguments.Location("--labels", l, LabelsSasVariable)) : null,
             Probabilities = parse.GetValue(probabilities),
             Overlays = parse.GetValue(overlays),
             MaxPixels = parse.GetValue(maxPixels),

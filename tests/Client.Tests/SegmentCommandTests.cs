@@ -230,6 +230,7 @@ public sealed class SegmentCommandTests : IDisposable
     [InlineData("--max-pixels", "-5", "--max-pixels -5")]
     [InlineData("--tile", "abc", "abc")]
     [InlineData("--labels", "no-such-folder", "no-such-folder: no such folder")]
+    [InlineData("--labels", "https://acct.blob.core.windows.net/truth/set-1?sv=2025-01-05&sp=rl&sig=c2VjcmV0", "--labels https://acct.blob.core.windows.net/truth/set-1?sv=2025-01-05&sp=rl&sig=REDACTED: the location holds a SAS signature, and a command line shows in process listings; give the location without its query and set $UNETPP_LABELS_SAS to the SAS")]
     [InlineData("--blob-connection", "AccountName=a;AccountKey=c2VjcmV0", "--blob-connection: the value holds a secret (an account key or signature), and a command line shows in process listings; set $UNETPP_BLOB_CONNECTION instead")]
     public async Task BadSettingsStopBeforeAnythingRunsAndNameTheSetting(string option, string value, string expected)
     {

@@ -20,6 +20,13 @@ internal static class SettingNames
         [JobOptions.SectionName] = typeof(JobOptions),
     };
 
+    /// <summary>Orleans' own options, bound from sub-sections of <c>Cluster</c> (see <c>SiloHosting</c>).</summary>
+    private static readonly Dictionary<string, Type> OrleansSections = new(StringComparer.Ordinal)
+    {
+        ["Cluster:Membership"] = typeof(Orleans.Configuration.ClusterMembershipOptions),
+        ["Cluster:Messaging"] = typeof(Orleans.Configuration.SiloMessagingOptions),
+    };
+
     /// <summary>
     /// Null when a setting (<c>Section:Key</c> or the environment's <c>Section__Key</c>) is one the silo
     /// binds, or is in a section these classes do not own; else why not.
@@ -27,6 +34,13 @@ internal static class SettingNames
     public static string? Problem(string setting)
     {
         var parts = setting.Split([":", "__"], StringSplitOptions.None);
+        if (parts.Length >= 2 && OrleansSections.TryGetValue($"{parts[0]}:{parts[1]}", out var orleans))
+        {
+            return parts.Length < 3 || parts[2] == "*" || orleans.GetProperty(parts[2], BindingFlags.Public | BindingFlags.Instance) is not null
+                ? null
+                : $"{setting}: {orleans.Name} has no property {parts[2]}";
+        }
+
         if (parts.Length < 2 || !Sections.TryGetValue(parts[0], out var type))
         {
             return null;

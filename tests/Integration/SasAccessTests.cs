@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
@@ -56,10 +58,55 @@ public sealed class SasAccessTests(IntegrationFixture fixture, ITestOutputHelper
         Assert.Contains("does not allow it", refused.Message, StringComparison.Ordinal);
     }
 
-    private string Location(string container, string prefix, BlobContainerSasPermissions rights)
+    [Fact]
+    public async Task TheCommandLineTakesEachLocationsSasFromTheEnvironmentAndNeverShowsIt()
     {
-        var sas = new BlobSasBuilder(rights, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = container, Resource = "c" }
-            .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey));
-        return $"{fixture.Azurite.BlobEndpoint}/{container}/{prefix}?{sas}";
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var outputContainer = new BlobContainerClient(fixture.Azurite.ConnectionString, "sas-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        await outputContainer.CreateAsync(cancellationToken: deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-sas-cli", 1, deadline.Token);
+
+        var start = new ProcessStartInfo(RepoPaths.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            RepoPaths.ClientDll, "submit", $"{fixture.Azurite.BlobEndpoint}/{Dataset.Container}/{Dataset.InputPrefix}",
+            "--out", $"{fixture.Azurite.BlobEndpoint}/{outputContainer.Name}/by-cli", "--model", fixture.ModelPath, "--tile", "64",
+            "--region-pixels", (Dataset.LargeWidth * Dataset.LargeHeight - 1).ToString(CultureInfo.InvariantCulture), "--region-size", "128",
+            "--gateway", $"127.0.0.1:{cluster.Silos[0].GatewayPort}", "--cluster-id", cluster.Id, "--wait",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["UNETPP_INPUT_SAS"] = Sas(Dataset.Container, BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List);
+        start.Environment["UNETPP_OUTPUT_SAS"] = Sas(outputContainer.Name, OutputRights);
+        using var client = Process.Start(start)!;
+        var stdout = client.StandardOutput.ReadToEndAsync(deadline.Token);
+        var stderr = client.StandardError.ReadToEndAsync(deadline.Token);
+
+        // What a process listing shows of the client while it runs: its arguments, without a signature.
+        var listed = (await File.ReadAllTextAsync($"/proc/{client.Id}/cmdline", deadline.Token)).Replace('\0', ' ');
+        await client.WaitForExitAsync(deadline.Token);
+        var printed = await stdout + await stderr;
+        output.WriteLine($"unetpp submit exited {client.ExitCode}; its command line: {listed}");
+
+        Assert.Contains("submit", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("sig=", listed, StringComparison.Ordinal);
+        Assert.True(client.ExitCode == 1, $"exit {client.ExitCode} (1: done, with the corrupt images failed)\n{printed}\n{cluster.Logs()}");
+        Assert.DoesNotContain("sig=", printed.Replace("sig=REDACTED", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var masks = 0;
+        await foreach (var _ in outputContainer.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "by-cli/masks/" }, deadline.Token))
+        {
+            masks++;
+        }
+
+        Assert.Equal(Dataset.GoodCount, masks);
     }
+
+    private string Location(string container, string prefix, BlobContainerSasPermissions rights) =>
+        $"{fixture.Azurite.BlobEndpoint}/{container}/{prefix}?{Sas(container, rights)}";
+
+    private static string Sas(string container, BlobContainerSasPermissions rights) =>
+        new BlobSasBuilder(rights, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = container, Resource = "c" }
+            .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey)).ToString();
 }
