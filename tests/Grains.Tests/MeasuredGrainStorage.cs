@@ -22,6 +22,17 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
     public IReadOnlyDictionary<GrainId, Written> WrittenFor(string text) =>
         _written.Where(pair => pair.Key.Key.ToString()!.Contains(text, StringComparison.Ordinal)).ToDictionary();
 
+    private readonly ConcurrentDictionary<GrainId, int> _failAfterWriting = new();
+
+    /// <summary>
+    /// The next write of that grain lands and then reports a failure, as a write whose answer was lost
+    /// does: the grain believes it failed, and storage holds it.
+    /// </summary>
+    public void FailAfterNextWrite(GrainId grainId) => _failAfterWriting[grainId] = 1;
+
+    /// <summary>Puts a state in storage as a grain would have left it (one cut short by its silo's death, say).</summary>
+    public void Store<T>(GrainId grainId, T state) => _states[grainId] = new Stored(_format.Serialize(state), Guid.NewGuid().ToString("N"));
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (_states.TryGetValue(grainId, out var stored))
@@ -46,7 +57,9 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
         _written.AddOrUpdate(grainId, _ => new Written(1, size, size), (_, w) => new Written(w.Writes + 1, w.Bytes + size, Math.Max(w.Largest, size)));
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
+        return _failAfterWriting.TryRemove(grainId, out _)
+            ? Task.FromException(new TimeoutException($"the answer to writing {grainId} was lost (after it was written)"))
+            : Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

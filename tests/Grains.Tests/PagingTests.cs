@@ -127,6 +127,62 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
         Assert.All(next, lease => Assert.Equal((1, pageOne.Images[0]), (lease.Page, lease.Region?.Image)));
     }
 
+    [Fact]
+    public async Task AJobWhosePlanningWasCutShortIsPlannedAgainWhenItNextActivates()
+    {
+        // What a coordinator that died while planning leaves: the job in Planning, one page of an older listing.
+        var id = Work.NewJobId();
+        var names = Enumerable.Range(0, 300).Select(i => $"img-{i:D5}.png").ToArray();
+        var spec = Work.Spec(cluster.Temp.Folder(id, names), cluster.Temp.File(id + "-out"), shardSize: 8);
+        var job = cluster.Job(id);
+        cluster.Storage.Store(job.GetGrainId(), new JobRecord { Spec = spec, State = JobState.Planning, Submitted = cluster.Clock.GetUtcNow() });
+        cluster.Storage.Store(
+            cluster.Client.GetGrain<IJobPageGrain>(0, id).GetGrainId(),
+            new JobPageRecord { Rules = PageRules.Of(spec), Shards = [new ShardRecord { Id = 0, Images = ["gone.png"] }] });
+
+        var status = await job.GetStatusAsync();
+        for (var tries = 0; status.State == JobState.Planning && tries < 100; tries++)
+        {
+            await Task.Delay(50);
+            status = await job.GetStatusAsync();
+        }
+
+        Assert.Equal((JobState.Running, 300), (status.State, status.Total));
+        Assert.Contains(id, await cluster.Queue.GetActiveAsync());
+        while (await job.LeaseAsync("worker-a", 16) is { Count: > 0 } leases)
+        {
+            Assert.DoesNotContain("gone.png", leases.SelectMany(l => l.Images));
+            foreach (var lease in leases)
+            {
+                await Work.CompleteAllAsync(job, lease, "worker-a");
+            }
+        }
+
+        Assert.Equal((JobState.Completed, 300), ((await job.GetStatusAsync()).State, (await job.GetStatusAsync()).Done));
+    }
+
+    [Fact]
+    public async Task ALeaseAPageStoredButWhoseAnswerWasLostGoesBackWithoutCostingATry()
+    {
+        var (job, _) = await SubmitAsync(6, shardSize: 2);
+        var id = job.GetPrimaryKeyString();
+        cluster.Storage.FailAfterNextWrite(cluster.Client.GetGrain<IJobPageGrain>(0, id).GetGrainId());
+
+        // The page stores the lease, then its answer is lost: no worker has the shard.
+        await Assert.ThrowsAnyAsync<Exception>(() => job.LeaseAsync("worker-a", 1));
+
+        // The next lease finds the shard out, unclaimed, and hands it out again with the rest.
+        var leases = await job.LeaseAsync("worker-b", 3);
+        Assert.Equal(6, leases.Sum(l => l.Images.Count));
+        foreach (var lease in leases)
+        {
+            await Work.CompleteAllAsync(job, lease, "worker-b");
+        }
+
+        var status = await job.GetStatusAsync();
+        Assert.Equal((JobState.Completed, 6, 0), (status.State, status.Done, status.Failed));
+    }
+
     private async Task<(IJobGrain Job, int Images)> SubmitAsync(int images, int shardSize, int regionSize = JobSpec.DefaultRegionSize)
     {
         var id = Work.NewJobId();

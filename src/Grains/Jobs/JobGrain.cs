@@ -37,6 +37,15 @@ public sealed partial class JobGrain(
     /// <summary>Shards that workers hold now, by page and shard; renewals only move their expiry here.</summary>
     private readonly Dictionary<(int Page, int Shard), HeldShard> _held = [];
 
+    /// <summary>
+    /// Pages a call to which failed: the page may have done it anyway (its write landed, its answer was
+    /// lost), so before the next lease the job reads back what such a page holds (see <see cref="SettleAsync"/>).
+    /// </summary>
+    private readonly HashSet<int> _unsure = [];
+
+    /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
+    private IGrainTimer? _planAgain;
+
     /// <summary>The job has ended and its report is being written (see <see cref="EndAsync"/>).</summary>
     private bool _reporting;
 
@@ -49,6 +58,11 @@ public sealed partial class JobGrain(
         if (Job.State == JobState.Running)
         {
             await RecoverAsync();
+        }
+        else if (Job.State == JobState.Planning)
+        {
+            // In a turn of its own, as soon as the activation is done: planning lists the whole input.
+            _planAgain = this.RegisterGrainTimer(_ => PlanAgainAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
         // A job whose coordinator moved here (its silo died) is counted here from now on.
@@ -83,7 +97,17 @@ public sealed partial class JobGrain(
         Job.TraceParent = span?.Id;
         await record.WriteStateAsync();
         Publish();
+        await PlanAsync(span);
+        return Status();
+    }
 
+    /// <summary>
+    /// Lists the input, stores the plan's pages and starts the job, or fails it with the reason. Pages
+    /// take their plan again whole, so a plan cut short by its silo's death is simply made again.
+    /// </summary>
+    private async Task PlanAsync(Activity? span)
+    {
+        var spec = Job.Spec!;
         try
         {
             var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, CancellationToken.None);
@@ -112,8 +136,18 @@ public sealed partial class JobGrain(
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId);
             await FinishIfDoneAsync();
         }
+    }
 
-        return Status();
+    /// <summary>The silo this job was being planned on died before its plan was stored: it is planned again here.</summary>
+    private async Task PlanAgainAsync()
+    {
+        _planAgain?.Dispose();
+        _planAgain = null;
+        if (Job.State == JobState.Planning)
+        {
+            LogPlanningAgain(logger, JobId);
+            await PlanAsync(null);
+        }
     }
 
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
@@ -171,6 +205,7 @@ public sealed partial class JobGrain(
             return [];
         }
 
+        await SettleAsync();
         var changed = await ExpireLeasesAsync();
         var now = clock.GetUtcNow();
         var leases = new List<ShardLease>();
@@ -190,7 +225,7 @@ public sealed partial class JobGrain(
                 continue;
             }
 
-            var got = await Page(index).LeaseAsync(workerId, maxShards - leases.Count);
+            var got = await AskAsync(index, page => page.LeaseAsync(workerId, maxShards - leases.Count));
             Job.Pages[index] = got.Progress;
             foreach (var shard in got.Shards)
             {
@@ -254,7 +289,7 @@ public sealed partial class JobGrain(
             return;
         }
 
-        var change = await Page(result.Lease.Page).CompleteAsync(result);
+        var change = await AskAsync(result.Lease.Page, page => page.CompleteAsync(result));
         _held.Remove((result.Lease.Page, result.Lease.ShardId));
         Apply(result.Lease.Page, change);
         Publish();
@@ -266,7 +301,7 @@ public sealed partial class JobGrain(
         var released = false;
         foreach (var page in leases.Where(lease => Holding(workerId, lease) is not null).GroupBy(lease => lease.Page))
         {
-            Job.Pages[page.Key] = await Page(page.Key).ReleaseAsync([.. page]);
+            Job.Pages[page.Key] = await AskAsync(page.Key, grain => grain.ReleaseAsync([.. page]));
             foreach (var lease in page)
             {
                 _held.Remove((lease.Page, lease.ShardId));
@@ -282,6 +317,47 @@ public sealed partial class JobGrain(
     }
 
     private IJobPageGrain Page(int index) => GrainFactory.GetGrain<IJobPageGrain>(index, JobId);
+
+    /// <summary>Calls a page; when the call fails, the page is marked unsure, since it may have done the work all the same.</summary>
+    private async Task<T> AskAsync<T>(int index, Func<IJobPageGrain, Task<T>> call)
+    {
+        try
+        {
+            return await call(Page(index));
+        }
+        catch
+        {
+            _unsure.Add(index);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads back what each unsure page holds. A shard it has out that no worker was told of (the
+    /// answer to its lease was lost) goes back at once, without costing its images a try; a shard
+    /// the job took for held that the page no longer has out is dropped, so its worker stops.
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        foreach (var index in _unsure.ToList())
+        {
+            var page = await Page(index).RecoverAsync(0);
+            Job.Pages[index] = page.Progress;
+            var unknown = page.Held.Where(s => !_held.TryGetValue((index, s.ShardId), out var held) || held.Lease.LeaseId != s.LeaseId).ToList();
+            if (unknown.Count > 0)
+            {
+                LogUnclaimedReturned(logger, JobId, index, unknown.Count);
+                Job.Pages[index] = await Page(index).ReleaseAsync([.. unknown.Select(s => new ShardLeaseRef(index, s.ShardId, s.LeaseId))]);
+            }
+
+            foreach (var key in _held.Keys.Where(k => k.Page == index && !page.Held.Any(s => s.ShardId == k.Shard && s.LeaseId == _held[k].Lease.LeaseId)).ToList())
+            {
+                _held.Remove(key);
+            }
+
+            _unsure.Remove(index);
+        }
+    }
 
     private HeldShard? Holding(string workerId, ShardLeaseRef lease) =>
         _held.TryGetValue((lease.Page, lease.ShardId), out var held) && held.Lease.LeaseId == lease.LeaseId && held.Worker == workerId
@@ -321,7 +397,7 @@ public sealed partial class JobGrain(
         foreach (var held in expired)
         {
             LogLeaseExpired(logger, JobId, held.Lease.Page, held.Lease.ShardId, held.Worker);
-            var change = await Page(held.Lease.Page).ExpireAsync(held.Lease);
+            var change = await AskAsync(held.Lease.Page, page => page.ExpireAsync(held.Lease));
             _held.Remove((held.Lease.Page, held.Lease.ShardId));
             Apply(held.Lease.Page, change);
         }
@@ -539,6 +615,12 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Images} image(s) in {Shards} shard(s) on {Pages} page(s).")]
     private static partial void LogPlanned(ILogger logger, string jobId, int images, int shards, int pages);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: page {Page} had {Shards} shard(s) out whose lease never reached a worker; they go back in the queue.")]
+    private static partial void LogUnclaimedReturned(ILogger logger, string jobId, int page, int shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was being planned when its silo stopped; planning it again.")]
+    private static partial void LogPlanningAgain(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} cannot run: {Error}")]
     private static partial void LogFailed(ILogger logger, string jobId, string error);

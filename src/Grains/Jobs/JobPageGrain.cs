@@ -12,7 +12,7 @@ namespace UNetPP.Cluster.Grains.Jobs;
 [Alias("unetpp.IJobPageGrain")]
 public interface IJobPageGrain : IGrainWithIntegerCompoundKey
 {
-    /// <summary>Takes the page's part of the plan; planning the same job again keeps what is there.</summary>
+    /// <summary>Takes the page's part of the plan, whole: a job is planned again only when its planning was cut short, before any lease.</summary>
     [Alias("Plan")]
     Task<PageProgress> PlanAsync(PageRules rules, PagePlan plan);
 
@@ -60,14 +60,8 @@ public sealed partial class JobPageGrain(
 
     public async Task<PageProgress> PlanAsync(PageRules rules, PagePlan plan)
     {
-        if (Page.Rules is null)
-        {
-            Page.Rules = rules;
-            Page.Shards = plan.Shards;
-            Page.Failures = plan.Refused;
-            await SaveAsync();
-        }
-
+        record.State = new JobPageRecord { Rules = rules, Shards = plan.Shards, Failures = plan.Refused };
+        await SaveAsync();
         return Progress();
     }
 

@@ -5,7 +5,7 @@ using UNetPP.Cluster.Storage;
 namespace UNetPP.Cluster.Grains.Jobs;
 
 /// <summary>One page of a plan: its shards, and the images of its run refused before any work.</summary>
-[GenerateSerializer, Immutable, Alias("unetpp.PagePlan")]
+[GenerateSerializer, Alias("unetpp.PagePlan")]
 public sealed record PagePlan([property: Id(0)] List<ShardRecord> Shards, [property: Id(1)] List<ImageFailure> Refused);
 
 /// <summary>A job's pages of shards, made from the listing of its input.</summary>
