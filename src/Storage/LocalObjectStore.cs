@@ -133,14 +133,22 @@ public sealed class LocalObjectStore : IObjectStore
 
             cancellationToken.ThrowIfCancellationRequested();
 
-            // A rename that may not replace is the atomic create-if-absent: of two racing creators one fails.
-            File.Move(temporary, path, overwrite: replace);
+            if (replace)
+            {
+                File.Move(temporary, path, overwrite: true);
+                return;
+            }
+
+            // A link that may not replace is the atomic create-if-absent: of racing creators one wins.
+            HardLink.Create(temporary, path);
         }
         catch
         {
             File.Delete(temporary);
             throw;
         }
+
+        File.Delete(temporary);
     }
 
     public Task DeleteAsync(string name, CancellationToken cancellationToken = default)

@@ -132,12 +132,18 @@ public sealed class LocalObjectStoreTests : IDisposable
     {
         var store = new LocalObjectStore(_root);
 
-        var created = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => store.CreateAsync("claims/owner", new[] { (byte)i })));
+        // Many rounds of 32 creators on the thread pool at once: a check-then-rename lets several through now and then.
+        for (var round = 0; round < 20; round++)
+        {
+            var name = $"claims/owner-{round}";
+            var created = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(() => store.CreateAsync(name, new[] { (byte)i }))));
 
-        var winner = Assert.Single(created.Select((won, i) => (won, i)), c => c.won).i;
-        Assert.Equal(new[] { (byte)winner }, await store.ReadAsync("claims/owner"));
-        Assert.False(await store.CreateAsync("claims/owner", new byte[] { 99 }));
-        Assert.Equal(["claims/owner"], Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_root, f)));
+            var winner = Assert.Single(created.Select((won, i) => (won, i)), c => c.won).i;
+            Assert.Equal(new[] { (byte)winner }, await store.ReadAsync(name));
+            Assert.False(await store.CreateAsync(name, new byte[] { 99 }));
+        }
+
+        Assert.Equal(20, Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Length);
     }
 
     [Fact]

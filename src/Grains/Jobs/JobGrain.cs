@@ -205,8 +205,8 @@ public sealed partial class JobGrain(
             return [];
         }
 
-        await SettleAsync();
-        var changed = await ExpireLeasesAsync();
+        var settled = await SettleAsync();
+        var changed = await ExpireLeasesAsync() || settled;
         var now = clock.GetUtcNow();
         var leases = new List<ShardLease>();
 
@@ -337,8 +337,10 @@ public sealed partial class JobGrain(
     /// answer to its lease was lost) goes back at once, without costing its images a try; a shard
     /// the job took for held that the page no longer has out is dropped, so its worker stops.
     /// </summary>
-    private async Task SettleAsync()
+    /// <returns>Whether any page was read back: a page that did finish a shard may have ended the job.</returns>
+    private async Task<bool> SettleAsync()
     {
+        var settled = _unsure.Count > 0;
         foreach (var index in _unsure.ToList())
         {
             var page = await Page(index).RecoverAsync(0);
@@ -357,6 +359,8 @@ public sealed partial class JobGrain(
 
             _unsure.Remove(index);
         }
+
+        return settled;
     }
 
     private HeldShard? Holding(string workerId, ShardLeaseRef lease) =>
