@@ -154,7 +154,7 @@ public sealed record PageOutcome(
     [property: Id(2)] IReadOnlyDictionary<string, int> Regioned);
 
 /// <summary>A shard held by a worker, as the job grain tracks it: the cluster's concurrency bounds how many there are.</summary>
-public sealed class HeldShard
+internal sealed class HeldShard
 {
     public required ShardLeaseRef Lease { get; init; }
 
