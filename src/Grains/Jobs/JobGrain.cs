@@ -210,19 +210,13 @@ public sealed partial class JobGrain(
         var now = clock.GetUtcNow();
         var leases = new List<ShardLease>();
 
-        // Regions and stitches of large images first, from any page; then the pages in order.
-        var pages = Enumerable.Range(0, Job.Pages.Count).Where(i => Job.Pages[i].UrgentPending > 0)
-            .Concat(Enumerable.Range(0, Job.Pages.Count).Where(i => Job.Pages[i].Pending > 0));
+        // Pages with regions and stitches of large images waiting first, then the others, each in order.
+        var pages = Enumerable.Range(0, Job.Pages.Count).Where(i => Job.Pages[i].Pending > 0).OrderBy(i => Job.Pages[i].UrgentPending > 0 ? 0 : 1).ToList();
         foreach (var index in pages)
         {
             if (leases.Count >= maxShards)
             {
                 break;
-            }
-
-            if (Job.Pages[index].Pending == 0)
-            {
-                continue;
             }
 
             var got = await AskAsync(index, page => page.LeaseAsync(workerId, maxShards - leases.Count));
