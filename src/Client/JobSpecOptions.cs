@@ -25,7 +25,7 @@ internal sealed class JobSpecOptions
     private readonly Option<bool> overlays = new("--overlays") { Description = "Also write previews with the mask outlined on the image." };
     private readonly Option<long> maxPixels = new("--max-pixels") { Description = "Refuse larger images before decoding them.", DefaultValueFactory = _ => 1_000_000_000 };
     private readonly Option<int> shardSize = new("--shard-size") { Description = "Images per shard, the unit a worker leases.", DefaultValueFactory = _ => 8 };
-    private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into regions that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
+    private readonly Option<long> regionPixels = new("--region-pixels") { Description = "Cut larger images into bands that several workers segment at once (same mask bytes).", DefaultValueFactory = _ => 4096L * 4096 };
     private readonly Option<int> regionSize = new("--region-size") { Description = "Height in rows of the bands a large image is cut into, each streamed by one worker.", DefaultValueFactory = _ => JobSpec.DefaultRegionSize };
     private readonly Option<bool> tta = new("--tta") { Description = "Test-time augmentation: average each tile with its horizontal, vertical and double flips (about 4× the inference)." };
     private readonly Option<bool> overwrite = new("--overwrite") { Description = "Write into an output that holds another job's results (refused otherwise)." };

@@ -51,8 +51,8 @@ public sealed record JobSpec
     public const int DefaultRegionSize = 4096;
 
     /// <summary>
-    /// An image with more pixels than this is cut into regions that several workers segment at once and
-    /// one stitches; the masks are the same bytes as if one machine had done the whole image.
+    /// An image with more pixels than this takes the band path: it is cut into bands that several workers
+    /// segment at once and one stitches; the masks are the same bytes as if one machine had done the whole image.
     /// </summary>
     [Id(14)] public long RegionPixels { get; init; } = 4096L * 4096;
 
@@ -89,7 +89,7 @@ public sealed record JobSpec
         Require(ShardSize >= 1, $"--shard-size {ShardSize}: a shard holds at least one image.");
         Require(MaxAttempts >= 1, $"--max-attempts {MaxAttempts}: an image is tried at least once.");
         Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");
-        Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into regions must be positive.");
+        Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into bands must be positive.");
         Require(RegionSize >= 16, $"--region-size {RegionSize}: a band of a large image is at least 16 rows high.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }

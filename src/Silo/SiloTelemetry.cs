@@ -3,7 +3,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Dashboard;
-using UNetPP.Cluster.Segmentation.Telemetry;
+using UNetPP.Cluster.Grains.Telemetry;
 
 namespace UNetPP.Cluster.Silo;
 

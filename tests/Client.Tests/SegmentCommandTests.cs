@@ -55,7 +55,7 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ALargeImageCutIntoRegionsGetsTheSameFilesAsUncut()
+    public async Task ALargeImageCutIntoBandsGetsTheSameFilesAsUncut()
     {
         var large = Directory.CreateDirectory(_temp.File("large")).FullName;
         TestImages.WriteDiscs(Path.Combine(large, "scan.tif"), 310, 270, bands: 3, sixteenBit: true);
@@ -63,11 +63,11 @@ public sealed class SegmentCommandTests : IDisposable
         var cut = _temp.File("cut");
 
         var whole = await CliRunner.RunAsync("segment", large, "--out", uncut, "--model", _model, "--probabilities", "--overlays");
-        var regions = await CliRunner.RunAsync(
+        var banded = await CliRunner.RunAsync(
             "segment", large, "--out", cut, "--model", _model, "--probabilities", "--overlays", "--region-pixels", "10000", "--region-size", "100");
 
         Assert.Equal(ExitCodes.Success, whole.ExitCode);
-        Assert.Equal(ExitCodes.Success, regions.ExitCode);
+        Assert.Equal(ExitCodes.Success, banded.ExitCode);
         foreach (var folder in new[] { "masks", "probabilities", "overlays" })
         {
             Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(uncut, folder, "scan.png")), await File.ReadAllBytesAsync(Path.Combine(cut, folder, "scan.png")));

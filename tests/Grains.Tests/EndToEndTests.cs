@@ -58,7 +58,7 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
     }
 
     [Fact]
-    public async Task ALargeImageSharedOutAsRegionsGetsTheFilesOfAOneMachineRun()
+    public async Task ALargeImageSharedOutAsBandsGetsTheFilesOfAOneMachineRun()
     {
         var id = Work.NewJobId();
         var input = cluster.Temp.File(id + "-large");
@@ -90,12 +90,12 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         Assert.Equal(alone.MaskPng, await File.ReadAllBytesAsync(Path.Combine(output, "masks", "large.png")));
         Assert.Equal(alone.ProbabilityPng, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", "large.png")));
         Assert.Equal(alone.OverlayPng, await File.ReadAllBytesAsync(Path.Combine(output, "overlays", "large.png")));
-        Assert.False(Directory.Exists(Path.Combine(output, OutputNames.Parts)), "region parts are removed when the job ends");
+        Assert.False(Directory.Exists(Path.Combine(output, OutputNames.BandParts)), "band parts are removed when the job ends");
 
         var report = await Work.ReadReportAsync(output);
         var entry = Assert.Single(report.Images);
         Assert.Equal((333, 290), (entry.Width, entry.Height));
-        Assert.True(entry.Tiles > alone.Tiles, $"{entry.Tiles} tiles over the regions, {alone.Tiles} for the whole image: tiles on the cuts are computed by both sides");
+        Assert.True(entry.Tiles > alone.Tiles, $"{entry.Tiles} tiles over the bands, {alone.Tiles} for the whole image: tiles on the cuts are computed by both sides");
         Assert.Equal(alone.Summary.Classes[0].ObjectCount, entry.Classes[0].ObjectCount);
     }
 }

@@ -115,16 +115,16 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task ALargeImageOnALaterPageHasItsRegionsLeasedFirst()
+    public async Task ALargeImageOnALaterPageHasItsBandsLeasedFirst()
     {
         var (job, _) = await SubmitAsync(2 * ImagesPerPage, shardSize: 8, regionSize: 128);
         var pageOne = (await job.LeaseAsync("worker-a", 33)).Single(l => l.Page == 1);
-        await job.CompleteAsync(Work.Result(pageOne, "worker-a", [new ImageResult { Name = pageOne.Images[0], Oversized = new ImageSize(1000, 700, 64), Silo = "silo-a" }, .. pageOne.Images.Skip(1).Select(i => Work.Segmented(i))]));
+        await job.CompleteAsync(Work.Result(pageOne, "worker-a", [new ImageOversized { Name = pageOne.Images[0], Size = new ImageSize(1000, 700, 64), Silo = "silo-a" }, .. pageOne.Images.Skip(1).Select(i => Work.Segmented(i))]));
 
-        // Page 0 still has shards waiting, but the regions, on page 1, come first.
+        // Page 0 still has shards waiting, but the bands, on page 1, come first.
         var next = await job.LeaseAsync("worker-b", 2);
         Assert.Equal(2, next.Count);
-        Assert.All(next, lease => Assert.Equal((1, pageOne.Images[0]), (lease.Page, lease.Region?.Image)));
+        Assert.All(next, lease => Assert.Equal((1, pageOne.Images[0]), (lease.Page, Assert.IsType<BandWork>(lease.Work).Image)));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
         cluster.Storage.Store(job.GetGrainId(), new JobRecord { Spec = spec, State = JobState.Planning, Submitted = cluster.Clock.GetUtcNow() });
         cluster.Storage.Store(
             cluster.Client.GetGrain<IJobPageGrain>(0, id).GetGrainId(),
-            new JobPageRecord { Rules = PageRules.Of(spec), Shards = [new ShardRecord { Id = 0, Images = ["gone.png"] }] });
+            new JobPageRecord { Rules = PageRules.Of(spec), Shards = [new ShardRecord { Id = 0, Work = new ImagesWork(["gone.png"]) }] });
 
         var status = await job.GetStatusAsync();
         for (var tries = 0; status.State == JobState.Planning && tries < 100; tries++)

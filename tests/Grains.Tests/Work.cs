@@ -18,7 +18,7 @@ internal static class Work
         LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
     };
 
-    public static ImageResult Segmented(string name, string silo = "silo-a", double? iou = null) => new()
+    public static ImageResult Segmented(string name, string silo = "silo-a", double? iou = null) => new ImageSegmented
     {
         Name = name,
         Silo = silo,
@@ -33,7 +33,7 @@ internal static class Work
         },
     };
 
-    public static ImageResult Failed(string name, string reason, bool retryable) => new() { Name = name, FailureReason = reason, Retryable = retryable };
+    public static ImageResult Failed(string name, string reason, bool retryable) => new ImageFailed { Name = name, Reason = reason, Retryable = retryable };
 
     public static ShardResult Result(ShardLease lease, string worker, IEnumerable<ImageResult> images, long tiles = 0) => new()
     {

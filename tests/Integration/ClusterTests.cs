@@ -39,7 +39,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             Assert.Equal(Dataset.GoodCount, report.Images.Count);
             Assert.Equal(Dataset.GoodCount, report.ImagesBySilo.Values.Sum());
 
-            // The large image went through regions: the tiles on the cuts were computed by both sides,
+            // The large image went through bands: the tiles on the cuts were computed by both sides,
             // so it took more than the 7 × 6 tiles that cover 330×290 in 64-pixel tiles at stride 48.
             var large = Assert.Single(report.Images, i => (i.Width, i.Height) == (Dataset.LargeWidth, Dataset.LargeHeight));
             Assert.True(large.Tiles > 7 * 6, $"{large.Name}: {large.Tiles} tiles");

@@ -28,7 +28,7 @@ public static class Dataset
 
     public static int Total => GoodCount + Corrupt.Count;
 
-    /// <summary>One good image is above the job's region size, so silos segment it region by region and one stitches it.</summary>
+    /// <summary>One good image is above the job's band threshold, so silos segment it band by band and one stitches it.</summary>
     public const int LargeWidth = 330;
 
     public const int LargeHeight = 290;

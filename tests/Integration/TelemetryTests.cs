@@ -120,7 +120,7 @@ public sealed class TelemetryTests(IntegrationFixture fixture)
 
         var images = spans.Where(s => s.Name == "image" && shardIds.Contains(s.ParentSpanId)).ToList();
         Assert.True(images.Count >= Dataset.Total, $"{images.Count} image spans under the job's shards");
-        Assert.Contains(images, i => i.Attributes.ContainsKey("unetpp.region"));
+        Assert.Contains(images, i => i.Attributes.ContainsKey("unetpp.band"));
         var imageIds = images.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
         foreach (var stage in new[] { "blob_read", "decode", "inference", "blend", "postprocess", "encode", "blob_write" })
         {

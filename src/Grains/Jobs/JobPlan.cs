@@ -44,7 +44,7 @@ public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
 
         var perPage = (int)Math.Min(int.MaxValue, ((long)imagesPerPage + spec.ShardSize - 1) / spec.ShardSize * spec.ShardSize);
         var pages = images.Chunk(perPage).Select(run => new PagePlan(
-            [.. run.Where(image => !refusals.ContainsKey(image)).Chunk(spec.ShardSize).Select((chunk, index) => new ShardRecord { Id = index, Images = [.. chunk] })],
+            [.. run.Where(image => !refusals.ContainsKey(image)).Chunk(spec.ShardSize).Select((chunk, index) => new ShardRecord { Id = index, Work = new ImagesWork([.. chunk]) })],
             [.. run.Where(refusals.ContainsKey).Select(image => new ImageFailure(image, refusals[image]))]));
         return new JobPlan([.. pages], images.Count);
     }

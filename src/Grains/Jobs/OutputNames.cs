@@ -9,8 +9,8 @@ public static class OutputNames
     public const string Probabilities = "probabilities";
     public const string Overlays = "overlays";
 
-    /// <summary>Where a large image's segmented regions wait to be stitched; removed when the job ends.</summary>
-    public const string Parts = ".parts";
+    /// <summary>Where a large image's band parts wait to be stitched; removed when the job ends.</summary>
+    public const string BandParts = ".parts";
 
     /// <summary>
     /// Names the job whose results the output holds (its id, as text), created atomically when the job
@@ -20,6 +20,6 @@ public static class OutputNames
 
     public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
 
-    /// <summary>Region <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>
-    public static string Part(string jobId, string imageName, int index) => $"{Parts}/{jobId}/{imageName}.{index}.region";
+    /// <summary>The part of band <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>
+    public static string BandPart(string jobId, string imageName, int index) => $"{BandParts}/{jobId}/{imageName}.{index}.band";
 }

@@ -143,7 +143,7 @@ public sealed partial class DeviceWorker(
         {
             var result = await runner.RunAsync(lease, workerId, held.Cancel.Token);
             await ReportAsync(result, held.Cancel.Token);
-            Interlocked.Add(ref _images, result.Images.Count(i => i.Succeeded));
+            Interlocked.Add(ref _images, result.Images.OfType<ImageSegmented>().Count());
             Interlocked.Add(ref _tiles, result.Tiles);
         }
         catch (OperationCanceledException) when (held.Cancel.IsCancellationRequested)

@@ -17,23 +17,23 @@ internal static class DeviceMetrics
 
     private static readonly ConcurrentDictionary<string, DeviceLoad> Devices = new(StringComparer.Ordinal);
 
-    private static readonly Counter<long> Batches = ClusterTelemetry.Meter.CreateCounter<long>(
+    private static readonly Counter<long> Batches = EngineTelemetry.Meter.CreateCounter<long>(
         "unetpp.inference.batches", unit: "{batch}", description: "Model runs on the device.");
 
-    private static readonly Histogram<int> BatchSize = ClusterTelemetry.Meter.CreateHistogram<int>(
+    private static readonly Histogram<int> BatchSize = EngineTelemetry.Meter.CreateHistogram<int>(
         "unetpp.inference.batch_size", unit: "{tile}", description: "Tiles in one model run.",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256] });
 
-    private static readonly Counter<double> Busy = ClusterTelemetry.Meter.CreateCounter<double>(
+    private static readonly Counter<double> Busy = EngineTelemetry.Meter.CreateCounter<double>(
         "unetpp.device.busy", unit: "s", description: "Wall time during which the device ran at least one batch; its rate is the device's utilisation.");
 
     static DeviceMetrics()
     {
-        ClusterTelemetry.Meter.CreateObservableGauge(
-            "unetpp.device.queue_tiles", () => Devices.Select(d => new Measurement<long>(d.Value.QueuedTiles, ClusterTelemetry.Tag("device", d.Key))),
+        EngineTelemetry.Meter.CreateObservableGauge(
+            "unetpp.device.queue_tiles", () => Devices.Select(d => new Measurement<long>(d.Value.QueuedTiles, EngineTelemetry.Tag("device", d.Key))),
             unit: "{tile}", description: "Tiles waiting for the device.");
-        ClusterTelemetry.Meter.CreateObservableGauge(
-            "unetpp.device.utilization_ratio", () => Devices.Select(d => new Measurement<double>(d.Value.Utilisation(), ClusterTelemetry.Tag("device", d.Key))),
+        EngineTelemetry.Meter.CreateObservableGauge(
+            "unetpp.device.utilization_ratio", () => Devices.Select(d => new Measurement<double>(d.Value.Utilisation(), EngineTelemetry.Tag("device", d.Key))),
             unit: "1", description: "Fraction of wall time the device spent running the model, over the last ten seconds.");
     }
 
@@ -48,12 +48,12 @@ internal static class DeviceMetrics
 
     /// <summary>A batch has ended, run or failed.</summary>
     public static void BatchEnded(string device) =>
-        Busy.Add(Devices.GetOrAdd(device, _ => new DeviceLoad()).Busy.Stop().TotalSeconds, ClusterTelemetry.Tag("device", device));
+        Busy.Add(Devices.GetOrAdd(device, _ => new DeviceLoad()).Busy.Stop().TotalSeconds, EngineTelemetry.Tag("device", device));
 
     /// <summary>A batch that ran, with the time it took on its own (overlapping batches each count theirs here).</summary>
     public static void RecordBatch(string device, int tiles, TimeSpan elapsed)
     {
-        var tag = ClusterTelemetry.Tag("device", device);
+        var tag = EngineTelemetry.Tag("device", device);
         Batches.Add(1, tag);
         BatchSize.Record(tiles, tag);
         StageMetrics.RecordDuration(PipelineStage.Inference, device, elapsed);

@@ -11,7 +11,7 @@ namespace UNetPP.Cluster.Segmentation.Telemetry;
 /// </summary>
 public sealed class ImageStages(string device) : IDisposable
 {
-    private static readonly UpDownCounter<long> InStage = ClusterTelemetry.Meter.CreateUpDownCounter<long>(
+    private static readonly UpDownCounter<long> InStage = EngineTelemetry.Meter.CreateUpDownCounter<long>(
         "unetpp.stage.images", unit: "{image}", description: "Images in each pipeline stage now, per device.");
 
     private string? _stage;
@@ -22,8 +22,8 @@ public sealed class ImageStages(string device) : IDisposable
     {
         Leave();
         _stage = stage;
-        InStage.Add(1, ClusterTelemetry.Tag("stage", stage), ClusterTelemetry.Tag("device", device));
-        _span = ClusterTelemetry.Traces.StartActivity(stage);
+        InStage.Add(1, EngineTelemetry.Tag("stage", stage), EngineTelemetry.Tag("device", device));
+        _span = EngineTelemetry.Traces.StartActivity(stage);
         _span?.SetTag("unetpp.device", device);
     }
 
@@ -36,7 +36,7 @@ public sealed class ImageStages(string device) : IDisposable
             return;
         }
 
-        InStage.Add(-1, ClusterTelemetry.Tag("stage", _stage), ClusterTelemetry.Tag("device", device));
+        InStage.Add(-1, EngineTelemetry.Tag("stage", _stage), EngineTelemetry.Tag("device", device));
         _span?.Dispose();
         (_stage, _span) = (null, null);
     }

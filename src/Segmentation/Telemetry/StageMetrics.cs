@@ -8,15 +8,15 @@ namespace UNetPP.Cluster.Segmentation.Telemetry;
 /// </summary>
 public static class StageMetrics
 {
-    private static readonly Histogram<double> Duration = ClusterTelemetry.Meter.CreateHistogram<double>(
+    private static readonly Histogram<double> Duration = EngineTelemetry.Meter.CreateHistogram<double>(
         "unetpp.stage.duration", unit: "s", description: "Time spent in one pipeline stage: per image, per model run for inference, per request of tiles for queue_wait.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ClusterTelemetry.SecondsBuckets });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = EngineTelemetry.SecondsBuckets });
 
-    private static readonly Counter<long> Tiles = ClusterTelemetry.Meter.CreateCounter<long>(
+    private static readonly Counter<long> Tiles = EngineTelemetry.Meter.CreateCounter<long>(
         "unetpp.tiles", unit: "{tile}", description: "Grid tiles segmented (once each, also when test-time augmentation runs them four times).");
 
     public static void RecordDuration(string stage, string device, TimeSpan elapsed) =>
-        Duration.Record(elapsed.TotalSeconds, ClusterTelemetry.Tag("stage", stage), ClusterTelemetry.Tag("device", device));
+        Duration.Record(elapsed.TotalSeconds, EngineTelemetry.Tag("stage", stage), EngineTelemetry.Tag("device", device));
 
-    internal static void RecordTiles(string device, int tiles) => Tiles.Add(tiles, ClusterTelemetry.Tag("device", device));
+    internal static void RecordTiles(string device, int tiles) => Tiles.Add(tiles, EngineTelemetry.Tag("device", device));
 }

@@ -1,6 +1,7 @@
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Tiling;
 
-namespace UNetPP.Cluster.Segmentation.Tiling;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>One row of a tile grid: its index among the grid's rows, its top and its tiles.</summary>
 public sealed record TileRow(int Index, int Top, IReadOnlyList<Tile> Tiles);

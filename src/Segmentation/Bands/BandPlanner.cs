@@ -1,7 +1,7 @@
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Tiling;
 
-namespace UNetPP.Cluster.Segmentation.Regions;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>
 /// Cuts a large image into bands of whole rows that separate machines segment at once. A band is
@@ -10,7 +10,7 @@ namespace UNetPP.Cluster.Segmentation.Regions;
 /// the image's tile rows, so only the one tile row straddling each cut is inferred twice; a band
 /// computes every tile that touches it, which is why the stitched result equals a one-machine run.
 /// </summary>
-public static class RegionPlanner
+public static class BandPlanner
 {
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>

@@ -3,13 +3,13 @@ using System.Runtime.InteropServices;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 
-namespace UNetPP.Cluster.Segmentation.Regions;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>
-/// Writes one region's part (<see cref="RegionPartFormat"/>) row by row as the region's strips are
+/// Writes one band's part (<see cref="BandPartFormat"/>) row by row as the band's strips are
 /// finished. The output must be seekable: the length is filled in once everything is written.
 /// </summary>
-public sealed class RegionPartWriter : IDisposable
+public sealed class BandPartWriter : IDisposable
 {
     private readonly Stream _output;
     private readonly long _start;
@@ -21,50 +21,50 @@ public sealed class RegionPartWriter : IDisposable
     /// <param name="output">A seekable stream, left open; the part starts at its current position.</param>
     /// <param name="imageWidth">The whole image's width.</param>
     /// <param name="imageHeight">The whole image's height.</param>
-    /// <param name="region">The region's place in the image.</param>
+    /// <param name="band">The band's place in the image.</param>
     /// <param name="classes">The model's output channels (K).</param>
     /// <param name="withProbability">Whether each row carries its 16-bit foreground probability.</param>
-    public RegionPartWriter(Stream output, int imageWidth, int imageHeight, PixelRect region, int classes, bool withProbability)
+    public BandPartWriter(Stream output, int imageWidth, int imageHeight, PixelRect band, int classes, bool withProbability)
     {
         if (!output.CanSeek)
         {
-            throw new ArgumentException("A region part is written to a seekable stream.", nameof(output));
+            throw new ArgumentException("A band part is written to a seekable stream.", nameof(output));
         }
 
-        if (region.Area == 0 || !PixelRect.Whole(imageWidth, imageHeight).Contains(region))
+        if (band.Area == 0 || !PixelRect.Whole(imageWidth, imageHeight).Contains(band))
         {
-            throw new ArgumentOutOfRangeException(nameof(region), region, $"The region must be a non-empty part of the {imageWidth}×{imageHeight} image.");
+            throw new ArgumentOutOfRangeException(nameof(band), band, $"The band must be a non-empty part of the {imageWidth}×{imageHeight} image.");
         }
 
         _output = output;
-        Region = region;
+        Band = band;
         WithProbability = withProbability;
         _start = output.Position;
-        output.Write(RegionPartFormat.Magic);
+        output.Write(BandPartFormat.Magic);
         output.Write(new byte[sizeof(long)]);
         _compressed = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true);
-        _writer = new BinaryWriter(_compressed, RegionPartFormat.Text, leaveOpen: true);
+        _writer = new BinaryWriter(_compressed, BandPartFormat.Text, leaveOpen: true);
         _writer.Write(imageWidth);
         _writer.Write(imageHeight);
-        _writer.Write(region.X);
-        _writer.Write(region.Y);
-        _writer.Write(region.Width);
-        _writer.Write(region.Height);
+        _writer.Write(band.X);
+        _writer.Write(band.Y);
+        _writer.Write(band.Width);
+        _writer.Write(band.Height);
         _writer.Write(classes);
         _writer.Write(withProbability);
     }
 
-    public PixelRect Region { get; }
+    public PixelRect Band { get; }
 
     public bool WithProbability { get; }
 
-    /// <summary>Appends the region's next rows: labels row-major, and their probabilities when the part keeps them.</summary>
+    /// <summary>Appends the band's next rows: labels row-major, and their probabilities when the part keeps them.</summary>
     public void WriteRows(ReadOnlySpan<byte> labels, ReadOnlySpan<ushort> probability)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
-        if (labels.Length % Region.Width != 0 || _rows + (labels.Length / Region.Width) > Region.Height)
+        if (labels.Length % Band.Width != 0 || _rows + (labels.Length / Band.Width) > Band.Height)
         {
-            throw new ArgumentException($"{labels.Length} labels are not whole rows of the {Region.Height - _rows} left of region {Region}.", nameof(labels));
+            throw new ArgumentException($"{labels.Length} labels are not whole rows of the {Band.Height - _rows} left of band {Band}.", nameof(labels));
         }
 
         if (probability.Length != (WithProbability ? labels.Length : 0))
@@ -73,7 +73,7 @@ public sealed class RegionPartWriter : IDisposable
         }
 
         // Row by row, each row's labels then its probabilities, as the stitcher reads them.
-        var width = Region.Width;
+        var width = Band.Width;
         for (var offset = 0; offset < labels.Length; offset += width)
         {
             _writer.Write(labels.Slice(offset, width));
@@ -90,9 +90,9 @@ public sealed class RegionPartWriter : IDisposable
     public void Finish(int tiles, ClassTotals totals, IReadOnlyList<ClassQuality>? quality)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
-        if (_rows != Region.Height)
+        if (_rows != Band.Height)
         {
-            throw new InvalidOperationException($"{_rows} of region {Region}'s {Region.Height} rows were written.");
+            throw new InvalidOperationException($"{_rows} of band {Band}'s {Band.Height} rows were written.");
         }
 
         _writer.Write(tiles);
@@ -116,8 +116,8 @@ public sealed class RegionPartWriter : IDisposable
         _writer.Dispose();
         _compressed.Dispose();
         var end = _output.Position;
-        _output.Position = _start + RegionPartFormat.Magic.Length;
-        _output.Write(BitConverter.GetBytes(end - _start - RegionPartFormat.Header));
+        _output.Position = _start + BandPartFormat.Magic.Length;
+        _output.Write(BitConverter.GetBytes(end - _start - BandPartFormat.Header));
         _output.Position = end;
         _output.Flush();
     }

@@ -1,19 +1,19 @@
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
-using UNetPP.Cluster.Segmentation.Regions;
+using UNetPP.Cluster.Segmentation.Bands;
 using UNetPP.Cluster.Segmentation.Tests.Engine;
 using UNetPP.Cluster.Segmentation.Tests.Imaging;
 using UNetPP.Cluster.Segmentation.Tiling;
 
-namespace UNetPP.Cluster.Segmentation.Tests.Regions;
+namespace UNetPP.Cluster.Segmentation.Tests.Bands;
 
 /// <summary>
 /// A large image segmented band by band, each band on its own and streamed as another machine would,
 /// then stitched as a stream, must give the very files a one-machine run of the whole image gives: the
 /// promise that lets a cluster share one image without the user seeing where it was cut.
 /// </summary>
-public sealed class RegionStitchingTests
+public sealed class BandStitchingTests
 {
     private const int Tile = 64;
 
@@ -40,7 +40,7 @@ public sealed class RegionStitchingTests
         using var engine = EngineTestKit.Engine(model, options);
         var whole = await engine.SegmentAsync("big.png", image, new GroundTruth("big-mask.png", truth), CancellationToken.None);
 
-        var bands = RegionPlanner.Split(width, height, Tile, overlap, bandHeight);
+        var bands = BandPlanner.Split(width, height, Tile, overlap, bandHeight);
         Assert.True(bandHeight > height || bands.Count >= 3, $"{bands.Count} bands: the test needs the image cut several times.");
         var parts = new List<byte[]>();
         foreach (var band in bands)
@@ -86,8 +86,8 @@ public sealed class RegionStitchingTests
 
         Assert.Equal(grid.TilesTouching(band).Count, tiles);
         Assert.True(tiles < grid.Tiles.Count / 2, $"{tiles} of {grid.Tiles.Count} tiles");
-        using var reader = new RegionPartReader(new MemoryStream(part.ToArray()));
-        Assert.Equal((width, height, band, false), (reader.ImageWidth, reader.ImageHeight, reader.Region, reader.WithProbability));
+        using var reader = new BandPartReader(new MemoryStream(part.ToArray()));
+        Assert.Equal((width, height, band, false), (reader.ImageWidth, reader.ImageHeight, reader.Band, reader.WithProbability));
         var row = new byte[width];
         for (var r = 0; r < band.Height; r++)
         {
@@ -138,7 +138,7 @@ public sealed class RegionStitchingTests
         Assert.Contains("cover 3 of the image's 8 rows", (await Refused([top])).Message, StringComparison.Ordinal);
         Assert.Contains("starts at row 0", (await Refused([bottom, top])).Message, StringComparison.Ordinal);
         Assert.Contains("starts at row 3 and is 20 wide", (await Refused([top, narrow])).Message, StringComparison.Ordinal);
-        Assert.Contains("region 2", (await Refused([top, bottom[..^4]])).Message, StringComparison.Ordinal);
+        Assert.Contains("band 2", (await Refused([top, bottom[..^4]])).Message, StringComparison.Ordinal);
 
         static async Task<(int, int)> Size(List<byte[]> parts)
         {
@@ -153,17 +153,17 @@ public sealed class RegionStitchingTests
     [Fact]
     public void APartSurvivesItsStoredFormAndADamagedOneIsRefused()
     {
-        var region = new PixelRect(0, 2, 10, 4);
-        var encoded = Part(region, probability: true);
-        using (var reader = new RegionPartReader(new MemoryStream(encoded)))
+        var band = new PixelRect(0, 2, 10, 4);
+        var encoded = Part(band, probability: true);
+        using (var reader = new BandPartReader(new MemoryStream(encoded)))
         {
-            Assert.Equal((20, 8, region, 1, true), (reader.ImageWidth, reader.ImageHeight, reader.Region, reader.Classes, reader.WithProbability));
+            Assert.Equal((20, 8, band, 1, true), (reader.ImageWidth, reader.ImageHeight, reader.Band, reader.Classes, reader.WithProbability));
             var (labels, probability) = (new byte[10], new ushort[10]);
-            for (var r = 0; r < region.Height; r++)
+            for (var r = 0; r < band.Height; r++)
             {
                 reader.ReadRow(labels, probability);
-                Assert.Equal(Labels(region).Skip(r * 10).Take(10), labels);
-                Assert.Equal(Probability(region).Skip(r * 10).Take(10), probability);
+                Assert.Equal(Labels(band).Skip(r * 10).Take(10), labels);
+                Assert.Equal(Probability(band).Skip(r * 10).Take(10), probability);
             }
 
             var summary = reader.ReadSummary();
@@ -172,16 +172,16 @@ public sealed class RegionStitchingTests
             Assert.Equal([SegmentationQuality.FromCounts(1, 5, 14, 9)], summary.Quality);
         }
 
-        Assert.Throws<InvalidDataException>(() => new RegionPartReader(new MemoryStream(encoded[..^10])));
-        Assert.Throws<InvalidDataException>(() => new RegionPartReader(new MemoryStream(TestImages.Png(new byte[4], 2, 2, 1))));
+        Assert.Throws<InvalidDataException>(() => new BandPartReader(new MemoryStream(encoded[..^10])));
+        Assert.Throws<InvalidDataException>(() => new BandPartReader(new MemoryStream(TestImages.Png(new byte[4], 2, 2, 1))));
         var flipped = (byte[])encoded.Clone();
         flipped[^20] ^= 0xFF;
         Assert.Throws<InvalidDataException>(() =>
         {
-            using var reader = new RegionPartReader(new MemoryStream(flipped));
+            using var reader = new BandPartReader(new MemoryStream(flipped));
             var row = new byte[10];
             var probability = new ushort[10];
-            for (var r = 0; r < region.Height; r++)
+            for (var r = 0; r < band.Height; r++)
             {
                 reader.ReadRow(row, probability);
             }
@@ -196,7 +196,7 @@ public sealed class RegionStitchingTests
     [InlineData(100, 70, 64, 0.25, 500, 1)]
     public void BandsCoverTheImageAlongTileRowStarts(int width, int height, int tile, double overlap, int bandHeight, int count)
     {
-        var bands = RegionPlanner.Split(width, height, tile, overlap, bandHeight);
+        var bands = BandPlanner.Split(width, height, tile, overlap, bandHeight);
         var stride = TileGrid.StrideFor(tile, overlap);
 
         Assert.Equal(count, bands.Count);
@@ -214,7 +214,7 @@ public sealed class RegionStitchingTests
     }
 
     private static Task<StitchedImage> Stitch(List<byte[]> parts, Stream? original, StitchOutputs outputs) =>
-        new RegionStitcher(new MaskWriter(new OverlayOptions()), Decoder)
+        new BandStitcher(new MaskWriter(new OverlayOptions()), Decoder)
             .StitchAsync("big.png", parts.Count, (i, _) => Task.FromResult<Stream>(new MemoryStream(parts[i])), original, outputs, CancellationToken.None);
 
     /// <summary>A ground truth of stripes: class k (or 255 for one class) in every third stripe of rows.</summary>
@@ -230,19 +230,19 @@ public sealed class RegionStitchingTests
         return TestImages.Png(pixels, width, height, 1);
     }
 
-    private static byte[] Labels(PixelRect region) => [.. Enumerable.Range(0, (int)region.Area).Select(i => (byte)(i % 3 == 0 ? 255 : 0))];
+    private static byte[] Labels(PixelRect band) => [.. Enumerable.Range(0, (int)band.Area).Select(i => (byte)(i % 3 == 0 ? 255 : 0))];
 
-    private static ushort[] Probability(PixelRect region) => [.. Enumerable.Range(0, (int)region.Area).Select(i => (ushort)(i * 97))];
+    private static ushort[] Probability(PixelRect band) => [.. Enumerable.Range(0, (int)band.Area).Select(i => (ushort)(i * 97))];
 
     /// <summary>A stored part of a 20×8 image.</summary>
-    private static byte[] Part(PixelRect region, bool probability = false)
+    private static byte[] Part(PixelRect band, bool probability = false)
     {
-        var labels = Labels(region);
+        var labels = Labels(band);
         var foreground = labels.Count(l => l == 255);
         using var stream = new MemoryStream();
-        using (var writer = new RegionPartWriter(stream, 20, 8, region, 1, probability))
+        using (var writer = new BandPartWriter(stream, 20, 8, band, 1, probability))
         {
-            writer.WriteRows(labels, probability ? Probability(region) : default);
+            writer.WriteRows(labels, probability ? Probability(band) : default);
             writer.Finish(2, new ClassTotals([0, foreground], [0, foreground * 0.75]), [SegmentationQuality.FromCounts(1, 5, foreground, 9)]);
         }
 

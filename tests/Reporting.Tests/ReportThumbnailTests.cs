@@ -3,7 +3,7 @@ using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Tests.Imaging;
 
-namespace UNetPP.Cluster.Segmentation.Tests.Masks;
+namespace UNetPP.Cluster.Reporting.Tests;
 
 public sealed class ReportThumbnailTests
 {

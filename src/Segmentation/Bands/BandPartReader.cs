@@ -3,59 +3,59 @@ using System.Runtime.InteropServices;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 
-namespace UNetPP.Cluster.Segmentation.Regions;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
-/// <summary>What a region part ends with: the tiles inferred for it and the counts added up over the image.</summary>
-/// <param name="Tiles">Grid tiles segmented for this region, those shared with neighbouring regions included.</param>
-/// <param name="Totals">Pixels and probability sums per class over the region.</param>
-/// <param name="Quality">Agreement with ground truth over the region, when there was ground truth.</param>
-public sealed record RegionPartSummary(int Tiles, ClassTotals Totals, IReadOnlyList<ClassQuality>? Quality);
+/// <summary>What a band part ends with: the tiles inferred for it and the counts added up over the image.</summary>
+/// <param name="Tiles">Grid tiles segmented for this band, those shared with neighbouring bands included.</param>
+/// <param name="Totals">Pixels and probability sums per class over the band.</param>
+/// <param name="Quality">Agreement with ground truth over the band, when there was ground truth.</param>
+public sealed record BandPartSummary(int Tiles, ClassTotals Totals, IReadOnlyList<ClassQuality>? Quality);
 
 /// <summary>
-/// Reads one region's part (<see cref="RegionPartFormat"/>) row by row. Every problem with the bytes
+/// Reads one band's part (<see cref="BandPartFormat"/>) row by row. Every problem with the bytes
 /// is an <see cref="InvalidDataException"/>: a part is never half-read into a mask without saying so.
 /// </summary>
-public sealed class RegionPartReader : IDisposable
+public sealed class BandPartReader : IDisposable
 {
     private readonly ZLibStream _compressed;
     private readonly BinaryReader _reader;
     private int _rows;
 
     /// <param name="input">A seekable stream holding exactly one part from its start; disposed with the reader.</param>
-    /// <exception cref="InvalidDataException">The stream does not hold a whole region part.</exception>
-    public RegionPartReader(Stream input)
+    /// <exception cref="InvalidDataException">The stream does not hold a whole band part.</exception>
+    public BandPartReader(Stream input)
     {
-        Span<byte> start = stackalloc byte[RegionPartFormat.Header];
+        Span<byte> start = stackalloc byte[BandPartFormat.Header];
         input.Position = 0;
-        if (input.Length < RegionPartFormat.Header
+        if (input.Length < BandPartFormat.Header
             || input.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) != start.Length
-            || !start.StartsWith(RegionPartFormat.Magic))
+            || !start.StartsWith(BandPartFormat.Magic))
         {
             input.Dispose();
-            throw new InvalidDataException("not a region part");
+            throw new InvalidDataException("not a band part");
         }
 
-        var length = BitConverter.ToInt64(start[RegionPartFormat.Magic.Length..]);
-        var stored = input.Length - RegionPartFormat.Header;
+        var length = BitConverter.ToInt64(start[BandPartFormat.Magic.Length..]);
+        var stored = input.Length - BandPartFormat.Header;
         if (length != stored)
         {
             input.Dispose();
-            throw new InvalidDataException($"a region part of {stored} bytes that should have {length}");
+            throw new InvalidDataException($"a band part of {stored} bytes that should have {length}");
         }
 
         _compressed = new ZLibStream(input, CompressionMode.Decompress);
-        _reader = new BinaryReader(_compressed, RegionPartFormat.Text);
+        _reader = new BinaryReader(_compressed, BandPartFormat.Text);
         try
         {
             ImageWidth = _reader.ReadInt32();
             ImageHeight = _reader.ReadInt32();
-            Region = new PixelRect(_reader.ReadInt32(), _reader.ReadInt32(), _reader.ReadInt32(), _reader.ReadInt32());
+            Band = new PixelRect(_reader.ReadInt32(), _reader.ReadInt32(), _reader.ReadInt32(), _reader.ReadInt32());
             Classes = _reader.ReadInt32();
             WithProbability = _reader.ReadBoolean();
-            if (ImageWidth <= 0 || ImageHeight <= 0 || Region.Width <= 0 || Region.Height <= 0
-                || !PixelRect.Whole(ImageWidth, ImageHeight).Contains(Region) || Classes is < 1 or > 256)
+            if (ImageWidth <= 0 || ImageHeight <= 0 || Band.Width <= 0 || Band.Height <= 0
+                || !PixelRect.Whole(ImageWidth, ImageHeight).Contains(Band) || Classes is < 1 or > 256)
             {
-                throw new InvalidDataException($"region {Region} of a {ImageWidth}×{ImageHeight} image with {Classes} classes");
+                throw new InvalidDataException($"band {Band} of a {ImageWidth}×{ImageHeight} image with {Classes} classes");
             }
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
@@ -69,20 +69,20 @@ public sealed class RegionPartReader : IDisposable
 
     public int ImageHeight { get; }
 
-    public PixelRect Region { get; }
+    public PixelRect Band { get; }
 
     /// <summary>The model's output channels (K).</summary>
     public int Classes { get; }
 
     public bool WithProbability { get; }
 
-    /// <summary>Reads the region's next row: its labels, and its probabilities when the part keeps them (else leave it empty).</summary>
+    /// <summary>Reads the band's next row: its labels, and its probabilities when the part keeps them (else leave it empty).</summary>
     public void ReadRow(Span<byte> labels, Span<ushort> probability)
     {
-        ArgumentOutOfRangeException.ThrowIfNotEqual(labels.Length, Region.Width, nameof(labels));
-        if (_rows == Region.Height)
+        ArgumentOutOfRangeException.ThrowIfNotEqual(labels.Length, Band.Width, nameof(labels));
+        if (_rows == Band.Height)
         {
-            throw new InvalidOperationException($"All {Region.Height} rows of region {Region} have been read.");
+            throw new InvalidOperationException($"All {Band.Height} rows of band {Band} have been read.");
         }
 
         try
@@ -90,7 +90,7 @@ public sealed class RegionPartReader : IDisposable
             _compressed.ReadExactly(labels);
             if (WithProbability)
             {
-                ArgumentOutOfRangeException.ThrowIfNotEqual(probability.Length, Region.Width, nameof(probability));
+                ArgumentOutOfRangeException.ThrowIfNotEqual(probability.Length, Band.Width, nameof(probability));
                 _compressed.ReadExactly(MemoryMarshal.AsBytes(probability));
             }
         }
@@ -103,11 +103,11 @@ public sealed class RegionPartReader : IDisposable
     }
 
     /// <summary>Reads what follows the rows; every row must have been read.</summary>
-    public RegionPartSummary ReadSummary()
+    public BandPartSummary ReadSummary()
     {
-        if (_rows != Region.Height)
+        if (_rows != Band.Height)
         {
-            throw new InvalidOperationException($"{_rows} of region {Region}'s {Region.Height} rows were read.");
+            throw new InvalidOperationException($"{_rows} of band {Band}'s {Band.Height} rows were read.");
         }
 
         try
@@ -139,7 +139,7 @@ public sealed class RegionPartReader : IDisposable
                 }
             }
 
-            return new RegionPartSummary(tiles, new ClassTotals(pixels, sums), quality);
+            return new BandPartSummary(tiles, new ClassTotals(pixels, sums), quality);
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
         {
@@ -153,5 +153,5 @@ public sealed class RegionPartReader : IDisposable
         _compressed.Dispose();
     }
 
-    private static InvalidDataException Damaged(Exception ex) => new($"a damaged region part ({ex.Message})", ex);
+    private static InvalidDataException Damaged(Exception ex) => new($"a damaged band part ({ex.Message})", ex);
 }

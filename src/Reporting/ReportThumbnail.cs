@@ -1,6 +1,7 @@
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Masks;
 
-namespace UNetPP.Cluster.Segmentation.Masks;
+namespace UNetPP.Cluster.Reporting;
 
 /// <summary>
 /// The small picture a job's report shows for one image: the image scaled down to at most

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace UNetPP.Cluster.Grains.Reports;
+namespace UNetPP.Cluster.Reporting;
 
 /// <summary>Draws a <see cref="Histogram"/> as inline SVG: bars with their counts, a y axis of images, labelled axes.</summary>
 internal static class HistogramChart

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using UNetPP.Cluster.Contracts;
 
-namespace UNetPP.Cluster.Grains.Reports;
+namespace UNetPP.Cluster.Reporting;
 
 /// <summary>
 /// The job's <see cref="JobReport.PageFileName"/>: what <c>report.json</c> says, for a person. One file that needs

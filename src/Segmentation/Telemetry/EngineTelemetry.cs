@@ -4,15 +4,16 @@ using System.Diagnostics.Metrics;
 namespace UNetPP.Cluster.Segmentation.Telemetry;
 
 /// <summary>
-/// The project's own meter and trace source, both named <see cref="Name"/>: a host that exports
-/// telemetry adds that one name. Instruments keep Prometheus-style names and units, so the
-/// exporter turns <c>unetpp.tiles</c> into <c>unetpp_tiles_total</c> and seconds into <c>_seconds</c>.
+/// The engine's meter and trace source, both named <see cref="Name"/>, the project's one telemetry
+/// name: a host that exports telemetry adds that name, and gets these and whatever its own parts
+/// publish under it. Instruments keep Prometheus-style names and units, so the exporter turns
+/// <c>unetpp.tiles</c> into <c>unetpp_tiles_total</c> and seconds into <c>_seconds</c>.
 /// </summary>
-public static class ClusterTelemetry
+public static class EngineTelemetry
 {
     public const string Name = "UNetPP.Cluster";
 
-    /// <summary>Spans of a job: job → shard → image → stages.</summary>
+    /// <summary>Spans of an image's stages (decode, inference, blend, …), under whatever span the caller has open.</summary>
     public static ActivitySource Traces { get; } = new(Name);
 
     /// <summary>The engine's instruments, shared by every engine in the process (a device's engines add up).</summary>

@@ -1,6 +1,6 @@
-using UNetPP.Cluster.Grains.Reports;
+using UNetPP.Cluster.Reporting;
 
-namespace UNetPP.Cluster.Grains.Tests;
+namespace UNetPP.Cluster.Reporting.Tests;
 
 public sealed class HistogramTests
 {

@@ -1,4 +1,4 @@
-namespace UNetPP.Cluster.Grains.Reports;
+namespace UNetPP.Cluster.Reporting;
 
 /// <summary>One bar of a <see cref="Histogram"/>.</summary>
 /// <param name="From">The lowest value the bin holds.</param>

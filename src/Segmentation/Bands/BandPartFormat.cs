@@ -1,19 +1,19 @@
 using System.Text;
 
-namespace UNetPP.Cluster.Segmentation.Regions;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>
-/// The stored form of one segmented region, written while it is segmented and read while the image is
-/// stitched, a row at a time on both sides so no machine ever holds a large image's region whole:
+/// The stored form of one segmented band (a band part), written while the band is segmented and read while
+/// the image is stitched, a row at a time on both sides so no machine ever holds a large image's band whole:
 /// <list type="number">
 /// <item>"UNPPRGN2", then the length of what follows it (a part cut short in storage or in transit is
 /// refused outright instead of being read as far as it goes);</item>
-/// <item>deflated: the image's size, the region, the class count and whether probabilities follow;
-/// each of the region's rows (labels, then 16-bit probabilities when kept); then the tiles inferred,
+/// <item>deflated: the image's size, the band's place in it, the class count and whether probabilities follow;
+/// each of the band's rows (labels, then 16-bit probabilities when kept); then the tiles inferred,
 /// the class totals and the ground-truth counts.</item>
 /// </list>
 /// </summary>
-internal static class RegionPartFormat
+internal static class BandPartFormat
 {
     public static readonly byte[] Magic = "UNPPRGN2"u8.ToArray();
 

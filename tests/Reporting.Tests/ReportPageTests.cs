@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using UNetPP.Cluster.Contracts;
-using UNetPP.Cluster.Grains.Reports;
+using UNetPP.Cluster.Reporting;
 
-namespace UNetPP.Cluster.Grains.Tests;
+namespace UNetPP.Cluster.Reporting.Tests;
 
 /// <summary>The report page made from reports written by hand: no files, no cluster.</summary>
 public sealed partial class ReportPageTests

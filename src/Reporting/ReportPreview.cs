@@ -1,4 +1,4 @@
-namespace UNetPP.Cluster.Grains.Reports;
+namespace UNetPP.Cluster.Reporting;
 
 /// <summary>One sampled image on the report page: its thumbnail with the mask over it, or why there is none.</summary>
 /// <param name="Name">The image's name under the job's input.</param>

@@ -3,7 +3,7 @@ using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 
-namespace UNetPP.Cluster.Segmentation.Regions;
+namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>Where a stitched image's files go; a null stream skips that file.</summary>
 /// <param name="Mask">The 8-bit mask PNG.</param>
@@ -21,7 +21,7 @@ public sealed record StitchedImage(string Name, int Width, int Height, int Tiles
 /// The files are byte for byte those of a one-machine run, because each band's pixels are and the
 /// PNGs are written the same way.
 /// </summary>
-public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
+public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
 {
     /// <param name="name">The image's name, for the result and errors.</param>
     /// <param name="parts">How many bands the image was cut into.</param>
@@ -56,15 +56,15 @@ public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
         }
     }
 
-    private static RegionPartReader Open(string name, int index, Stream stream)
+    private static BandPartReader Open(string name, int index, Stream stream)
     {
         try
         {
-            return new RegionPartReader(stream);
+            return new BandPartReader(stream);
         }
         catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{name}: region {index + 1}: {ex.Message}", ex);
+            throw new InvalidDataException($"{name}: band {index + 1}: {ex.Message}", ex);
         }
     }
 
@@ -93,13 +93,13 @@ public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
         private int _rows;
         private int _tiles;
 
-        public Image(string name, RegionPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays)
+        public Image(string name, BandPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays)
         {
             (_name, _width, _height, _classes) = (name, first.ImageWidth, first.ImageHeight, first.Classes);
             if (original is not null && (original.Width != _width || original.Height != _height))
             {
                 original.Dispose();
-                throw new InvalidDataException($"{name}: the image is {original.Width}×{original.Height} but its regions are of a {_width}×{_height} image.");
+                throw new InvalidDataException($"{name}: the image is {original.Width}×{original.Height} but its bands are of a {_width}×{_height} image.");
             }
 
             _original = original;
@@ -113,26 +113,26 @@ public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
             (_above, _current, _below) = (new byte[_width], new byte[_width], new byte[_width]);
         }
 
-        public void Add(int index, RegionPartReader part)
+        public void Add(int index, BandPartReader part)
         {
-            var region = part.Region;
+            var band = part.Band;
             if (part.ImageWidth != _width || part.ImageHeight != _height || part.Classes != _classes)
             {
-                throw new InvalidDataException($"{_name}: region {index + 1} is of a {part.ImageWidth}×{part.ImageHeight} image with {part.Classes} classes, the first of a {_width}×{_height} one with {_classes}.");
+                throw new InvalidDataException($"{_name}: band {index + 1} is of a {part.ImageWidth}×{part.ImageHeight} image with {part.Classes} classes, the first of a {_width}×{_height} one with {_classes}.");
             }
 
-            if (region.X != 0 || region.Width != _width || region.Y != _rows)
+            if (band.X != 0 || band.Width != _width || band.Y != _rows)
             {
                 throw new InvalidDataException(FormattableString.Invariant(
-                    $"{_name}: region {index + 1} is {region}, but the next band of the image starts at row {_rows} and is {_width} wide."));
+                    $"{_name}: band {index + 1} is {band}, but the next band of the image starts at row {_rows} and is {_width} wide."));
             }
 
             if (_probability is not null && !part.WithProbability)
             {
-                throw new InvalidDataException($"{_name}: region {index + 1} has no probabilities.");
+                throw new InvalidDataException($"{_name}: band {index + 1} has no probabilities.");
             }
 
-            for (var r = 0; r < region.Height; r++)
+            for (var r = 0; r < band.Height; r++)
             {
                 part.ReadRow(_below, part.WithProbability ? _probabilityRow : default);
                 _mask.WriteRow(_below);
@@ -157,7 +157,7 @@ public sealed class RegionStitcher(MaskWriter overlays, ImageDecoder decoder)
         {
             if (_rows != _height)
             {
-                throw new InvalidDataException(FormattableString.Invariant($"{_name}: the regions cover {_rows} of the image's {_height} rows."));
+                throw new InvalidDataException(FormattableString.Invariant($"{_name}: the bands cover {_rows} of the image's {_height} rows."));
             }
 
             DrawOverlay(_rows - 1, below: default);

@@ -1,0 +1,41 @@
+namespace UNetPP.Cluster.Contracts;
+
+/// <summary>One segmented image: its size, how many tiles it took, what it holds.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageSummary")]
+public sealed record ImageSummary
+{
+    [Id(0)] public int Width { get; init; }
+
+    [Id(1)] public int Height { get; init; }
+
+    [Id(2)] public int Tiles { get; init; }
+
+    [Id(3)] public IReadOnlyList<ClassSummary> Classes { get; init; } = [];
+
+    [Id(4)] public double Seconds { get; init; }
+
+    /// <summary>The mask's name under the job's output.</summary>
+    [Id(5)] public string Mask { get; init; } = "";
+}
+
+/// <summary>What was found in one class of one image.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ClassSummary")]
+public sealed record ClassSummary
+{
+    [Id(0)] public int Class { get; init; }
+
+    [Id(1)] public double ForegroundFraction { get; init; }
+
+    [Id(2)] public double MeanProbability { get; init; }
+
+    /// <summary>Connected objects, 8-connectivity.</summary>
+    [Id(3)] public int ObjectCount { get; init; }
+
+    [Id(4)] public double MeanObjectArea { get; init; }
+
+    [Id(5)] public int LargestObjectArea { get; init; }
+
+    [Id(6)] public double? IoU { get; init; }
+
+    [Id(7)] public double? Dice { get; init; }
+}

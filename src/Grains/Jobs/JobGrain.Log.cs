@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Contracts;
+
+namespace UNetPP.Cluster.Grains.Jobs;
+
+/// <summary>What the coordinator writes to the log, each line with the job's id as a field.</summary>
+public sealed partial class JobGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Images} image(s) in {Shards} shard(s) on {Pages} page(s).")]
+    private static partial void LogPlanned(ILogger logger, string jobId, int images, int shards, int pages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was being planned when its silo stopped; planning it again.")]
+    private static partial void LogPlanningAgain(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} cannot run: {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ignored a result for shard {Page}.{ShardId} from {Worker}, which no longer holds it.")]
+    private static partial void LogStaleResult(ILogger logger, string jobId, int page, int shardId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State}: {Done} segmented, {Failed} failed.")]
+    private static partial void LogFinished(ILogger logger, string jobId, JobState state, int done, int failed);
+}

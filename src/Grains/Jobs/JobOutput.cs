@@ -1,0 +1,145 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Reporting;
+using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Storage;
+
+namespace UNetPP.Cluster.Grains.Jobs;
+
+/// <summary>
+/// A job's output, as its coordinator looks after it: claimed for the job before anything is
+/// written, given report.json and report.html (with thumbnails) when the job ends, and cleared of
+/// the band path's parts, which are of no use once it has.
+/// </summary>
+public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILogger logger)
+{
+    /// <summary>
+    /// Makes this job the output's owner before anything is written, or refuses the job: of two jobs
+    /// submitted at once to one output, one wins the atomic create and the other is refused (unless
+    /// it may overwrite). The same id finding itself there is this job submitted again after its
+    /// state was lost, and goes on.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another job's results are there and the spec does not allow overwriting them.</exception>
+    public async Task ClaimAsync(JobSpec spec)
+    {
+        var owner = Encoding.UTF8.GetBytes(jobId);
+        if (await storage.CreateAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None))
+        {
+            return;
+        }
+
+        var current = Encoding.UTF8.GetString(await storage.ReadAsync(spec.Output, OutputNames.Owner, CancellationToken.None));
+        if (current == jobId)
+        {
+            return;
+        }
+
+        if (!spec.Overwrite)
+        {
+            throw new ArgumentException(
+                $"{StorageLocation.RedactSignature(spec.Output)} holds the results of job {current}; give --overwrite to replace them, or choose another output.");
+        }
+
+        LogOverwriting(logger, jobId, current);
+        await storage.WriteAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Writes report.json, then report.html. Neither is needed for the results to stand, so trouble
+    /// with either is not thrown: it comes back as the problems to put in the job's error.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WriteReportAsync(JobSpec spec, JobReport report)
+    {
+        var problems = new List<string>();
+        try
+        {
+            await storage.WriteReportAsync(spec.Output, report, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            problems.Add($"{JobReport.FileName} could not be written to {StorageLocation.RedactSignature(spec.Output)}: {ex.Message}");
+        }
+
+        try
+        {
+            // Thumbnails decode images: on the thread pool, so the grain's turn holds no scheduler thread meanwhile.
+            var page = await Task.Run(async () => ReportPage.Render(report, await PreviewsAsync(spec, report)));
+            await storage.WriteAsync(spec.Output, JobReport.PageFileName, Encoding.UTF8.GetBytes(page), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The page only shows the results; whatever goes wrong with it, they stand.
+            problems.Add($"{JobReport.PageFileName} could not be written to {StorageLocation.RedactSignature(spec.Output)}: {ex.Message}");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Removes every stored band part of the job: once it has ended they are of no use and would be partial files.</summary>
+    public async Task RemoveBandPartsAsync(JobSpec spec, IEnumerable<PageOutcome> pages)
+    {
+        foreach (var (image, count) in pages.SelectMany(p => p.Banded))
+        {
+            for (var index = 0; index < count; index++)
+            {
+                await RemoveBandPartAsync(spec, image, index);
+            }
+        }
+    }
+
+    /// <summary>Removes the band parts a worker reports after the job ended (it was cancelled while the band ran).</summary>
+    public async Task RemoveLateBandPartsAsync(JobSpec spec, ShardResult result)
+    {
+        foreach (var stored in result.Images.OfType<BandStored>())
+        {
+            await RemoveBandPartAsync(spec, stored.Name, stored.Index);
+        }
+    }
+
+    private async Task RemoveBandPartAsync(JobSpec spec, string image, int index)
+    {
+        try
+        {
+            await storage.DeleteAsync(spec.Output, OutputNames.BandPart(jobId, image, index), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            LogBandPartNotRemoved(logger, jobId, image, index, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// One preview per image of <see cref="ReportPage.Sample"/>, one image at a time, each streamed
+    /// from storage as it is reduced, so even a very large image costs only its thumbnail's memory. A
+    /// thumbnail that cannot be made says why instead; this never throws for one.
+    /// </summary>
+    private async Task<IReadOnlyList<ReportPreview>> PreviewsAsync(JobSpec spec, JobReport report)
+    {
+        var thumbnails = new ReportThumbnail(new ImageDecoder(new ImageDecoderOptions { MaxPixels = spec.MaxPixels }));
+        var previews = new List<ReportPreview>();
+        foreach (var image in ReportPage.Sample(report.Images))
+        {
+            try
+            {
+                await using var input = await storage.OpenReadAsync(spec.Input, image.Name, CancellationToken.None);
+                await using var mask = await storage.OpenReadAsync(spec.Output, image.Mask, CancellationToken.None);
+                previews.Add(ReportPreview.Of(image.Name, thumbnails.Make(image.Name, input, image.Mask, mask)));
+            }
+            catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
+            {
+                // An unreadable image or a missing mask costs its own picture, never the page; the message names the file.
+                previews.Add(ReportPreview.Missing(image.Name, ex.Message));
+            }
+        }
+
+        return previews;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: writing over the results of job {Previous}, as --overwrite allows.")]
+    private static partial void LogOverwriting(ILogger logger, string jobId, string previous);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: band part {Index} of {Image} could not be removed from the output ({Reason}).")]
+    private static partial void LogBandPartNotRemoved(ILogger logger, string jobId, string image, int index, string reason);
+}
