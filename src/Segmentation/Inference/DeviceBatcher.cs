@@ -13,11 +13,11 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// </summary>
 public sealed class DeviceBatcher : IDisposable
 {
-    private readonly DeviceSession _session;
+    private readonly IDeviceSession _session;
     private readonly TileShape _shape;
     private readonly BatcherOptions _options;
     private readonly Queue<TileRequest> _queue = new();
-    private readonly PinnedBatch[] _batches;
+    private readonly IDeviceBatch[] _batches;
     private readonly Thread[] _loops;
     private readonly object _gate = new();
 
@@ -27,7 +27,7 @@ public sealed class DeviceBatcher : IDisposable
     /// </summary>
     private readonly object _assembling = new();
     private readonly BusyClock _busy = new();
-    private readonly ConcurrentDictionary<PinnedBatch, long> _runningSince = new();
+    private readonly ConcurrentDictionary<IDeviceBatch, long> _runningSince = new();
     private readonly ManualResetEventSlim _unstall = new();
     private long _started;
     private readonly string _device;
@@ -36,14 +36,14 @@ public sealed class DeviceBatcher : IDisposable
     private long _runs;
     private long _tiles;
 
-    public DeviceBatcher(DeviceSession session, TileShape shape, BatcherOptions options)
+    public DeviceBatcher(IDeviceSession session, TileShape shape, BatcherOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.InFlightBatches, 1, nameof(options.InFlightBatches));
         _session = session;
         _shape = shape;
         _options = options;
-        _batches = new PinnedBatch[options.InFlightBatches];
+        _batches = new IDeviceBatch[options.InFlightBatches];
         try
         {
             for (var i = 0; i < _batches.Length; i++)
@@ -159,7 +159,7 @@ public sealed class DeviceBatcher : IDisposable
         _queueTracking.Dispose();
     }
 
-    private void RunLoop(PinnedBatch batch)
+    private void RunLoop(IDeviceBatch batch)
     {
         var segments = new List<Segment>();
         while (TakeBatch(segments))
@@ -228,7 +228,7 @@ public sealed class DeviceBatcher : IDisposable
         return true;
     }
 
-    private void RunBatch(PinnedBatch batch, List<Segment> segments)
+    private void RunBatch(IDeviceBatch batch, List<Segment> segments)
     {
         var tiles = segments.Sum(s => s.Count);
         if (tiles == 0)
