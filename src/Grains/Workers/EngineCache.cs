@@ -68,7 +68,6 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
             InFlightBatches = options.InFlightBatches,
-            StallAfterRuns = options.TestFaults.StallAfterBatches,
             Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,

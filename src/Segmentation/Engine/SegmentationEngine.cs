@@ -37,7 +37,7 @@ public sealed class SegmentationEngine : IDisposable
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
         _batcher = new DeviceBatcher(session, new TileShape(model.Card.InChannels, model.Card.Classes, tileSize),
-            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches, StallAfterRuns = options.StallAfterRuns });
+            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches });
     }
 
     public LoadedModel Model { get; }

@@ -28,8 +28,6 @@ public sealed class DeviceBatcher : IDisposable
     private readonly object _assembling = new();
     private readonly BusyClock _busy = new();
     private readonly ConcurrentDictionary<IDeviceBatch, long> _runningSince = new();
-    private readonly ManualResetEventSlim _unstall = new();
-    private long _started;
     private readonly string _device;
     private readonly IDisposable _queueTracking;
     private bool _stopping;
@@ -143,13 +141,11 @@ public sealed class DeviceBatcher : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        _unstall.Set();
+        // A run in flight is waited for, not abandoned: its batch's buffers are the device's until it returns.
         foreach (var loop in _loops)
         {
             loop.Join();
         }
-
-        _unstall.Dispose();
 
         foreach (var batch in _batches)
         {
@@ -245,11 +241,6 @@ public sealed class DeviceBatcher : IDisposable
         Exception? failure = null;
         try
         {
-            if (_options.StallAfterRuns is { } healthy && Interlocked.Increment(ref _started) > healthy)
-            {
-                _unstall.Wait();
-            }
-
             // Every batch goes through the pinned buffers, even one request's: they are what the device
             // copies from and to in one piece, and what the session has bound.
             var offset = 0;
