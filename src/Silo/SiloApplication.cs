@@ -6,8 +6,18 @@ public static class SiloApplication
     /// <summary>The HTTP port when no URL is configured; deployment files publish and probe it.</summary>
     public const int DefaultHttpPort = 8080;
 
+    /// <summary>The silo as <c>unetpp-silo</c> runs it: <see cref="CreateBuilder"/>, then <see cref="Build(WebApplicationBuilder)"/>.</summary>
     /// <param name="settings">Settings that take precedence over every other source (tests use them).</param>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null) =>
+        Build(CreateBuilder(args, settings));
+
+    /// <summary>
+    /// The silo's builder with every service of the silo registered: a host that runs the silo with
+    /// more services, or with one of them replaced or wrapped, registers them here and then calls
+    /// <see cref="Build(WebApplicationBuilder)"/>.
+    /// </summary>
+    /// <param name="settings">Settings that take precedence over every other source (tests use them).</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // Settings files live beside the program, wherever it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -30,7 +40,12 @@ public static class SiloApplication
         builder.AddSiloTelemetry(ClusterSettings.From(builder.Configuration).Endpoint);
         builder.Services.AddSiloHealth();
         builder.AddDashboardAccess();
+        return builder;
+    }
 
+    /// <summary>Builds the silo from <paramref name="builder"/> (see <see cref="CreateBuilder"/>) and maps its endpoints.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();

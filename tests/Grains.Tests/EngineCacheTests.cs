@@ -22,7 +22,7 @@ public sealed class EngineCacheTests : IDisposable
         ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 5), ModelCard.ForNestedUNet(options) with { TileSize = 64 }), model);
         _spec = new JobSpec { Input = _temp.Path, Output = _temp.File("out"), Model = model };
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
-        _cache = new EngineCache(InferenceDevice.Parse("cpu"), new WorkerOptions { Threads = 1 }, storage, NullLogger.Instance);
+        _cache = new EngineCache(InferenceDevice.Parse("cpu"), new WorkerOptions { Threads = 1 }, OnnxRuntime.Instance, storage, NullLogger.Instance);
     }
 
     public void Dispose()
@@ -56,7 +56,7 @@ public sealed class EngineCacheTests : IDisposable
     public async Task TheSilosBatchesInFlightReachTheEnginesBatcher()
     {
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
-        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1, InFlightBatches = 2 }, storage, NullLogger.Instance);
+        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1, InFlightBatches = 2 }, OnnxRuntime.Instance, storage, NullLogger.Instance);
 
         Assert.Equal(1, (await _cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
         Assert.Equal(2, (await cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
@@ -75,6 +75,20 @@ public sealed class EngineCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryEngineOpensItsModelThroughTheWorkersRuntime()
+    {
+        var runtime = new CountingRuntime();
+        var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
+        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1 }, runtime, storage, NullLogger.Instance);
+
+        await cache.GetAsync(_spec, CancellationToken.None);
+        await cache.GetAsync(_spec with { Mode = "L1" }, CancellationToken.None);
+        await cache.GetAsync(_spec, CancellationToken.None);
+
+        Assert.Equal(2, runtime.Opened);
+    }
+
+    [Fact]
     public async Task AModelThatWillNotLoadIsTriedAgainByTheNextShard()
     {
         var missing = _spec with { Model = _temp.File("later.onnx") };
@@ -83,5 +97,19 @@ public sealed class EngineCacheTests : IDisposable
         File.Copy(_spec.Model!, missing.Model!);
 
         Assert.NotNull(await _cache.GetAsync(missing, CancellationToken.None));
+    }
+
+    /// <summary>ONNX Runtime, counting the sessions it opens.</summary>
+    private sealed class CountingRuntime : IInferenceRuntime
+    {
+        private int _opened;
+
+        public int Opened => Volatile.Read(ref _opened);
+
+        public IDeviceSession Open(byte[] model, DeviceSessionOptions options, Microsoft.Extensions.Logging.ILogger logger)
+        {
+            Interlocked.Increment(ref _opened);
+            return OnnxRuntime.Instance.Open(model, options, logger);
+        }
     }
 }

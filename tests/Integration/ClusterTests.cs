@@ -155,9 +155,9 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             // This silo's device hangs for good after three model runs, as a stuck driver would.
             var hanging = await cluster.AddSiloAsync(deadline, new Dictionary<string, string>
             {
-                ["Inference__TestFaults__StallAfterBatches"] = "3",
+                ["Faults__StallAfterBatches"] = "3",
                 ["Inference__StallTimeout"] = "00:00:03",
-            });
+            }, RepoPaths.FaultySiloDll);
 
             var outcome = await fixture.RunJobAsync(cluster, "out-hang", onStatus: null, deadline);
 

@@ -12,9 +12,12 @@ public static class RepoPaths
     /// <summary>Release or Debug: the folder under <c>bin</c> the running assembly was built into.</summary>
     public static string Configuration => ConfigurationValue.Value;
 
-    public static string SiloDll => Built("Silo", "unetpp-silo.dll");
+    public static string SiloDll => Built("src/Silo", "unetpp-silo.dll");
 
-    public static string ClientDll => Built("Client", "unetpp.dll");
+    /// <summary>The silo with faults injected by its <c>Faults:*</c> settings (tests/FaultySilo), for the recovery tests.</summary>
+    public static string FaultySiloDll => Built("tests/FaultySilo", "unetpp-silo-faults.dll");
+
+    public static string ClientDll => Built("src/Client", "unetpp.dll");
 
     /// <summary>The <c>dotnet</c> host this program runs on, so child processes use the same runtime.</summary>
     public static string DotnetHost =>
@@ -22,10 +25,10 @@ public static class RepoPaths
 
     private static string Built(string project, string file)
     {
-        var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", "linux-x64", file);
+        var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", "linux-x64", file);
         return File.Exists(path)
             ? path
-            : throw new FileNotFoundException($"{path} is not built; build the project that runs it (it builds src/{project} first) with -c {Configuration}.", path);
+            : throw new FileNotFoundException($"{path} is not built; build the project that runs it (it builds {project} first) with -c {Configuration}.", path);
     }
 
     private static string FindRoot()

@@ -114,7 +114,8 @@ public sealed class SiloCluster : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Gives up the start.</param>
     /// <param name="settings">Settings of this silo alone, over the cluster's (a fault to inject, say).</param>
-    public async Task<SiloProcess> AddSiloAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="program">The built silo to run (<see cref="RepoPaths.FaultySiloDll"/>, say); <c>unetpp-silo</c> when null.</param>
+    public async Task<SiloProcess> AddSiloAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null, string? program = null)
     {
         string name;
         lock (_silos)
@@ -128,7 +129,7 @@ public sealed class SiloCluster : IAsyncDisposable
             merged[key] = value;
         }
 
-        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, merged, null, cancellationToken);
+        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, merged, null, cancellationToken, program);
         lock (_silos)
         {
             _silos.Add(silo);

@@ -5,7 +5,7 @@ using System.Text;
 namespace UNetPP.Cluster.Processes;
 
 /// <summary>
-/// One real <c>unetpp-silo</c> process with Azure Storage clustering, on free loopback ports, its
+/// One real silo process (<c>unetpp-silo</c> unless told otherwise) with Azure Storage clustering, on free loopback ports, its
 /// output kept (in memory and in a log file) for failure messages. Dispose always kills it, and so
 /// does this program's exit.
 /// </summary>
@@ -56,14 +56,16 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <paramref name="settings"/> (environment variable names, <c>Inference__Threads</c>) are added to
     /// the cluster and address settings; anything else is the silo's default. With <paramref name="core"/>
     /// the silo and every thread it starts run on that one core only (<c>taskset</c>), and .NET sizes itself for one core.
+    /// <paramref name="program"/> is the built silo to run (<see cref="RepoPaths.FaultySiloDll"/>, say); <see cref="RepoPaths.SiloDll"/> when null.
     /// </summary>
     public static async Task<SiloProcess> StartAsync(
-        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken)
+        string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken,
+        string? program = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
-            var silo = Launch(name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings, core);
+            var silo = Launch(program ?? RepoPaths.SiloDll, name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings, core);
             try
             {
                 await silo.WaitUntilReadyAsync(cancellationToken);
@@ -83,14 +85,14 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     private static SiloProcess Launch(
-        string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings, int? core)
+        string program, string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings, int? core)
     {
         var start = new ProcessStartInfo(core is null ? RepoPaths.DotnetHost : "taskset")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(RepoPaths.SiloDll)!,
+            WorkingDirectory = Path.GetDirectoryName(program)!,
         };
         if (core is { } pinned)
         {
@@ -99,7 +101,7 @@ public sealed class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(RepoPaths.DotnetHost);
         }
 
-        start.ArgumentList.Add(RepoPaths.SiloDll);
+        start.ArgumentList.Add(program);
         var environment = new Dictionary<string, string>
         {
             ["Cluster__Clustering"] = "AzureStorage",

@@ -3,6 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using UNetPP.Cluster.Segmentation.Inference;
 
 namespace UNetPP.Cluster.Silo.Tests;
 
@@ -24,6 +27,19 @@ public sealed class SiloEndpointsTests
         Assert.Contains("is active", checks["cluster"].Description, StringComparison.Ordinal);
         Assert.Contains("nuclei-unetpp.onnx open on cpu", checks["devices"].Description, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheDevicesOpenTheirModelsThroughARuntimeTheHostRegistersBeforeBuilding()
+    {
+        var runtime = new CountingRuntime();
+        await using var silo = await RunningSilo.StartAsync(
+            new() { ["Inference:WarmupModel"] = "default" }, builder => builder.Services.AddSingleton<IInferenceRuntime>(runtime));
+
+        var (status, _) = await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, runtime.Opened);
     }
 
     [Fact]
@@ -159,6 +175,20 @@ public sealed class SiloEndpointsTests
 
     public sealed record Check(string Status, string Description);
 
+    /// <summary>ONNX Runtime, counting the sessions it opens.</summary>
+    private sealed class CountingRuntime : IInferenceRuntime
+    {
+        private int _opened;
+
+        public int Opened => Volatile.Read(ref _opened);
+
+        public IDeviceSession Open(byte[] model, DeviceSessionOptions options, ILogger logger)
+        {
+            Interlocked.Increment(ref _opened);
+            return OnnxRuntime.Instance.Open(model, options, logger);
+        }
+    }
+
     /// <summary>A silo of its own one-silo cluster, its HTTP on a free loopback port; disposing stops it.</summary>
     private sealed class RunningSilo : IAsyncDisposable
     {
@@ -193,10 +223,13 @@ public sealed class SiloEndpointsTests
             return settings;
         }
 
-        public static async Task<RunningSilo> StartAsync(Dictionary<string, string?> overrides)
+        /// <param name="compose">More for the silo's services before it is built, as a host of its own adds them.</param>
+        public static async Task<RunningSilo> StartAsync(Dictionary<string, string?> overrides, Action<WebApplicationBuilder>? compose = null)
         {
             var port = FreePort();
-            var app = SiloApplication.Build([], Settings(port, overrides));
+            var builder = SiloApplication.CreateBuilder([], Settings(port, overrides));
+            compose?.Invoke(builder);
+            var app = SiloApplication.Build(builder);
             try
             {
                 await app.StartAsync();

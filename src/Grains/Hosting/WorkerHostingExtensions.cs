@@ -5,6 +5,7 @@ using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Grains.Workers;
+using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Hosting;
@@ -14,7 +15,8 @@ public static class WorkerHostingExtensions
     /// <summary>
     /// Adds dataset storage and one device worker per configured device (settings <c>Inference:*</c>
     /// and <c>Storage:*</c>, validated at start so a bad one stops the silo with its name). Call after
-    /// the silo is added, so the workers start after it and stop before it.
+    /// the silo is added, so the workers start after it and stop before it. Models run on ONNX Runtime
+    /// unless the host registers another <see cref="IInferenceRuntime"/>.
     /// </summary>
     public static IServiceCollection AddDeviceWorkers(this IServiceCollection services)
     {
@@ -23,6 +25,7 @@ public static class WorkerHostingExtensions
             .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.")
             .Validate(o => o.Cuda.Validated(), "Inference:Cuda is not valid.").ValidateOnStart();
         services.TryAddSingleton<DeviceReadiness>();
+        services.TryAddSingleton<IInferenceRuntime>(OnnxRuntime.Instance);
         services.AddHostedService<DeviceWorkers>();
         return services;
     }

@@ -16,6 +16,7 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// </summary>
 public sealed partial class DeviceWorkers(
     IOptions<WorkerOptions> options,
+    IInferenceRuntime runtime,
     IGrainFactory grains,
     IDatasetStorage storage,
     ILocalSiloDetails silo,
@@ -33,7 +34,7 @@ public sealed partial class DeviceWorkers(
         var devices = Parse(settings.Devices);
         var siloName = silo.SiloAddress.Endpoint.ToString();
         var logger = loggers.CreateLogger<DeviceWorker>();
-        var caches = devices.Select(d => new EngineCache(d, settings, storage, logger)).ToList();
+        var caches = devices.Select(d => new EngineCache(d, settings, runtime, storage, logger)).ToList();
         var workers = devices.Select((device, i) => new DeviceWorker(
             $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName, settings.StorageOutageTolerance, logger), metrics, readiness, settings, clock, logger)).ToList();
         try

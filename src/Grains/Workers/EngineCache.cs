@@ -12,9 +12,10 @@ namespace UNetPP.Cluster.Grains.Workers;
 
 /// <summary>
 /// One device's engines, one per model and way of running it, built on first use and kept while
-/// the worker lives: opening a session costs far more than a shard.
+/// the worker lives: opening a session costs far more than a shard. Each opens its model through
+/// <paramref name="runtime"/>.
 /// </summary>
-public sealed class EngineCache(InferenceDevice device, WorkerOptions options, IDatasetStorage storage, ILogger logger) : IDisposable
+public sealed class EngineCache(InferenceDevice device, WorkerOptions options, IInferenceRuntime runtime, IDatasetStorage storage, ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<EngineKey, Lazy<Task<SegmentationEngine>>> _engines = new();
 
@@ -67,14 +68,13 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
             InFlightBatches = options.InFlightBatches,
-            StallAfterRuns = options.TestFaults.StallAfterBatches,
             Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,
             Tta = key.Tta,
         };
-        return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger));
+        return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger, runtime));
     }
 
     /// <summary>Local files load in place (their sidecar card with them); blobs are downloaded once into the model cache.</summary>

@@ -42,9 +42,6 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan StorageOutageTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Faults to inject, for tests of the cluster's recovery (section <c>Inference:TestFaults</c>); none by default.</summary>
-    public TestFaultOptions TestFaults { get; set; } = new();
-
     /// <summary>How often an idle worker asks for work.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -63,14 +60,6 @@ public sealed class WorkerOptions
 
     /// <summary>Where models from blob storage are kept once downloaded.</summary>
     public string ModelCache { get; set; } = Path.Combine(Path.GetTempPath(), "unetpp-models");
-}
-
-/// <summary>Settings <c>Inference:TestFaults:*</c>: faults a recovery test injects into one silo. Never set in real use.</summary>
-public sealed class TestFaultOptions
-{
-    /// <summary>After this many model runs per engine, every further run hangs, as a stuck driver would.</summary>
-    [Range(0, int.MaxValue)]
-    public int? StallAfterBatches { get; set; }
 }
 
 /// <summary>Settings <c>Inference:Cuda:*</c>; see <see cref="Segmentation.Inference.CudaSettings"/> for what each does.</summary>

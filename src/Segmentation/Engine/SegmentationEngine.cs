@@ -19,7 +19,7 @@ namespace UNetPP.Cluster.Segmentation.Engine;
 /// </summary>
 public sealed partial class SegmentationEngine : IDisposable
 {
-    private readonly DeviceSession _session;
+    private readonly IDeviceSession _session;
     private readonly DeviceBatcher _batcher;
     private readonly ImageDecoder _decoder;
     private readonly InputSpec _input;
@@ -27,7 +27,7 @@ public sealed partial class SegmentationEngine : IDisposable
     private readonly SegmentationOptions _options;
     private readonly TestTimeAugmentation _augmentation;
 
-    private SegmentationEngine(LoadedModel model, SegmentationOptions options, DeviceSession session, int tileSize)
+    private SegmentationEngine(LoadedModel model, SegmentationOptions options, IDeviceSession session, int tileSize)
     {
         Model = model;
         _options = options;
@@ -37,7 +37,7 @@ public sealed partial class SegmentationEngine : IDisposable
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
         _batcher = new DeviceBatcher(session, new TileShape(model.Card.InChannels, model.Card.Classes, tileSize),
-            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches, StallAfterRuns = options.StallAfterRuns });
+            new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches });
     }
 
     public LoadedModel Model { get; }
@@ -62,10 +62,11 @@ public sealed partial class SegmentationEngine : IDisposable
     public TimeSpan LongestRun => _batcher.LongestRun;
 
     /// <summary>
-    /// Prepares the mode's graph and opens it on the device. Throws <see cref="ModelException"/>
-    /// when the model cannot serve the request (a mode it lacks, for example).
+    /// Prepares the mode's graph and opens it on the device through <paramref name="runtime"/> (ONNX
+    /// Runtime when none is given). Throws <see cref="ModelException"/> when the model cannot serve the
+    /// request (a mode it lacks, for example).
     /// </summary>
-    public static SegmentationEngine Create(LoadedModel model, SegmentationOptions options, ILogger logger)
+    public static SegmentationEngine Create(LoadedModel model, SegmentationOptions options, ILogger logger, IInferenceRuntime? runtime = null)
     {
         options.Validate();
         if (!model.Card.Supports(options.Mode))
@@ -76,10 +77,10 @@ public sealed partial class SegmentationEngine : IDisposable
 
         var tileSize = options.TileSize ?? model.Card.TileSize;
         var graph = ModeGraph.Select(model.Model, model.Card, options.Mode);
-        DeviceSession session;
+        IDeviceSession session;
         try
         {
-            session = DeviceSession.Open(graph.ToByteArray(), options.Device, logger);
+            session = (runtime ?? OnnxRuntime.Instance).Open(graph.ToByteArray(), options.Device, logger);
         }
         catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
         {

@@ -23,9 +23,6 @@ public sealed record SegmentationOptions
     /// <summary>Batches that run on the device at once (see <see cref="BatcherOptions.InFlightBatches"/>).</summary>
     public int InFlightBatches { get; init; } = 1;
 
-    /// <summary>Fault injection for recovery tests (see <see cref="BatcherOptions.StallAfterRuns"/>); null in real use.</summary>
-    public int? StallAfterRuns { get; init; }
-
     public DeviceSessionOptions Device { get; init; } = new();
 
     /// <summary>Images larger than this many pixels are refused before their pixels are decoded.</summary>

@@ -17,10 +17,4 @@ public sealed record BatcherOptions
     /// copied in and handed back while the other computes. One keeps the device to a single batch.
     /// </summary>
     public int InFlightBatches { get; init; } = 1;
-
-    /// <summary>
-    /// Fault injection, for tests of the cluster's recovery only: after this many model runs every
-    /// further run blocks, as a hung driver would, until the batcher is disposed. Null: never.
-    /// </summary>
-    public int? StallAfterRuns { get; init; }
 }

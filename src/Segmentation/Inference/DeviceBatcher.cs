@@ -13,11 +13,11 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// </summary>
 public sealed class DeviceBatcher : IDisposable
 {
-    private readonly DeviceSession _session;
+    private readonly IDeviceSession _session;
     private readonly TileShape _shape;
     private readonly BatcherOptions _options;
     private readonly Queue<TileRequest> _queue = new();
-    private readonly PinnedBatch[] _batches;
+    private readonly IDeviceBatch[] _batches;
     private readonly Thread[] _loops;
     private readonly object _gate = new();
 
@@ -27,23 +27,21 @@ public sealed class DeviceBatcher : IDisposable
     /// </summary>
     private readonly object _assembling = new();
     private readonly BusyClock _busy = new();
-    private readonly ConcurrentDictionary<PinnedBatch, long> _runningSince = new();
-    private readonly ManualResetEventSlim _unstall = new();
-    private long _started;
+    private readonly ConcurrentDictionary<IDeviceBatch, long> _runningSince = new();
     private readonly string _device;
     private readonly IDisposable _queueTracking;
     private bool _stopping;
     private long _runs;
     private long _tiles;
 
-    public DeviceBatcher(DeviceSession session, TileShape shape, BatcherOptions options)
+    public DeviceBatcher(IDeviceSession session, TileShape shape, BatcherOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.InFlightBatches, 1, nameof(options.InFlightBatches));
         _session = session;
         _shape = shape;
         _options = options;
-        _batches = new PinnedBatch[options.InFlightBatches];
+        _batches = new IDeviceBatch[options.InFlightBatches];
         try
         {
             for (var i = 0; i < _batches.Length; i++)
@@ -143,13 +141,11 @@ public sealed class DeviceBatcher : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        _unstall.Set();
+        // A run in flight is waited for, not abandoned: its batch's buffers are the device's until it returns.
         foreach (var loop in _loops)
         {
             loop.Join();
         }
-
-        _unstall.Dispose();
 
         foreach (var batch in _batches)
         {
@@ -159,7 +155,7 @@ public sealed class DeviceBatcher : IDisposable
         _queueTracking.Dispose();
     }
 
-    private void RunLoop(PinnedBatch batch)
+    private void RunLoop(IDeviceBatch batch)
     {
         var segments = new List<Segment>();
         while (TakeBatch(segments))
@@ -228,7 +224,7 @@ public sealed class DeviceBatcher : IDisposable
         return true;
     }
 
-    private void RunBatch(PinnedBatch batch, List<Segment> segments)
+    private void RunBatch(IDeviceBatch batch, List<Segment> segments)
     {
         var tiles = segments.Sum(s => s.Count);
         if (tiles == 0)
@@ -245,11 +241,6 @@ public sealed class DeviceBatcher : IDisposable
         Exception? failure = null;
         try
         {
-            if (_options.StallAfterRuns is { } healthy && Interlocked.Increment(ref _started) > healthy)
-            {
-                _unstall.Wait();
-            }
-
             // Every batch goes through the pinned buffers, even one request's: they are what the device
             // copies from and to in one piece, and what the session has bound.
             var offset = 0;

@@ -8,7 +8,7 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// [N, K, H, W]. A session has one CUDA stream, so callers feed it from one batching loop (see
 /// <see cref="DeviceBatcher"/>) with a few batches in flight at most, not from every caller.
 /// </summary>
-public sealed class DeviceSession : IDisposable
+public sealed class DeviceSession : IDeviceSession
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions _sessionOptions;
@@ -86,6 +86,8 @@ public sealed class DeviceSession : IDisposable
     /// </summary>
     public PinnedBatch CreateBatch(TileShape shape, int capacity) =>
         new(_session, _runOptions, InputName, OutputName, shape, capacity, Device.IsCuda ? CudaPinnedAllocator() : null);
+
+    IDeviceBatch IDeviceSession.CreateBatch(TileShape shape, int capacity) => CreateBatch(shape, capacity);
 
     public void Dispose()
     {

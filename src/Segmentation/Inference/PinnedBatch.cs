@@ -13,7 +13,7 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// native memory from ONNX Runtime's CPU allocator, which the operators read and write in place and the
 /// garbage collector never moves. Used by one thread at a time.
 /// </summary>
-public sealed class PinnedBatch : IDisposable
+public sealed class PinnedBatch : IDeviceBatch
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions;

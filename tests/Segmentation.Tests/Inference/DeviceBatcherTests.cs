@@ -37,33 +37,80 @@ public sealed class DeviceBatcherTests
     }
 
     [Fact]
-    public async Task AHungRunShowsAsTheLongestRunAndDisposingEndsIt()
+    public async Task AHungRunShowsAsTheLongestRunAndItsTilesComeBackWhenItReturns()
     {
         var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
-        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        using var session = new HoldingSession(DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance), heldRun: 2);
         var shape = new TileShape(Channels, Classes, Size);
-        var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, StallAfterRuns = 1 });
+        using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4 });
 
         var first = MakeRequest(2, seed: 1);
         await batcher.InferAsync(first.Inputs, first.Outputs, first.Count);
         AssertOutputs(first, weights, shape);
         Assert.Equal(TimeSpan.Zero, batcher.LongestRun);
 
-        // The second run hangs: its tiles never come back, and the run's age grows for all to see.
+        // The second run does not return: its tiles never come back, and the run's age grows for all to see.
         var second = MakeRequest(2, seed: 2);
         var hung = batcher.InferAsync(second.Inputs, second.Outputs, second.Count);
         var clock = Stopwatch.StartNew();
-        while (batcher.LongestRun < TimeSpan.FromMilliseconds(300) && clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(20);
-        }
+        await WaitUntilAsync(() => batcher.LongestRun >= TimeSpan.FromMilliseconds(300));
 
         Assert.False(hung.IsCompleted);
         Assert.InRange(batcher.LongestRun, TimeSpan.FromMilliseconds(300), clock.Elapsed + TimeSpan.FromSeconds(1));
 
-        // Disposing lets the hung run go, so the silo can still stop.
-        batcher.Dispose();
-        Assert.True(await Task.WhenAny(hung, Task.Delay(TimeSpan.FromSeconds(30))) == hung, "the hung run did not end when the batcher was disposed");
+        // A run that does return after all hands its tiles back, and nothing counts as running any more.
+        session.Release();
+        await hung.WaitAsync(TimeSpan.FromSeconds(30));
+        AssertOutputs(second, weights, shape);
+        Assert.Equal(TimeSpan.Zero, batcher.LongestRun);
+    }
+
+    [Fact]
+    public async Task AHungRunHoldsOnlyItsOwnBatchAndTheOtherKeepsServing()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = new HoldingSession(DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance), heldRun: 1);
+        var shape = new TileShape(Channels, Classes, Size);
+        using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, InFlightBatches = 2 });
+
+        var first = MakeRequest(2, seed: 1);
+        var hung = batcher.InferAsync(first.Inputs, first.Outputs, first.Count);
+        await WaitUntilAsync(() => batcher.LongestRun > TimeSpan.Zero);
+
+        var other = MakeRequest(3, seed: 2);
+        await batcher.InferAsync(other.Inputs, other.Outputs, other.Count).WaitAsync(TimeSpan.FromSeconds(30));
+
+        AssertOutputs(other, weights, shape);
+        Assert.False(hung.IsCompleted);
+        Assert.True(batcher.LongestRun > TimeSpan.Zero);
+        session.Release();
+        await hung.WaitAsync(TimeSpan.FromSeconds(30));
+        AssertOutputs(first, weights, shape);
+    }
+
+    [Fact]
+    public async Task DisposingWaitsForTheRunInFlightAndRunsTheTilesStillQueued()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = new HoldingSession(DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance), heldRun: 1);
+        var shape = new TileShape(Channels, Classes, Size);
+        var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4 });
+        var running = MakeRequest(3, seed: 1);
+        var inFlight = batcher.InferAsync(running.Inputs, running.Outputs, running.Count);
+        await WaitUntilAsync(() => batcher.LongestRun > TimeSpan.Zero);
+        var queued = MakeRequest(2, seed: 2);
+        var waiting = batcher.InferAsync(queued.Inputs, queued.Outputs, queued.Count);
+
+        // The batch's buffers are the device's until its run returns: disposing must not free them under it.
+        var disposing = Task.Run(batcher.Dispose);
+        await Task.Delay(300);
+        Assert.False(disposing.IsCompleted, "the batcher was disposed while a run was still going");
+
+        session.Release();
+        await disposing.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(inFlight, waiting).WaitAsync(TimeSpan.FromSeconds(30));
+        AssertOutputs(running, weights, shape);
+        AssertOutputs(queued, weights, shape);
     }
 
     [Fact]
@@ -181,6 +228,17 @@ public sealed class DeviceBatcherTests
     {
         var error = Assert.Throws<FormatException>(() => InferenceDevice.Parse(text));
         Assert.Contains(text, error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition(), "the batcher did not get there within 30 s");
     }
 
     private static TileRequestData MakeRequest(int count, int seed) => MakeRequest(new TileShape(Channels, Classes, Size), count, seed);
