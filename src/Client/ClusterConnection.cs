@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using UNetPP.Cluster.Contracts;
-using UNetPP.Cluster.Silo;
 
 namespace UNetPP.Cluster.Client;
 

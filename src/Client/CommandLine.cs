@@ -8,7 +8,7 @@ internal static class CommandLine
 {
     public static async Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("UNetPP.Cluster: segment whole datasets of images with UNet++.")
+        var root = new RootCommand("UNetPP.Cluster: segment whole datasets of images with UNet++ (unetpp-train trains the models).")
         {
             new SegmentCommand(terminal),
             new SubmitCommand(terminal),
@@ -18,7 +18,6 @@ internal static class CommandLine
             new CancelCommand(terminal),
             new ClusterCommand(terminal),
             ModelCommand.Create(terminal),
-            new TrainCommand(terminal),
             new NucleiCommand(terminal),
         };
 

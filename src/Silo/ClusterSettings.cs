@@ -1,4 +1,5 @@
 using System.Net;
+using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Silo;
 

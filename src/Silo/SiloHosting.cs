@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
+using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Hosting;
 using UNetPP.Cluster.Grains.Jobs;
 

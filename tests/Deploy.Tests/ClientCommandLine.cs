@@ -5,7 +5,7 @@ namespace UNetPP.Cluster.Deploy.Tests;
 /// <summary>
 /// The words of the <c>unetpp</c> command line, read from its source (src/Client): the commands'
 /// names and every option's name, so deployment files that run the client can be checked
-/// without building it and its libtorch.
+/// without building it.
 /// </summary>
 internal static partial class ClientCommandLine
 {

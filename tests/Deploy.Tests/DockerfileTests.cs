@@ -15,6 +15,7 @@ public sealed partial class DockerfileTests
     [InlineData("silo", "src/Silo/Silo.csproj")]
     [InlineData("silo-gpu", "src/Silo/Silo.csproj")]
     [InlineData("client", "src/Client/Client.csproj")]
+    [InlineData("train", "src/Training/Training.csproj")]
     public void AnImageStartsTheProgramItsProjectBuilds(string stage, string project)
     {
         var program = XDocument.Parse(Repo.Read(project)).Descendants("AssemblyName").Single().Value;
@@ -35,6 +36,7 @@ public sealed partial class DockerfileTests
 
         Assert.Contains("`unetpp-silo`", text, StringComparison.Ordinal);
         Assert.Contains("`unetpp`", text, StringComparison.Ordinal);
+        Assert.Contains("`unetpp-train`", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -44,6 +46,7 @@ public sealed partial class DockerfileTests
             s => Assert.True(s.BaseImage == "mcr.microsoft.com/dotnet/sdk:10.0" || Images.Stages.Any(o => o.Name == s.BaseImage), $"{s.Name} starts from {s.BaseImage}."));
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", Images.Stage("silo").BaseImage);
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", Images.Stage("client").BaseImage);
+        Assert.Equal("mcr.microsoft.com/dotnet/runtime:10.0", Images.Stage("train").BaseImage);
         Assert.Matches(@"^nvidia/cuda:13\.\d+\.\d+-cudnn-runtime-ubuntu24\.04$", Images.Stage("silo-gpu").BaseImage);
     }
 
@@ -95,6 +98,7 @@ public sealed partial class DockerfileTests
 
         Assert.Contains(commands, c => c.Groups["verb"].Value == "publish" && c.Groups["project"].Value == "src/Silo/Silo.csproj");
         Assert.Contains(commands, c => c.Groups["verb"].Value == "publish" && c.Groups["project"].Value == "src/Client/Client.csproj");
+        Assert.Contains(commands, c => c.Groups["verb"].Value == "publish" && c.Groups["project"].Value == "src/Training/Training.csproj");
         Assert.All(commands, c => Assert.True(Repo.Exists(c.Groups["project"].Value), $"dotnet {c.Value}: no such project."));
         Assert.All(commands.Where(c => c.Groups["verb"].Value == "publish"), c => Assert.Contains("-c Release", c.Value, StringComparison.Ordinal));
     }
@@ -132,7 +136,7 @@ public sealed partial class DockerfileTests
         var silos = Assert.Single(KubernetesManifests.Single<k8s.Models.V1Deployment>().Spec.Template.Spec.Containers);
         var job = Assert.Single(KubernetesManifests.Single<k8s.Models.V1Job>().Spec.Template.Spec.Containers);
 
-        Assert.Equal(["client", "silo", "silo-gpu"], tags.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["client", "silo", "silo-gpu", "train"], tags.Keys.Order(StringComparer.Ordinal));
         Assert.All(Compose.Services.Where(s => s.BuildTarget is not null), s => Assert.Equal($"{tags[s.BuildTarget!]}:latest", s.Node["image"].Text));
         Assert.Equal($"{tags["silo-gpu"]}:latest", silos.Image);
         Assert.Equal($"{tags["client"]}:latest", job.Image);
@@ -149,12 +153,30 @@ public sealed partial class DockerfileTests
     [InlineData("silo")]
     [InlineData("silo-gpu")]
     [InlineData("client")]
+    [InlineData("train")]
     public void AnImageRunsAsAnOrdinaryUser(string stage)
     {
         var user = Images.Stage(stage).All("USER").Last().Arguments;
 
         Assert.NotEqual("root", user);
         Assert.NotEqual("0", user);
+    }
+
+    [Theory]
+    [InlineData("silo", false)]
+    [InlineData("silo-gpu", false)]
+    [InlineData("client", false)]
+    [InlineData("train", true)]
+    public void OnlyTheTrainingImageCarriesLibtorch(string stage, bool carries)
+    {
+        // libtorch is about 0.8 GB: an image has it when the project its stage publishes references it, directly or not.
+        var from = Images.Stage(stage).All("COPY").Select(c => c.Flag("from")).OfType<string>().Single();
+        var project = Images.Stage(from).All("RUN").SelectMany(r => DotnetCommand().Matches(r.Arguments))
+            .Single(c => c.Groups["verb"].Value == "publish").Groups["project"].Value;
+
+        var torch = ProjectPackages.Of(project).Where(p => p.Equals("TorchSharp", StringComparison.OrdinalIgnoreCase) || p.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase));
+
+        Assert.Equal(carries, torch.Any());
     }
 
     private static (string Source, string Destination) CopiedFrom(string stage, string from)

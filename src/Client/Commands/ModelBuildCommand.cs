@@ -151,8 +151,8 @@ internal sealed class ModelBuildCommand : Command
     private static int Positive(int value, string option) =>
         value > 0 ? value : throw new UsageException($"{option} must be a positive whole number; got {value}.");
 
-    /// <summary>Reads --filters; shared with <c>unetpp train</c>, which takes the same widths.</summary>
-    internal static int[] ParseFilters(ArgumentResult result)
+    /// <summary>Reads --filters: five widths, one per level.</summary>
+    private static int[] ParseFilters(ArgumentResult result)
     {
         // Called with no tokens when --filters is absent; no widths means the default ones.
         if (result.Tokens.Count == 0)

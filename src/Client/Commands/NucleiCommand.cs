@@ -1,5 +1,5 @@
 using System.CommandLine;
-using UNetPP.Cluster.Training;
+using UNetPP.Cluster.Segmentation.Synthetic;
 
 namespace UNetPP.Cluster.Client.Commands;
 

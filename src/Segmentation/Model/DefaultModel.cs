@@ -2,7 +2,7 @@ namespace UNetPP.Cluster.Segmentation.Model;
 
 /// <summary>
 /// The model used when none is named: a compact NestedUNet (filters 8…128, deep supervision, RGB in,
-/// one class) trained on synthetic fluorescence nuclei by <c>unetpp train</c> (models/README.md has
+/// one class) trained on synthetic fluorescence nuclei by <c>unetpp-train</c> (models/README.md has
 /// the command line and its scores). It ships in <c>models/</c> and beside every program built here.
 /// </summary>
 public static class DefaultModel

@@ -2,13 +2,14 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Orleans.Connections.Security;
 
-namespace UNetPP.Cluster.Silo;
+namespace UNetPP.Cluster.Contracts;
 
 /// <summary>
-/// TLS between silos and between clients and silos (section <c>Cluster:Tls</c>), mutual: every end
-/// shows a certificate issued by the cluster's own certificate authority, and refuses one that is
-/// not. Identity is that issuer, not a host name, since silos are reached at addresses that come and
-/// go. The certificate's password comes from configuration or the environment, never the command line.
+/// TLS between silos and between clients and silos, mutual: every end shows a certificate issued by
+/// the cluster's own certificate authority, and refuses one that is not. Identity is that issuer, not a
+/// host name, since silos are reached at addresses that come and go. The silo reads it from section
+/// <c>Cluster:Tls</c>, the <c>unetpp</c> client from its <c>--tls-*</c> options; both ends apply the same
+/// rule here. The certificate's password comes from configuration or the environment, never the command line.
 /// </summary>
 public sealed class ClusterTls
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using NetVips;
 
-namespace UNetPP.Cluster.Training;
+namespace UNetPP.Cluster.Segmentation.Synthetic;
 
 /// <summary>
 /// Fluorescence-style nuclei images with their ground-truth masks, the kind of data UNet++ is known

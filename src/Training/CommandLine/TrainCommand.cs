@@ -1,17 +1,18 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using Spectre.Console;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Storage;
-using UNetPP.Cluster.Training;
 
-namespace UNetPP.Cluster.Client.Commands;
+namespace UNetPP.Cluster.Training.CommandLine;
 
 /// <summary>
-/// <c>unetpp train</c>: trains the seed's NestedUNet on a folder of images/ and masks/ with the seed's
+/// <c>unetpp-train</c>: trains the seed's NestedUNet on a folder of images/ and masks/ with the seed's
 /// recipe, showing each epoch, and leaves the log, a plot, the weights (safetensors, seed names) and
 /// the ONNX model with its card in the output folder.
 /// </summary>
-internal sealed class TrainCommand : Command
+internal sealed class TrainCommand : RootCommand
 {
     private static readonly TrainingOptions Defaults = new();
 
@@ -21,7 +22,7 @@ internal sealed class TrainCommand : Command
     {
         Description = $"Channel width of each of the five levels (default {string.Join(",", Defaults.Network.Filters)}).",
         HelpName = "widths",
-        CustomParser = ModelBuildCommand.ParseFilters,
+        CustomParser = ParseFilters,
         Arity = ArgumentArity.ExactlyOne,
     };
 
@@ -38,7 +39,7 @@ internal sealed class TrainCommand : Command
     private readonly Option<int> tileSize = new("--tile-size") { Description = "Tile hint for inference, written into the model card.", DefaultValueFactory = _ => Defaults.TileSize };
 
     public TrainCommand(Terminal terminal)
-        : base("train", "Train a UNet++ (NestedUNet) on images/ and masks/ and export it as an ONNX model.")
+        : base("Train a UNet++ (NestedUNet) on images/ and masks/ and export it as an ONNX model.")
     {
         foreach (var option in new Option[] { data, output, filters, deepSupervision, epochs, size, batch, crops, learningRate, validation, seed, threads, tileSize })
         {
@@ -69,7 +70,7 @@ internal sealed class TrainCommand : Command
             TileSize = parse.GetValue(tileSize),
         };
         options.Validate();
-        var console = terminal.Human(json: false);
+        var console = terminal.Human();
         var folder = parse.GetRequiredValue(data);
         var store = new ObjectStoreFactory(new StorageOptions { BlobConnection = blobConnection.Read(parse) }).Open(StorageLocation.Parse(folder));
         var examples = TrainingData.LoadAsync(store, folder, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), cancellationToken).GetAwaiter().GetResult();
@@ -105,6 +106,39 @@ internal sealed class TrainCommand : Command
         console.WriteLine($"  log     {Path.GetFullPath(result.LogPath)}");
         console.WriteLine($"  plot    {Path.GetFullPath(result.PlotPath)}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>Reads --filters: the same widths <c>unetpp model build --filters</c> takes.</summary>
+    private static int[] ParseFilters(ArgumentResult result)
+    {
+        // Called with no tokens when --filters is absent; no widths means the default ones.
+        if (result.Tokens.Count == 0)
+        {
+            return [];
+        }
+
+        var text = string.Join(",", result.Tokens.Select(t => t.Value));
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new List<int>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0)
+            {
+                widths.Clear();
+                break;
+            }
+
+            widths.Add(width);
+        }
+
+        if (widths.Count != NestedUNetOptions.Levels)
+        {
+            result.AddError(
+                $"--filters needs {NestedUNetOptions.Levels} positive whole numbers separated by commas, one per level (e.g. 32,64,128,256,512); got '{text}'.");
+            return [];
+        }
+
+        return [.. widths];
     }
 
     private static string Describe(EpochResult epoch) => FormattableString.Invariant(

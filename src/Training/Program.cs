@@ -1,0 +1,3 @@
+using UNetPP.Cluster.Training.CommandLine;
+
+return await TrainCommandLine.RunAsync(args, Terminal.FromConsole());
