@@ -21,7 +21,7 @@ internal sealed class ModelBuildCommand : Command
     {
         Description = "Channel width of each of the five levels, comma-separated (default 32,64,128,256,512).",
         HelpName = "widths",
-        CustomParser = ParseFilters,
+        CustomParser = FilterWidths.Parse,
         Arity = ArgumentArity.ExactlyOne,
     };
 
@@ -150,37 +150,4 @@ internal sealed class ModelBuildCommand : Command
 
     private static int Positive(int value, string option) =>
         value > 0 ? value : throw new UsageException($"{option} must be a positive whole number; got {value}.");
-
-    /// <summary>Reads --filters: five widths, one per level.</summary>
-    private static int[] ParseFilters(ArgumentResult result)
-    {
-        // Called with no tokens when --filters is absent; no widths means the default ones.
-        if (result.Tokens.Count == 0)
-        {
-            return [];
-        }
-
-        var text = string.Join(",", result.Tokens.Select(t => t.Value));
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var widths = new List<int>(parts.Length);
-        foreach (var part in parts)
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0)
-            {
-                widths.Clear();
-                break;
-            }
-
-            widths.Add(width);
-        }
-
-        if (widths.Count != NestedUNetOptions.Levels)
-        {
-            result.AddError(
-                $"--filters needs {NestedUNetOptions.Levels} positive whole numbers separated by commas, one per level (e.g. 32,64,128,256,512); got '{text}'.");
-            return [];
-        }
-
-        return [.. widths];
-    }
 }

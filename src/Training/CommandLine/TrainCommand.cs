@@ -22,7 +22,7 @@ internal sealed class TrainCommand : RootCommand
     {
         Description = $"Channel width of each of the five levels (default {string.Join(",", Defaults.Network.Filters)}).",
         HelpName = "widths",
-        CustomParser = ParseFilters,
+        CustomParser = FilterWidths.Parse,
         Arity = ArgumentArity.ExactlyOne,
     };
 
@@ -106,39 +106,6 @@ internal sealed class TrainCommand : RootCommand
         console.WriteLine($"  log     {Path.GetFullPath(result.LogPath)}");
         console.WriteLine($"  plot    {Path.GetFullPath(result.PlotPath)}");
         return ExitCodes.Success;
-    }
-
-    /// <summary>Reads --filters: the same widths <c>unetpp model build --filters</c> takes.</summary>
-    private static int[] ParseFilters(ArgumentResult result)
-    {
-        // Called with no tokens when --filters is absent; no widths means the default ones.
-        if (result.Tokens.Count == 0)
-        {
-            return [];
-        }
-
-        var text = string.Join(",", result.Tokens.Select(t => t.Value));
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var widths = new List<int>(parts.Length);
-        foreach (var part in parts)
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0)
-            {
-                widths.Clear();
-                break;
-            }
-
-            widths.Add(width);
-        }
-
-        if (widths.Count != NestedUNetOptions.Levels)
-        {
-            result.AddError(
-                $"--filters needs {NestedUNetOptions.Levels} positive whole numbers separated by commas, one per level (e.g. 32,64,128,256,512); got '{text}'.");
-            return [];
-        }
-
-        return [.. widths];
     }
 
     private static string Describe(EpochResult epoch) => FormattableString.Invariant(

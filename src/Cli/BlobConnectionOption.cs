@@ -1,13 +1,13 @@
 using System.CommandLine;
 
-namespace UNetPP.Cluster.Client;
+namespace UNetPP.Cluster.Cli;
 
 /// <summary>
 /// <c>--blob-connection</c>: the Azure Storage account behind <c>az://</c> locations for the commands
 /// that read or write data in this process, with <c>UNETPP_BLOB_CONNECTION</c> as its default: a
 /// connection string with a key is refused on the command line and taken from there instead.
 /// </summary>
-internal sealed class BlobConnectionOption
+public sealed class BlobConnectionOption
 {
     public const string Variable = "UNETPP_BLOB_CONNECTION";
 

@@ -1,26 +1,30 @@
 using Spectre.Console;
 
-namespace UNetPP.Cluster.Training.CommandLine;
+namespace UNetPP.Cluster.Cli;
 
-/// <summary>Where <c>unetpp-train</c> writes: progress and results to stdout, errors to stderr. Tests pass their own writers.</summary>
-internal sealed class Terminal(TextWriter output, TextWriter error, bool interactive)
+/// <summary>
+/// Where a command line writes: human text to stdout, or to stderr when <c>--json</c> puts
+/// machine-readable results on stdout. Tests pass their own writers.
+/// </summary>
+public sealed class Terminal(TextWriter output, TextWriter error, bool interactive)
 {
     public TextWriter Output { get; } = output;
 
     public TextWriter Error { get; } = error;
 
-    /// <summary>Whether a person is watching: a live progress bar instead of one line per epoch.</summary>
+    /// <summary>Whether a person is watching: live progress bars instead of plain lines.</summary>
     public bool Interactive { get; } = interactive;
 
     public static Terminal FromConsole() =>
         new(Console.Out, Console.Error, !Console.IsErrorRedirected && !Console.IsOutputRedirected);
 
-    /// <summary>The console for human-readable text, on <see cref="Output"/>.</summary>
-    public IAnsiConsole Human()
+    /// <summary>The console for human-readable text.</summary>
+    /// <param name="json">Whether stdout carries machine-readable results, so people's text goes to stderr.</param>
+    public IAnsiConsole Human(bool json = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(Output),
+            Out = new AnsiConsoleOutput(json ? Error : Output),
             Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
             Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using UNetPP.Cluster.Storage;
 
-namespace UNetPP.Cluster.Client;
+namespace UNetPP.Cluster.Cli;
 
 /// <summary>
 /// Keeps account keys off the command line, where every process listing and shell history shows
@@ -10,7 +10,7 @@ namespace UNetPP.Cluster.Client;
 /// managed identity, UseDevelopmentStorage=true) are fine on the command line. A data location's
 /// SAS likewise comes from the environment.
 /// </summary>
-internal static partial class SecretArguments
+public static partial class SecretArguments
 {
     /// <summary>The value, or a usage error when it holds a secret.</summary>
     public static string? Checked(string option, string? value, string variable)

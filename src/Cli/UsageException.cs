@@ -1,4 +1,4 @@
-namespace UNetPP.Cluster.Client;
+namespace UNetPP.Cluster.Cli;
 
 /// <summary>A mistake in what the user asked for; its message says which option or file and why.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+public sealed class UsageException(string message) : Exception(message);
