@@ -22,7 +22,7 @@ public sealed class EngineCacheTests : IDisposable
         ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 5), ModelCard.ForNestedUNet(options) with { TileSize = 64 }), model);
         _spec = new JobSpec { Input = _temp.Path, Output = _temp.File("out"), Model = model };
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
-        _cache = new EngineCache(InferenceDevice.Parse("cpu"), new WorkerOptions { Threads = 1 }, OnnxRuntime.Instance, storage, NullLogger.Instance);
+        _cache = new EngineCache(InferenceDevice.Parse("cpu"), new WorkerOptions { Threads = 1 }, OnnxInferenceRuntime.Instance, storage, NullLogger.Instance);
     }
 
     public void Dispose()
@@ -56,7 +56,7 @@ public sealed class EngineCacheTests : IDisposable
     public async Task TheSilosBatchesInFlightReachTheEnginesBatcher()
     {
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
-        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1, InFlightBatches = 2 }, OnnxRuntime.Instance, storage, NullLogger.Instance);
+        using var cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1, InFlightBatches = 2 }, OnnxInferenceRuntime.Instance, storage, NullLogger.Instance);
 
         Assert.Equal(1, (await _cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
         Assert.Equal(2, (await cache.GetAsync(_spec, CancellationToken.None)).Batching.InFlightBatches);
@@ -109,7 +109,7 @@ public sealed class EngineCacheTests : IDisposable
         public IDeviceSession Open(byte[] model, DeviceSessionOptions options, Microsoft.Extensions.Logging.ILogger logger)
         {
             Interlocked.Increment(ref _opened);
-            return OnnxRuntime.Instance.Open(model, options, logger);
+            return OnnxInferenceRuntime.Instance.Open(model, options, logger);
         }
     }
 }

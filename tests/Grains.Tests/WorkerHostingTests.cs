@@ -13,7 +13,7 @@ public sealed class WorkerHostingTests
     {
         using var services = new ServiceCollection().AddDeviceWorkers().BuildServiceProvider();
 
-        Assert.Same(OnnxRuntime.Instance, services.GetRequiredService<IInferenceRuntime>());
+        Assert.Same(OnnxInferenceRuntime.Instance, services.GetRequiredService<IInferenceRuntime>());
     }
 
     [Fact]

@@ -185,7 +185,7 @@ public sealed class SiloEndpointsTests
         public IDeviceSession Open(byte[] model, DeviceSessionOptions options, ILogger logger)
         {
             Interlocked.Increment(ref _opened);
-            return OnnxRuntime.Instance.Open(model, options, logger);
+            return OnnxInferenceRuntime.Instance.Open(model, options, logger);
         }
     }
 

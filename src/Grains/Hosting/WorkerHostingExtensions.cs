@@ -25,7 +25,7 @@ public static class WorkerHostingExtensions
             .Validate(o => DeviceWorkers.Parse(o.Devices).Count > 0, "Inference:Devices names no device.")
             .Validate(o => o.Cuda.Validated(), "Inference:Cuda is not valid.").ValidateOnStart();
         services.TryAddSingleton<DeviceReadiness>();
-        services.TryAddSingleton<IInferenceRuntime>(OnnxRuntime.Instance);
+        services.TryAddSingleton<IInferenceRuntime>(OnnxInferenceRuntime.Instance);
         services.AddHostedService<DeviceWorkers>();
         return services;
     }

@@ -80,7 +80,7 @@ public sealed partial class SegmentationEngine : IDisposable
         IDeviceSession session;
         try
         {
-            session = (runtime ?? OnnxRuntime.Instance).Open(graph.ToByteArray(), options.Device, logger);
+            session = (runtime ?? OnnxInferenceRuntime.Instance).Open(graph.ToByteArray(), options.Device, logger);
         }
         catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
         {

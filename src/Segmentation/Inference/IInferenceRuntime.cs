@@ -4,7 +4,7 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 
 /// <summary>
 /// What opens a model on a device: the execution provider behind every engine. ONNX Runtime
-/// (<see cref="OnnxRuntime"/>) is the product's; another provider, or a host that wraps one, is one
+/// (<see cref="OnnxInferenceRuntime"/>) is the product's; another provider, or a host that wraps one, is one
 /// more implementation of this.
 /// </summary>
 public interface IInferenceRuntime

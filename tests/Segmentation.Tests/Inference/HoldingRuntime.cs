@@ -12,7 +12,7 @@ internal sealed class HoldingRuntime(int? heldRun = null) : IInferenceRuntime
 
     public IDeviceSession Open(byte[] model, DeviceSessionOptions options, ILogger logger)
     {
-        var session = new HoldingSession(OnnxRuntime.Instance.Open(model, options, logger), heldRun);
+        var session = new HoldingSession(OnnxInferenceRuntime.Instance.Open(model, options, logger), heldRun);
         _sessions.Add(session);
         return session;
     }
