@@ -10,6 +10,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// data and job state in Azure Blob storage, jobs driven from this process through the silos' gateways.
 /// Every cluster run must reproduce the one-silo run's masks byte for byte, whatever happens to its silos.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper output)
 {

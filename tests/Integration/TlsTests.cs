@@ -16,6 +16,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// own authority: a job runs across two of them, and a client without such a certificate (none, or
 /// one from another authority) cannot connect, through the command line as through the API.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class TlsTests(IntegrationFixture fixture, ITestOutputHelper output) : IDisposable
 {
@@ -134,6 +135,7 @@ public sealed class TlsTests(IntegrationFixture fixture, ITestOutputHelper outpu
 
     private static async Task<(int Code, string Text)> RunClientAsync(string[] arguments, CancellationToken cancellationToken)
     {
+        TestTier.StartingProcess("the unetpp command line");
         var start = new ProcessStartInfo(RepoPaths.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(RepoPaths.ClientDll);
         foreach (var argument in arguments)

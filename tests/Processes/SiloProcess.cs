@@ -60,6 +60,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(
         string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken)
     {
+        TestTier.StartingProcess($"a unetpp-silo process ({name})");
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
