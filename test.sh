@@ -1,36 +1,74 @@
 #!/usr/bin/env bash
-# Runs every test of the solution. Installs and starts what the tests need first, so it works
-# on a fresh machine with only the .NET SDK; prints one summary line at the end.
+# Runs the tests of the solution and prints one summary line at the end. Arguments other than --fast
+# go to `dotnet test` (./test.sh --filter "FullyQualifiedName~Leasing").
+#
+#   ./test.sh          every test: installs and starts what the tests need first, so it works on a
+#                      fresh machine with only the .NET SDK (CI runs this)
+#   ./test.sh --fast   the inner loop: only tests that start no process of their own (no Azurite, silo
+#                      or CLI processes, Prometheus, promtool or Chromium), and installs nothing
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The blob tests run against a real Azurite (the Azure Blob protocol, no fakes); install it once.
-azurite_version=3.37.0
-azurite_dir="$PWD/.tools/azurite"
-export UNETPP_AZURITE="$azurite_dir/node_modules/.bin/azurite"
-if [ ! -x "$UNETPP_AZURITE" ] || ! grep -q "\"version\": \"$azurite_version\"" "$azurite_dir/node_modules/azurite/package.json" 2>/dev/null; then
-  echo "installing azurite@$azurite_version into .tools/azurite" >&2
-  npm install --prefix "$azurite_dir" "azurite@$azurite_version" --no-audit --no-fund --loglevel=error >&2
+fast=false
+filter=""
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fast) fast=true ;;
+    --filter) filter="${2:?--filter needs an expression}"; shift ;;
+    --filter=*) filter="${1#--filter=}" ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+if $fast; then
+  # Tests that start a process carry [Trait(TestTier.Category, TestTier.External)]
+  # (tests/Processes/TestTier.cs); one that does not, and starts one anyway, fails at once, asking to be marked.
+  export UNETPP_TEST_TIER=fast
+  filter="${filter:+($filter)&}Category!=External"
+else
+  # The blob tests run against a real Azurite (the Azure Blob protocol, no fakes); install it once.
+  azurite_version=3.37.0
+  azurite_dir="$PWD/.tools/azurite"
+  export UNETPP_AZURITE="$azurite_dir/node_modules/.bin/azurite"
+  if [ ! -x "$UNETPP_AZURITE" ] || ! grep -q "\"version\": \"$azurite_version\"" "$azurite_dir/node_modules/azurite/package.json" 2>/dev/null; then
+    echo "installing azurite@$azurite_version into .tools/azurite" >&2
+    npm install --prefix "$azurite_dir" "azurite@$azurite_version" --no-audit --no-fund --loglevel=error >&2
+  fi
+
+  # The telemetry tests run a real Prometheus and promtool, and the report test opens report.html in
+  # headless Chromium: Debian's packages, installed once.
+  missing=()
+  { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} from Debian's packages" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
 fi
 
-# The telemetry tests run a real Prometheus and promtool, and the report test opens report.html in
-# headless Chromium: Debian's packages, installed once.
-missing=()
-{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing ${missing[*]} from Debian's packages" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+[ -z "$filter" ] || args+=(--filter "$filter")
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 status=0
-dotnet test UNetPP.Cluster.sln -c Release --nologo "$@" 2>&1 | tee "$log" || status=$?
+if $fast; then
+  # Built once, then every test assembly run side by side, a test host per core: the solution's own
+  # `dotnet test` runs them one after another. Paths follow Directory.Build.props (AssemblyName, RID).
+  assemblies=()
+  for project in tests/*/*.Tests.csproj; do
+    assemblies+=("$(dirname "$project")/bin/Release/net10.0/linux-x64/UNetPP.Cluster.$(basename "$project" .csproj).dll")
+  done
+  { dotnet build UNetPP.Cluster.sln -c Release --nologo -v q &&
+    dotnet test "${assemblies[@]}" ${args[@]+"${args[@]}"} -- RunConfiguration.MaxCpuCount=0; } 2>&1 | tee "$log" || status=$?
+else
+  dotnet test UNetPP.Cluster.sln -c Release --nologo ${args[@]+"${args[@]}"} 2>&1 | tee "$log" || status=$?
+fi
 
 # One closing line for every runner's counts together.
 awk '

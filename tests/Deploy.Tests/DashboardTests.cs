@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.TestSupport;
 
 namespace UNetPP.Cluster.Deploy.Tests;
@@ -62,6 +63,7 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    [Trait(TestTier.Category, TestTier.External)]
     public void PromtoolParsesEveryQuery()
     {
         var rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");

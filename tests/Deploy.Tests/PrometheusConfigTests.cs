@@ -1,9 +1,12 @@
+using UNetPP.Cluster.Processes;
+
 namespace UNetPP.Cluster.Deploy.Tests;
 
 /// <summary>The Prometheus configuration is one Prometheus itself accepts, and scrapes the silos' /metrics often.</summary>
 public sealed class PrometheusConfigTests
 {
     [Fact]
+    [Trait(TestTier.Category, TestTier.External)]
     public void PromtoolAcceptsTheConfiguration()
     {
         var (exitCode, output) = Tools.Promtool("check", "config", Repo.PathOf(PrometheusConfig.File));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Deploy.Tests;
 
@@ -8,6 +9,7 @@ internal static class Tools
     /// <summary>Runs promtool (Debian's prometheus package) and returns its exit code and output.</summary>
     public static (int ExitCode, string Output) Promtool(params string[] arguments)
     {
+        TestTier.StartingProcess("promtool");
         var start = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -39,6 +40,7 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
     /// <exception cref="FileNotFoundException">Chromium is not installed.</exception>
     public static async Task<HeadlessChromium> StartAsync()
     {
+        TestTier.StartingProcess("Chromium");
         if (!File.Exists(Executable))
         {
             throw new FileNotFoundException($"Chromium is not installed at {Executable}: run ./test.sh, which installs it, or `apt-get install chromium`.", Executable);

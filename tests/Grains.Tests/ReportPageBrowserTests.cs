@@ -8,6 +8,7 @@ using UNetPP.Cluster.Processes;
 namespace UNetPP.Cluster.Grains.Tests;
 
 /// <summary>The report.html of a real job, with the built-in model on the sample nuclei, opened in headless Chromium.</summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(EndToEndGroup.Name)]
 public sealed partial class ReportPageBrowserTests(EndToEndFixture cluster)
 {

@@ -183,6 +183,7 @@ public sealed class IntegrationFixture : IAsyncLifetime
 
     private async Task BuildModelAsync(CancellationToken cancellationToken)
     {
+        TestTier.StartingProcess("the unetpp command line");
         var start = new ProcessStartInfo(RepoPaths.DotnetHost)
         {
             UseShellExecute = false,

@@ -13,6 +13,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// reported at the start, its peak and the end, and status answers stay quick throughout. CI runs
 /// 1,000 images; <c>UNETPP_LOAD_IMAGES=10000 ./test.sh --filter LoadTests</c> runs the full form.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper output)
 {

@@ -14,6 +14,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// Twenty jobs at once from five clients on three silos: every one completes with every mask, and
 /// the cluster shares itself between them rather than serving them one after another.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class ManyJobsTests(IntegrationFixture fixture, ITestOutputHelper output)
 {

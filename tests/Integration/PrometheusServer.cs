@@ -32,6 +32,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public static async Task<PrometheusServer> StartAsync(string configFile, string dataFolder, CancellationToken cancellationToken)
     {
+        TestTier.StartingProcess("Prometheus");
         var port = FreePorts.Take(1)[0];
         var start = new ProcessStartInfo(Tool("prometheus"))
         {

@@ -14,6 +14,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// only read and list the input, and one for the output with only the rights the README names. The
 /// silos hold no key of their own for these containers' data: the SAS in each location is all.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class SasAccessTests(IntegrationFixture fixture, ITestOutputHelper output)
 {
@@ -66,6 +67,7 @@ public sealed class SasAccessTests(IntegrationFixture fixture, ITestOutputHelper
         await outputContainer.CreateAsync(cancellationToken: deadline.Token);
         await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-sas-cli", 1, deadline.Token);
 
+        TestTier.StartingProcess("the unetpp command line");
         var start = new ProcessStartInfo(RepoPaths.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {

@@ -124,6 +124,7 @@ public sealed record TelemetryRun(
     /// <summary><c>promtool check metrics</c> on one scrape: its exit code and what it said.</summary>
     private static async Task<(int, string)> CheckMetricsAsync(string metrics, CancellationToken cancellationToken)
     {
+        TestTier.StartingProcess("promtool");
         var start = new ProcessStartInfo(PrometheusServer.Tool("promtool"))
         {
             UseShellExecute = false,

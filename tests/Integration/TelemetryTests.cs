@@ -10,6 +10,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// <c>/metrics</c> goes through <c>promtool</c>, the dashboard's queries run in Prometheus, and the
 /// spans and log lines the silos sent are read back.
 /// </summary>
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
 public sealed class TelemetryTests(IntegrationFixture fixture)
 {

@@ -78,6 +78,7 @@ public class AzuriteProcess : IAsyncDisposable
             return;
         }
 
+        TestTier.StartingProcess("Azurite");
         _workFolder ??= Directory.CreateTempSubdirectory("unetpp-azurite-").FullName;
         var firstStart = BlobPort == 0;
         for (var attempt = 1; ; attempt++)

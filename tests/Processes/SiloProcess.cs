@@ -5,9 +5,9 @@ using System.Text;
 namespace UNetPP.Cluster.Processes;
 
 /// <summary>
-/// One real silo process (<c>unetpp-silo</c> unless told otherwise) with Azure Storage clustering, on free loopback ports, its
-/// output kept (in memory and in a log file) for failure messages. Dispose always kills it, and so
-/// does this program's exit.
+/// One real silo process (<c>unetpp-silo</c> unless told otherwise) with Azure Storage clustering, on
+/// free loopback ports, its output kept (in memory and in a log file) for failure messages and, as log
+/// records, for tests to assert on. Dispose always kills it, and so does this program's exit.
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
@@ -62,6 +62,7 @@ public sealed class SiloProcess : IAsyncDisposable
         string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken,
         string? program = null)
     {
+        TestTier.StartingProcess($"a unetpp-silo process ({name})");
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
@@ -117,8 +118,8 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Polly"] = "Warning",
-            ["Logging__Console__FormatterName"] = "simple",
-            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+            // One JSON object a line: tests read events by id and field (LogEvents), failure messages show them as lines (Tail).
+            ["Logging__Console__FormatterName"] = "json",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         if (core is not null)
@@ -236,7 +237,7 @@ public sealed class SiloProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>The last <paramref name="lines"/> lines the silo wrote.</summary>
+    /// <summary>The last <paramref name="lines"/> lines the silo wrote, its log records as plain lines.</summary>
     public string Tail(int lines)
     {
         lock (_lines)
@@ -245,10 +246,19 @@ public sealed class SiloProcess : IAsyncDisposable
             text.AppendLine(CultureInfo.InvariantCulture, $"===== {Name} ({Endpoint}), log {LogPath}, last {Math.Min(lines, _lines.Count)} of {_lines.Count} lines =====");
             foreach (var line in _lines.Skip(Math.Max(0, _lines.Count - lines)))
             {
-                text.AppendLine(line);
+                text.AppendLine(LogEvent.Parse(line)?.ToString() ?? line);
             }
 
             return text.ToString();
+        }
+    }
+
+    /// <summary>Every record the silo has logged so far, in order.</summary>
+    public IReadOnlyList<LogEvent> LogEvents()
+    {
+        lock (_lines)
+        {
+            return [.. _lines.Select(LogEvent.Parse).OfType<LogEvent>()];
         }
     }
 

@@ -1,6 +1,12 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using UNetPP.Cluster.Grains.Workers;
 
 namespace UNetPP.Cluster.Silo.Tests;
 
@@ -71,11 +77,39 @@ public sealed class SiloSettingsTests
     }
 
     [Fact]
-    public async Task GoodSettingsStartAndStop()
+    public async Task GoodSettingsStartAnActiveSiloWithThemThatStopsCleanly()
     {
-        using var host = Build(new Dictionary<string, string?>());
+        var (siloPort, gatewayPort) = (SiloEndpointsTests.FreePort(), SiloEndpointsTests.FreePort());
+        using var host = Build(new() { ["Cluster:SiloPort"] = $"{siloPort}", ["Cluster:GatewayPort"] = $"{gatewayPort}", ["Inference:BatchSize"] = "8" });
+
         await host.StartAsync();
+
+        var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
+        var inference = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+        Assert.Equal(("unetpp-silo-tests", siloPort, gatewayPort), (silo.ClusterId, silo.SiloAddress.Endpoint.Port, silo.GatewayAddress?.Endpoint.Port));
+        Assert.Equal(SiloStatus.Active, host.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(silo.SiloAddress));
+        Assert.Equal(("cpu", 1, 8, TimeSpan.FromMilliseconds(100)), (inference.Devices, inference.Threads, inference.BatchSize, inference.PollInterval));
+        Assert.True(await AcceptsAsync(gatewayPort), $"nothing listens on the gateway port {gatewayPort}");
+
         await host.StopAsync();
+
+        Assert.Equal(SiloStatus.Dead, host.Services.GetRequiredService<ISiloStatusOracle>().CurrentStatus);
+        Assert.False(await AcceptsAsync(siloPort), $"the stopped silo still listens on its silo port {siloPort}");
+        Assert.False(await AcceptsAsync(gatewayPort), $"the stopped silo still listens on its gateway port {gatewayPort}");
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Builds and starts a silo with some settings changed from a good local set; returns every message of what stopped it.</summary>

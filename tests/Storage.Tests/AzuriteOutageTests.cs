@@ -1,8 +1,10 @@
+using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.TestSupport;
 
 namespace UNetPP.Cluster.Storage.Tests;
 
 /// <summary>Azurite going away and coming back on the same port, with its data kept on disk.</summary>
+[Trait(TestTier.Category, TestTier.External)]
 public sealed class AzuriteOutageTests(PersistentAzuriteFixture azurite) : IClassFixture<PersistentAzuriteFixture>
 {
     [Fact]

@@ -6,10 +6,12 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
+using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.TestSupport;
 
 namespace UNetPP.Cluster.Storage.Tests;
 
+[Trait(TestTier.Category, TestTier.External)]
 [Collection(AzuriteTests.Name)]
 public sealed class BlobObjectStoreTests(AzuriteFixture azurite)
 {
