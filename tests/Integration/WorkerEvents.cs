@@ -4,7 +4,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 
 /// <summary>
 /// The device workers' log events the tests look for, by the ids the silo gives them
-/// (<c>src/Grains/Workers/DeviceWorker.cs</c>, <c>ShardRunner.cs</c>): what an operator's alert keys on
+/// (<c>src/Grains/Workers/DeviceWorker.Log.cs</c>, <c>ImageAttempt.cs</c>): what an operator's alert keys on
 /// too, so a reworded message breaks neither.
 /// </summary>
 internal static class WorkerEvents

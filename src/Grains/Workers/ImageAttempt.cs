@@ -71,7 +71,7 @@ public sealed partial class ImageAttempt(ClusterMetrics metrics, string device, 
     private static bool IsPermanent(Exception ex) =>
         ex is ArgumentException or FormatException or NotSupportedException or InvalidDataException or StorageObjectNotFoundException;
 
-    // Logged in the device worker's category, whose ids start at 101 (DeviceWorker.cs).
+    // Logged in the device worker's category, whose ids start at 101 (DeviceWorker.Log.cs).
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "{Image}: storage did not answer ({Reason}); trying again in {Seconds} s.")]
     private static partial void LogStorageUnavailable(ILogger logger, string image, double seconds, string reason);
 }
