@@ -48,7 +48,7 @@ public static class MaskStatistics
 
     /// <summary>
     /// Summarises a mask whose per-class totals were counted elsewhere: a large image stitched from
-    /// regions, whose probabilities were never all in one place.
+    /// bands, whose probabilities were never all in one place.
     /// </summary>
     public static ImageMaskSummary Summarise(SegmentationMask mask, ClassTotals totals) =>
         Summarise(mask.Width, mask.Height, mask.Classes, ConnectedComponents.AreasByLabel(mask.Labels, mask.Width, mask.Height), totals);

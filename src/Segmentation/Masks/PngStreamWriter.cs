@@ -22,7 +22,7 @@ public enum PngPixels
 /// Writes a PNG one row at a time, so an image of any height is encoded with the memory of a row: a
 /// mask can be written as its rows are finished, and a stitched image as its parts are read. Every
 /// row is "Up"-filtered (the difference from the row above) and deflated; the same rows always give
-/// the same bytes, which is what makes a mask stitched from regions identical to a one-machine one.
+/// the same bytes, which is what makes a mask stitched from bands identical to a one-machine one.
 /// </summary>
 public sealed class PngStreamWriter : IDisposable
 {

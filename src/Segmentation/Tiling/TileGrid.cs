@@ -79,7 +79,7 @@ public sealed class TileGrid
         size <= tileSize ? 1 : checked((int)(((long)size - tileSize + stride - 1) / stride) + 1);
 
     /// <summary>
-    /// The tiles whose valid part overlaps <paramref name="region"/>, in grid order. A region of a large
+    /// The tiles whose valid part overlaps <paramref name="region"/>, in grid order. A band of a large
     /// image blended from exactly these tiles, in this order, gets the same values as the whole image
     /// blended from all tiles, which is what lets several machines share one image.
     /// </summary>
