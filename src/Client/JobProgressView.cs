@@ -1,5 +1,6 @@
 using Spectre.Console;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Client;
@@ -58,6 +59,13 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
         if (report?.Quality is { } quality)
         {
             console.MarkupLineInterpolated($"Against ground truth ({quality.Images} image(s)): mean IoU {quality.MeanIoU:F4}, mean Dice {quality.MeanDice:F4}.");
+        }
+
+        if (status.Spec?.Labels is { } labels && report is not null && (report.Quality?.Images ?? 0) < report.Images.Count)
+        {
+            // Without this line, images whose label went unmatched would silently drop out of the scores.
+            console.MarkupLineInterpolated(
+                $"Labels found for {report.Quality?.Images ?? 0} of {report.Images.Count} image(s) in {StorageLocation.RedactSignature(labels)}; looked for {LabelNames.Describe("<image>")}.");
         }
 
         foreach (var failure in status.Failures)

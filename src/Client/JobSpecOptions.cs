@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Client;
@@ -72,8 +73,17 @@ internal sealed class JobSpecOptions
         return spec;
     }
 
+    /// <summary>The line that tells the user the output, inside the input, is not among the images; null when it is elsewhere.</summary>
+    public static string? LeftOut(JobSpec spec) =>
+        OutputPlacement.OutputInsideInput(spec) is { } path ? $"Leaving {path} out of the input: it is the output." : null;
+
     private static void CheckLocalFiles(JobSpec spec)
     {
+        if (OutputPlacement.WhyRefused(spec) is { } refusal)
+        {
+            throw new UsageException(refusal);
+        }
+
         if (IsLocal(spec.Input) && !File.Exists(spec.Input) && !Directory.Exists(spec.Input))
         {
             throw new UsageException($"{spec.Input}: no such file or folder.");

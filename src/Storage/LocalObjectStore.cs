@@ -38,8 +38,7 @@ public sealed class LocalObjectStore : IObjectStore
 
         // A folder listing has no order of its own; sorting the relative names gives every caller the same order.
         var found = new List<StoredObject>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
-        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", options))
+        foreach (var file in FilesUnder(new DirectoryInfo(start), prefix[(folderPart.Length == 0 ? 0 : folderPart.Length + 1)..]))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (file.Name.EndsWith(TemporarySuffix, StringComparison.Ordinal))
@@ -61,6 +60,28 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The files under <paramref name="folder"/> whose path there starts with <paramref name="start"/>. Only
+    /// the entries of the top folder that start so are walked: finding one image's label by its stem
+    /// must not walk a folder of thousands.
+    /// </summary>
+    private static IEnumerable<FileInfo> FilesUnder(DirectoryInfo folder, string start)
+    {
+        var recurse = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
+        if (start.Length == 0 || start.AsSpan().IndexOfAny('*', '?') >= 0)
+        {
+            return folder.EnumerateFiles("*", recurse);
+        }
+
+        var top = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0, MatchCasing = MatchCasing.CaseSensitive };
+        return folder.EnumerateFileSystemInfos(start + "*", top).SelectMany(entry => entry switch
+        {
+            DirectoryInfo sub => sub.EnumerateFiles("*", recurse),
+            FileInfo file => [file],
+            _ => [],
+        });
     }
 
     public async Task<byte[]> ReadAsync(string name, CancellationToken cancellationToken = default)

@@ -104,6 +104,37 @@ public sealed partial record StorageLocation
         return SasToken is null ? root + Prefix : $"{root}{Prefix}?{RedactSignature(SasToken)}";
     }
 
+    /// <summary>
+    /// Where this location lies inside <paramref name="outer"/>: the path between them ('/'-separated,
+    /// ending in '/'), empty when both are the same place, null when this is not inside it. An
+    /// <c>az://</c> location and an account URL are never compared: which account <c>az://</c> means
+    /// is configuration the caller may not see.
+    /// </summary>
+    public string? PathWithin(StorageLocation outer)
+    {
+        ArgumentNullException.ThrowIfNull(outer);
+        if (Kind != outer.Kind)
+        {
+            return null;
+        }
+
+        if (Kind == StorageKind.Local)
+        {
+            var inner = LocalPath!.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            var folder = outer.LocalPath!.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            return inner.StartsWith(folder, StringComparison.Ordinal)
+                ? inner[folder.Length..].Replace(Path.DirectorySeparatorChar, '/')
+                : null;
+        }
+
+        var sameAccount = ServiceUri is null
+            ? outer.ServiceUri is null
+            : outer.ServiceUri is not null && Uri.Compare(ServiceUri, outer.ServiceUri, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+        return sameAccount && Container == outer.Container && Prefix.StartsWith(outer.Prefix, StringComparison.Ordinal)
+            ? Prefix[outer.Prefix.Length..]
+            : null;
+    }
+
     /// <summary>Replaces the value of every <c>sig=</c> parameter so a SAS can be shown without granting access.</summary>
     public static string RedactSignature(string queryOrUrl) => Signature().Replace(queryOrUrl, "${name}=REDACTED");
 

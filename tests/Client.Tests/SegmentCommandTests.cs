@@ -14,11 +14,7 @@ public sealed class SegmentCommandTests : IDisposable
 
     public SegmentCommandTests()
     {
-        // A small deeply supervised model keeps the whole class fast; the engine is the same for any size.
-        var options = new NestedUNetOptions { Filters = [4, 8, 16, 32, 64], DeepSupervision = true };
-        var card = ModelCard.ForNestedUNet(options) with { TileSize = 64 };
-        _model = _temp.File("small.onnx");
-        ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), _model);
+        _model = TestModels.WriteSmall(_temp.File("small.onnx"));
         _images = Directory.CreateDirectory(_temp.File("images")).FullName;
         Directory.CreateDirectory(Path.Combine(_images, "plate-1"));
         TestImages.WriteDiscs(Path.Combine(_images, "a.png"), 96, 80, bands: 3);

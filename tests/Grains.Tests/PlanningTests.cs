@@ -125,4 +125,32 @@ public sealed class PlanningTests(CoordinatorFixture cluster)
         Assert.Contains("--shard-size 0", error.Message, StringComparison.Ordinal);
         Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
     }
+
+    [Fact]
+    public async Task AnOutputInsideTheInputIsNotListedAsItsImages()
+    {
+        var input = cluster.Temp.Folder("nest-" + Guid.NewGuid().ToString("N"), "a.png", "b.png", "results/masks/a.png", "results/masks/b.png", "results-2/c.png");
+        var job = cluster.Job(Work.NewJobId());
+
+        var status = await job.SubmitAsync(Work.Spec(input, Path.Combine(input, "results")));
+
+        Assert.Equal(JobState.Running, status.State);
+        Assert.Equal(3, status.Total);
+        var leases = await job.LeaseAsync("worker-a", maxShards: 100);
+        Assert.Equal(["a.png", "b.png", "results-2/c.png"], leases.SelectMany(l => l.Images).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnInputInsideTheOutputIsRefusedAndLeavesNoJob()
+    {
+        var output = cluster.Temp.Folder("holder-" + Guid.NewGuid().ToString("N"), "images/a.png");
+        var id = Work.NewJobId();
+        var job = cluster.Job(id);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.SubmitAsync(Work.Spec(Path.Combine(output, "images"), output)));
+
+        Assert.Contains("is inside the output", error.Message, StringComparison.Ordinal);
+        Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
+        Assert.False(File.Exists(Path.Combine(output, ".unetpp-job")));
+    }
 }

@@ -26,6 +26,20 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Listing_by_a_file_stem_finds_what_starts_with_it_case_sensitively()
+    {
+        var store = new LocalObjectStore(_root);
+        foreach (var name in new[] { "sub/n1.png", "sub/n1_mask.png", "sub/n10.png", "sub/N1.png", "sub/x/n1.png", "sub/n1/deep.png", "n1.png" })
+        {
+            await store.WriteAsync(name, Encoding.UTF8.GetBytes(name));
+        }
+
+        var listed = await ToListAsync(store.ListAsync("sub/n1"));
+
+        Assert.Equal(["sub/n1.png", "sub/n1/deep.png", "sub/n10.png", "sub/n1_mask.png"], listed.Select(o => o.Name));
+    }
+
+    [Fact]
     public async Task A_missing_root_lists_nothing()
     {
         var store = new LocalObjectStore(Path.Combine(_root, "not-yet"));

@@ -131,4 +131,23 @@ public sealed class StorageLocationTests
     [InlineData("a.png.json", false)]
     public void Image_names_are_recognised_by_extension(string name, bool expected) =>
         Assert.Equal(expected, StoredObject.LooksLikeImageName(name));
+
+    [Theory]
+    [InlineData("/srv/nest/results", "/srv/nest", "results/")]
+    [InlineData("/srv/nest/a/b/", "/srv/nest/", "a/b/")]
+    [InlineData("/srv/nest", "/srv/nest/", "")]
+    [InlineData("/srv/nest2/results", "/srv/nest", null)]
+    [InlineData("/srv", "/srv/nest", null)]
+    [InlineData("az://cells/nest/results", "az://cells/nest", "results/")]
+    [InlineData("az://cells/nest", "az://cells", "nest/")]
+    [InlineData("az://cells/nest2", "az://cells/nest", null)]
+    [InlineData("az://plates/nest/results", "az://cells/nest", null)]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1/cells/nest/out", "http://127.0.0.1:10000/devstoreaccount1/cells/nest", "out/")]
+    [InlineData("http://127.0.0.1:10000/other/cells/nest/out", "http://127.0.0.1:10000/devstoreaccount1/cells/nest", null)]
+    [InlineData("az://cells/nest/out", "http://127.0.0.1:10000/devstoreaccount1/cells/nest", null)]
+    [InlineData("/srv/nest/out", "az://cells/nest", null)]
+    public void A_location_knows_the_path_by_which_it_lies_inside_another(string inner, string outer, string? expected)
+    {
+        Assert.Equal(expected, StorageLocation.Parse(inner).PathWithin(StorageLocation.Parse(outer)));
+    }
 }

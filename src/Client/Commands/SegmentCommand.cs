@@ -56,6 +56,11 @@ internal sealed class SegmentCommand : Command
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
             console.MarkupLineInterpolated($"Segmenting {StorageLocation.RedactSignature(spec.Input)} with {(spec.Model is null ? "the built-in model" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {inferenceDevice} (job {jobId}).");
+            if (JobSpecOptions.LeftOut(spec) is { } leftOut)
+            {
+                console.WriteLine(leftOut);
+            }
+
             await client.SubmitAsync(jobId, spec);
             var view = new JobProgressView(console, terminal.Interactive && !asJson);
             var status = await view.WatchAsync(client, jobId, cancellationToken);

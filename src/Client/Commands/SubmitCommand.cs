@@ -39,6 +39,11 @@ internal sealed class SubmitCommand : Command
         var asJson = parse.GetValue(json);
         await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
         var status = await connection.Client.SubmitAsync(jobId, spec);
+        if (JobSpecOptions.LeftOut(spec) is { } leftOut)
+        {
+            await terminal.Error.WriteLineAsync(leftOut);
+        }
+
         if (parse.GetValue(wait))
         {
             await terminal.Error.WriteLineAsync($"Submitted job {jobId} to {connection.Address.Describe()}.");

@@ -81,6 +81,11 @@ public sealed partial class JobGrain(
         }
 
         spec.Validate();
+        if (OutputPlacement.WhyRefused(spec) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
+
         await Output.ClaimAsync(spec);
         using var span = ClusterTelemetry.Traces.StartActivity("job");
         span?.SetTag("unetpp.job", JobId);

@@ -15,6 +15,12 @@ public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
     public static async Task<JobPlan> CreateAsync(JobSpec spec, int imagesPerPage, IDatasetStorage datasets, CancellationToken cancellationToken)
     {
         var images = await datasets.ListImagesAsync(spec.Input, cancellationToken);
+        if (OutputPlacement.OutputInsideInput(spec) is { } output)
+        {
+            // The job's own results (and those of earlier runs) are not its images.
+            images = [.. images.Where(name => !name.StartsWith(output, StringComparison.Ordinal))];
+        }
+
         if (images.Count == 0)
         {
             throw new InvalidOperationException("no PNG, JPEG or TIFF images there.");

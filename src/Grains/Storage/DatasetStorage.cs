@@ -12,8 +12,6 @@ namespace UNetPP.Cluster.Grains.Storage;
 /// </summary>
 public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
 {
-    private static readonly string[] LabelExtensions = [".png", ".tif", ".tiff", ".jpg", ".jpeg"];
-
     private readonly ConcurrentDictionary<string, IObjectStore> _stores = new(StringComparer.Ordinal);
 
     public async Task<IReadOnlyList<string>> ListImagesAsync(string input, CancellationToken cancellationToken)
@@ -54,16 +52,15 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     {
         var store = Store(labels);
         var stem = Path.ChangeExtension(imageName, null);
-        foreach (var extension in LabelExtensions)
+
+        // One listing of the names that start with the image's stem finds every convention at once.
+        var candidates = new List<string>();
+        await foreach (var item in store.ListAsync(stem, cancellationToken))
         {
-            var name = stem + extension;
-            if (await store.ExistsAsync(name, cancellationToken))
-            {
-                return (name, await store.ReadAsync(name, cancellationToken));
-            }
+            candidates.Add(item.Name);
         }
 
-        return null;
+        return LabelNames.Choose(stem, candidates) is { } name ? (name, await store.ReadAsync(name, cancellationToken)) : null;
     }
 
     public Task WriteAsync(string location, string name, byte[] bytes, CancellationToken cancellationToken) =>

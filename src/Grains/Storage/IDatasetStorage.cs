@@ -17,7 +17,10 @@ public interface IDatasetStorage
     /// <summary>An object as a seekable stream fetched as it is read, for images too large to hold.</summary>
     Task<Stream> OpenReadAsync(string location, string name, CancellationToken cancellationToken);
 
-    /// <summary>The ground truth for an image: the same name under the labels location, with any image extension; null when there is none.</summary>
+    /// <summary>
+    /// The ground truth for an image under the labels location: its stem with any image extension,
+    /// bare or with one of the usual suffixes (<see cref="LabelNames"/>); null when there is none.
+    /// </summary>
     Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken);
 
     /// <summary>Writes a whole object or nothing: a reader never sees part of it.</summary>
