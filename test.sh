@@ -38,10 +38,12 @@ else
   fi
 
   # The telemetry tests run a real Prometheus and promtool, and the report test opens report.html in
-  # headless Chromium: Debian's packages, installed once.
+  # headless Chromium, and training.png needs fonts: Debian's packages, installed once.
   missing=()
   { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # training.png's text is laid out with the system's fonts.
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} from Debian's packages" >&2
     sudo=""

@@ -22,7 +22,7 @@ public sealed class TrainCommandTests : IDisposable
         SyntheticNuclei.Write(data, count: 6, width: 64, height: 48, seed: 4);
 
         var trained = await TrainCliRunner.RunAsync(
-            "--data", data, "--out", run, "--filters", "4,8,16,32,64", "--deep-supervision",
+            "--data", data, "--out", run, "--filters", "4,8,16,32,64",
             "--epochs", "2", "--size", "32", "--batch", "4", "--crops", "2", "--threads", "2", "--tile-size", "64");
         Assert.True(trained.ExitCode == ExitCodes.Success, trained.Error);
         Assert.Contains("epoch 2: loss", trained.Output, StringComparison.Ordinal);
@@ -32,8 +32,10 @@ public sealed class TrainCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         }
 
-        // What unetpp segment --model run/model.onnx --mode L2 opens and runs.
+        // Deep supervision is on by default, so the pruned modes of the article are there: what
+        // unetpp segment --model run/model.onnx --mode L2 opens and runs.
         var model = ModelFile.Load(Path.Combine(run, "model.onnx"));
+        Assert.All(new[] { InferenceMode.L1, InferenceMode.L2, InferenceMode.L3, InferenceMode.L4, InferenceMode.Accurate }, mode => Assert.True(model.Card.Supports(mode), $"{mode}"));
         using var engine = SegmentationEngine.Create(
             model, new SegmentationOptions { Mode = InferenceMode.L2, Device = new DeviceSessionOptions { IntraOpThreads = 1 } }, NullLogger.Instance);
         foreach (var image in Directory.GetFiles(Path.Combine(data, "images")))

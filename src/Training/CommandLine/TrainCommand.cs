@@ -26,7 +26,11 @@ internal sealed class TrainCommand : RootCommand
         Arity = ArgumentArity.ExactlyOne,
     };
 
-    private readonly Option<bool> deepSupervision = new("--deep-supervision") { Description = "Train four heads (enables the L1–L3 and accurate modes)." };
+    private readonly Option<bool> deepSupervision = new("--deep-supervision")
+    {
+        Description = "Train the four heads the L1–L3 and accurate modes run (on by default, as in the article; --deep-supervision false trains one head, L4 only).",
+        DefaultValueFactory = _ => true,
+    };
     private readonly Option<int> epochs = new("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };
     private readonly Option<int> size = new("--size") { Description = "Side of the random crops trained on, a multiple of 16.", DefaultValueFactory = _ => Defaults.Size };
     private readonly Option<int> batch = new("--batch") { Description = "Crops per optimisation step.", DefaultValueFactory = _ => Defaults.BatchSize };
