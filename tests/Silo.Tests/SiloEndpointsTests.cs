@@ -30,6 +30,18 @@ public sealed class SiloEndpointsTests
     }
 
     [Fact]
+    public async Task ReadyzNamesTheDeviceAutoSettledOn()
+    {
+        await using var silo = await RunningSilo.StartAsync(new() { ["Inference:Devices"] = "auto", ["Inference:WarmupModel"] = "default" });
+
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("cpu: ready: ", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.EndsWith("nuclei-unetpp.onnx open on cpu", checks["devices"].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheDevicesOpenTheirModelsThroughARuntimeTheHostRegistersBeforeBuilding()
     {
         var runtime = new CountingRuntime();
