@@ -10,7 +10,7 @@ namespace UNetPP.Cluster.Grains;
 public sealed class WorkerRoll(TimeProvider clock)
 {
     /// <summary>Reports a worker may miss before it counts as not answering: one late report is not a dead silo.</summary>
-    public const int MissedReports = 3;
+    private const int MissedReports = 3;
 
     /// <summary>A worker silent for this long is dropped from the roll: long enough to see that its silo went.</summary>
     public static readonly TimeSpan Forget = TimeSpan.FromMinutes(10);
