@@ -107,10 +107,10 @@ internal sealed class SegmentCommand : Command
         // The device line is worth a person's attention too: it says where inference runs and why.
         builder.Logging.ForCommandLine();
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
 
         // A host that cannot start says why in the command's own one-line error, not as a logged stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
         builder.AddSegmentationSilo();
         return builder.Build();
     }
