@@ -21,7 +21,7 @@ public sealed class SegmentationClient(IGrainFactory grains)
 
     public Task<IReadOnlyList<JobEntry>> ListAsync() => grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).ListAsync();
 
-    public Task<IReadOnlyList<WorkerReport>> GetWorkersAsync() => grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
+    public Task<IReadOnlyList<WorkerStatus>> GetWorkersAsync() => grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
 
     /// <summary>The job's status every <paramref name="interval"/>, ending with the first finished one.</summary>
     public async IAsyncEnumerable<JobStatus> WatchAsync(string jobId, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)

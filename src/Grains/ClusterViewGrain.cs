@@ -8,25 +8,13 @@ namespace UNetPP.Cluster.Grains;
 /// </summary>
 public sealed class ClusterViewGrain(TimeProvider clock) : Grain, IClusterViewGrain
 {
-    /// <summary>A worker not heard from for this long is taken as gone (its silo stopped or died).</summary>
-    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(30);
-
-    private readonly Dictionary<string, WorkerReport> _workers = [];
+    private readonly WorkerRoll _workers = new(clock);
 
     public Task ReportAsync(WorkerReport report)
     {
-        _workers[report.WorkerId] = report;
+        _workers.Add(report);
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<WorkerReport>> GetWorkersAsync()
-    {
-        var since = clock.GetUtcNow() - Silence;
-        foreach (var gone in _workers.Values.Where(w => w.At < since).Select(w => w.WorkerId).ToList())
-        {
-            _workers.Remove(gone);
-        }
-
-        return Task.FromResult<IReadOnlyList<WorkerReport>>([.. _workers.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal)]);
-    }
+    public Task<IReadOnlyList<WorkerStatus>> GetWorkersAsync() => Task.FromResult(_workers.Statuses());
 }

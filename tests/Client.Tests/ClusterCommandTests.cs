@@ -29,11 +29,14 @@ public sealed class ClusterCommandTests(ClusterSiloFixture silo)
         using var document = JsonDocument.Parse(result.Output);
         var worker = Assert.Single(document.RootElement.EnumerateArray());
         Assert.Equal("cpu", worker.GetProperty("device").GetString());
+        Assert.True(worker.GetProperty("answering").GetBoolean());
+        Assert.True(worker.GetProperty("updatedSecondsAgo").GetDouble() >= 0);
 
         var human = await CliRunner.RunAsync(["cluster", .. silo.Cluster]);
         Assert.Equal(ExitCodes.Success, human.ExitCode);
         Assert.Contains("1 worker(s) on 1 silo(s).", human.Output, StringComparison.Ordinal);
         Assert.Contains(" cpu ", human.Output, StringComparison.Ordinal);
+        Assert.Matches(@" \d+ s ago\n", human.Output.ReplaceLineEndings("\n"));
     }
 
     [Theory]

@@ -212,11 +212,37 @@ public sealed class SegmentCommandTests : IDisposable
         Assert.Equal(2, report.Quality!.Images);
     }
 
+    [Fact]
+    public async Task ACudaDeviceThatCannotLoadStopsBeforeAnythingRunsSayingWhatFailed()
+    {
+        // These machines, like CI, have ONNX Runtime's CUDA provider but not the CUDA libraries it needs.
+        var output = _temp.File("out");
+        var result = await CliRunner.RunAsync("segment", _images, "--out", output, "--model", _model, "--device", "cuda:0");
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Matches(
+            @"^error: --device cuda:0 cannot be used: ONNX Runtime's CUDA provider needs lib\w+\.so[\d.]* \([^)]+\), which is not installed \(or not on LD_LIBRARY_PATH\)$",
+            result.Error.Trim());
+        Assert.Equal("", result.Output);
+        Assert.False(Directory.Exists(output), "nothing was started, so nothing was written");
+    }
+
+    [Fact]
+    public async Task AutoWithoutCudaRunsOnTheCpuAndTheHeaderSaysSo()
+    {
+        var output = _temp.File("out");
+        var result = await CliRunner.RunAsync("segment", Path.Combine(_images, "a.png"), "--out", output, "--model", _model, "--device", "auto");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Matches(@"^Segmenting .*a\.png with .*, mode L4, on cpu \(job job-[\w-]+\)\.$", result.Output.Split('\n')[0]);
+        Assert.True(File.Exists(Path.Combine(output, "masks", "a.png")));
+    }
+
     [Theory]
     [InlineData("--tile", "50", "--tile 50")]
     [InlineData("--overlap", "1.5", "--overlap 1.5")]
     [InlineData("--batch", "0", "--batch 0")]
-    [InlineData("--device", "tpu", "'tpu' is not an inference device")]
+    [InlineData("--device", "tpu", "--device 'tpu' is not an inference device; use auto, cpu or cuda:N (for example cuda:0).")]
     [InlineData("--mode", "L9", "'L9' is not an inference mode")]
     [InlineData("--region-size", "8", "--region-size 8")]
     [InlineData("--region-pixels", "0", "--region-pixels 0")]

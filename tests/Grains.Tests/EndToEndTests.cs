@@ -52,9 +52,10 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
 
         var workers = await cluster.Client.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
         Assert.Equal(2, workers.Count);
-        Assert.All(workers, w => Assert.Equal("cpu", w.Device));
-        Assert.Equal(2, workers.Select(w => w.Silo).Distinct().Count());
-        Assert.Subset(workers.Select(w => w.Silo).ToHashSet(), report.ImagesBySilo.Keys.ToHashSet());
+        Assert.All(workers, w => Assert.Equal("cpu", w.Report.Device));
+        Assert.All(workers, w => Assert.True(w.Answering, $"{w.Report.WorkerId} last heard {w.Age} ago"));
+        Assert.Equal(2, workers.Select(w => w.Report.Silo).Distinct().Count());
+        Assert.Subset(workers.Select(w => w.Report.Silo).ToHashSet(), report.ImagesBySilo.Keys.ToHashSet());
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class EngineCacheTests : IDisposable
         ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 5), ModelCard.ForNestedUNet(options) with { TileSize = 64 }), model);
         _spec = new JobSpec { Input = _temp.Path, Output = _temp.File("out"), Model = model };
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));
-        _cache = new EngineCache(InferenceDevice.Parse("cpu"), new WorkerOptions { Threads = 1 }, OnnxInferenceRuntime.Instance, storage, NullLogger.Instance);
+        _cache = new EngineCache(InferenceDevice.Cpu, new WorkerOptions { Threads = 1 }, OnnxInferenceRuntime.Instance, storage, NullLogger.Instance);
     }
 
     public void Dispose()

@@ -85,7 +85,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
                 // A silo other than the job's coordinator, holding shards if the cluster view says which does.
                 var workers = await cluster.Client.GetWorkersAsync();
                 var others = cluster.Silos.Where(s => s.Endpoint != status.Coordinator).ToList();
-                victim = others.FirstOrDefault(s => workers.Any(w => w.Silo == s.Endpoint && w.Shards.Count > 0)) ?? others[0];
+                victim = others.FirstOrDefault(s => workers.Any(w => w.Report.Silo == s.Endpoint && w.Report.Shards.Count > 0)) ?? others[0];
                 atKill = status;
                 victim.Kill();
                 return true;

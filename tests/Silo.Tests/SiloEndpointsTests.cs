@@ -30,6 +30,29 @@ public sealed class SiloEndpointsTests
     }
 
     [Fact]
+    public async Task ReadyzAndMetricsNameTheDeviceAutoSettledOn()
+    {
+        await using var silo = await RunningSilo.StartAsync(new() { ["Inference:Devices"] = "auto", ["Inference:WarmupModel"] = "default" });
+
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        // The worker starts taking leases, and counting them under its device, just after it is ready.
+        var text = "";
+        for (var tries = 0; tries < 300 && !text.Contains("unetpp_leases_held{", StringComparison.Ordinal); tries++)
+        {
+            using var metrics = await silo.GetAsync("/metrics");
+            text = await metrics.Content.ReadAsStringAsync();
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("cpu: ready: ", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.EndsWith("nuclei-unetpp.onnx open on cpu", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.Matches("""unetpp_leases_held\{[^}]*device="cpu"[^}]*\} 0""", text);
+        Assert.DoesNotContain("device=\"auto\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheDevicesOpenTheirModelsThroughARuntimeTheHostRegistersBeforeBuilding()
     {
         var runtime = new CountingRuntime();

@@ -62,7 +62,7 @@ public sealed class SiloSettingsTests
     }
 
     [Theory]
-    [InlineData("Inference:Devices", "gpu", "Inference:Devices: 'gpu' is not an inference device")]
+    [InlineData("Inference:Devices", "gpu", "Inference:Devices: 'gpu' is not an inference device; use auto, cpu or cuda:N")]
     [InlineData("Inference:Devices", "cpu,cpu", "Inference:Devices 'cpu,cpu': name each device once")]
     [InlineData("Inference:BatchSize", "0", "The field BatchSize must be between 1 and 1024")]
     [InlineData("Inference:Threads", "-1", "The field Threads must be between 0 and 1024")]
@@ -74,6 +74,34 @@ public sealed class SiloSettingsTests
         var message = await StartFailureAsync(new() { [key] = value });
 
         Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACudaDeviceThatCannotBeUsedStopsTheSiloSayingWhatFailedToLoad()
+    {
+        // These machines, like CI, have ONNX Runtime's CUDA provider but not the CUDA libraries it needs.
+        var message = await StartFailureAsync(new() { ["Inference:Devices"] = "cpu,cuda:0" });
+
+        Assert.Matches(@"^cuda:0 cannot be used: ONNX Runtime's CUDA provider needs lib\w+\.so[\d.]* \([^)]+\), which is not installed", message);
+    }
+
+    [Theory]
+    [InlineData("auto", "cpu")]
+    [InlineData("auto,cpu", "cpu")]
+    [InlineData("cpu", "cpu")]
+    public async Task AutoIsSettledAtStartOnTheDeviceThatWorks(string devices, string settled)
+    {
+        using var host = Build(new() { ["Inference:Devices"] = devices });
+
+        await host.StartAsync();
+        try
+        {
+            Assert.Equal([settled], host.Services.GetRequiredService<DeviceWorkers>().Devices.Select(d => d.ToString()));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]

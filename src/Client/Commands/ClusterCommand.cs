@@ -1,13 +1,12 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 
 namespace UNetPP.Cluster.Client.Commands;
 
-/// <summary><c>unetpp cluster</c>: the device workers of a running cluster, what each holds and how fast it goes.</summary>
+/// <summary><c>unetpp cluster</c>: the device workers of a running cluster, what each holds, how fast it goes and how old that news is.</summary>
 internal sealed class ClusterCommand : Command
 {
     private readonly ClusterConnectionOptions cluster = new();
-    private readonly Option<bool> json = new("--json") { Description = "Print the workers as a JSON array on stdout." };
+    private readonly Option<bool> json = new("--json") { Description = "Print the workers as a JSON array on stdout, each with when it last reported and whether it still answers." };
 
     public ClusterCommand(Terminal terminal)
         : base("cluster", "Show the device workers of a running cluster.")
@@ -23,18 +22,7 @@ internal sealed class ClusterCommand : Command
         var workers = await connection.Client.GetWorkersAsync();
         if (parse.GetValue(json))
         {
-            var array = new JsonArray([.. workers.Select(w => (JsonNode)new JsonObject
-            {
-                ["workerId"] = w.WorkerId,
-                ["silo"] = w.Silo,
-                ["device"] = w.Device,
-                ["shards"] = new JsonArray([.. w.Shards.Select(s => (JsonNode?)JsonValue.Create(s))]),
-                ["imagesDone"] = w.ImagesDone,
-                ["tilesDone"] = w.TilesDone,
-                ["tilesPerSecond"] = w.TilesPerSecond,
-                ["at"] = w.At,
-            })]);
-            await terminal.Output.WriteLineAsync(array.ToJsonString(StatusCommand.Indented));
+            await terminal.Output.WriteLineAsync(WorkerTable.ToJson(workers).ToJsonString(StatusCommand.Indented));
             return ExitCodes.Success;
         }
 
@@ -45,16 +33,11 @@ internal sealed class ClusterCommand : Command
             return ExitCodes.Success;
         }
 
-        var siloWidth = Math.Max(4, workers.Max(w => w.Silo.Length));
-        await terminal.Output.WriteLineAsync($"{"Silo".PadRight(siloWidth)}  {"Device",-8}  {"Shards",6}  {"Images",8}  {"Tiles/s",8}");
-        foreach (var worker in workers)
+        foreach (var line in WorkerTable.Lines(workers))
         {
-            await terminal.Output.WriteLineAsync(StatusCommand.Invariant(
-                $"{worker.Silo.PadRight(siloWidth)}  {worker.Device,-8}  {worker.Shards.Count,6}  {worker.ImagesDone,8}  {worker.TilesPerSecond,8:F1}"));
+            await terminal.Output.WriteLineAsync(line);
         }
 
-        var silos = workers.Select(w => w.Silo).Distinct(StringComparer.Ordinal).Count();
-        await terminal.Output.WriteLineAsync(StatusCommand.Invariant($"{workers.Count} worker(s) on {silos} silo(s)."));
         return ExitCodes.Success;
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Silo;
 using UNetPP.Cluster.Storage;
@@ -21,7 +22,11 @@ namespace UNetPP.Cluster.Client.Commands;
 internal sealed class SegmentCommand : Command
 {
     private readonly JobSpecOptions job = new();
-    private readonly Option<string> device = new("--device") { Description = "cpu or cuda:N; CUDA falls back to the CPU when it cannot load.", DefaultValueFactory = _ => "cpu" };
+    private readonly Option<string> device = new("--device")
+    {
+        Description = "auto, cpu or cuda:N. cuda:N runs on that GPU or stops with what failed to load; auto takes cuda:0 when CUDA works there, else the CPU with a warning.",
+        DefaultValueFactory = _ => "cpu",
+    };
     private readonly Option<int> threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
     private readonly Option<bool> json = new("--json") { Description = "Print the report as JSON on stdout; human text goes to stderr." };
     private readonly BlobConnectionOption blobConnection = new();
@@ -42,20 +47,29 @@ internal sealed class SegmentCommand : Command
         var asJson = parse.GetValue(json);
         var console = terminal.Human(asJson);
         var spec = job.Read(parse);
-        var inferenceDevice = InferenceDevice.Parse(parse.GetRequiredValue(device));
+        var deviceChoice = ParseDevice(parse.GetRequiredValue(device));
         var threadCount = parse.GetValue(threads);
         if (threadCount < 0)
         {
             throw new UsageException($"--threads {threadCount}: use 0 (all cores) or a positive count.");
         }
 
-        using var host = BuildEmbeddedSilo(inferenceDevice, threadCount, spec.BatchSize, blobConnection.Read(parse));
-        await host.StartAsync(cancellationToken);
+        using var host = BuildEmbeddedSilo(deviceChoice, threadCount, spec.BatchSize, blobConnection.Read(parse));
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (DeviceUnavailableException ex)
+        {
+            throw new UsageException($"--device {ex.Message}");
+        }
+
+        var runsOn = string.Join(", ", host.Services.GetRequiredService<DeviceWorkers>().Devices);
         try
         {
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
-            console.MarkupLineInterpolated($"Segmenting {StorageLocation.RedactSignature(spec.Input)} with {(spec.Model is null ? "the built-in model" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {inferenceDevice} (job {jobId}).");
+            console.MarkupLineInterpolated($"Segmenting {StorageLocation.RedactSignature(spec.Input)} with {(spec.Model is null ? "the built-in model" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {runsOn} (job {jobId}).");
             if (JobSpecOptions.LeftOut(spec) is { } leftOut)
             {
                 console.WriteLine(leftOut);
@@ -80,7 +94,7 @@ internal sealed class SegmentCommand : Command
     }
 
     /// <summary>A one-silo cluster in this process on free loopback ports, so it never meets a real cluster on this machine.</summary>
-    private static IHost BuildEmbeddedSilo(InferenceDevice device, int threads, int? batch, string? blobConnection)
+    private static IHost BuildEmbeddedSilo(DeviceChoice device, int threads, int? batch, string? blobConnection)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -99,8 +113,23 @@ internal sealed class SegmentCommand : Command
         builder.Logging.ForCommandLine();
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
+
+        // A host that cannot start says why in the command's own one-line error, not as a logged stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.AddSegmentationSilo();
         return builder.Build();
+    }
+
+    private static DeviceChoice ParseDevice(string text)
+    {
+        try
+        {
+            return DeviceChoice.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"--device {ex.Message}");
+        }
     }
 
     private static int FreePort()

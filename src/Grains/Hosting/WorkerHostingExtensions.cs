@@ -26,7 +26,9 @@ public static class WorkerHostingExtensions
             .Validate(o => o.Cuda.Validated(), "Inference:Cuda is not valid.").ValidateOnStart();
         services.TryAddSingleton<DeviceReadiness>();
         services.TryAddSingleton<IInferenceRuntime>(OnnxInferenceRuntime.Instance);
-        services.AddHostedService<DeviceWorkers>();
+        // One instance, as a hosted service and as what the host asks which devices its workers settled on.
+        services.TryAddSingleton<DeviceWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceWorkers>());
         return services;
     }
 

@@ -23,6 +23,9 @@ public sealed partial class DeviceWorker(
     TimeProvider clock,
     ILogger logger) : IDisposable
 {
+    /// <summary>How often the worker tells the cluster view what it holds and how fast it goes.</summary>
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<(string JobId, string Shard), HeldShard> _held = new();
     private readonly CancellationTokenSource _abandon = new();
     private long _images;
@@ -274,6 +277,7 @@ public sealed partial class DeviceWorker(
                     TilesDone = tiles,
                     TilesPerSecond = seconds > 0 ? (tiles - lastTiles) / seconds : 0,
                     At = now,
+                    Interval = ReportInterval,
                 });
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -282,7 +286,7 @@ public sealed partial class DeviceWorker(
             }
 
             (lastTiles, last) = (tiles, now);
-            await Task.Delay(TimeSpan.FromSeconds(2), clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(ReportInterval, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

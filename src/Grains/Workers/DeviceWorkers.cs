@@ -12,7 +12,8 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// <summary>
 /// Runs one <see cref="DeviceWorker"/> per configured device on this silo. Registered after the
 /// silo, so it starts once the silo has joined and stops (handing its shards back) before the silo leaves.
-/// Each device first opens the warm-up model, if one is set, and is ready once it has.
+/// The devices are settled before anything starts (see <see cref="StartingAsync"/>). Each device
+/// first opens the warm-up model, if one is set, and is ready once it has.
 /// </summary>
 public sealed partial class DeviceWorkers(
     IOptions<WorkerOptions> options,
@@ -23,15 +24,40 @@ public sealed partial class DeviceWorkers(
     ClusterMetrics metrics,
     DeviceReadiness readiness,
     TimeProvider clock,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers) : BackgroundService, IHostedLifecycleService
 {
     /// <summary>The <c>Inference:WarmupModel</c> value that names the built-in model.</summary>
     public const string DefaultModelName = "default";
 
+    /// <summary>The devices this silo's workers run on, <c>auto</c> settled; empty until the host starts.</summary>
+    public IReadOnlyList<InferenceDevice> Devices { get; private set; } = [];
+
+    /// <summary>
+    /// Settles <c>Inference:Devices</c> by opening a session on each CUDA device, before any service
+    /// starts: a device named that cannot be used stops the silo with what failed
+    /// (<see cref="DeviceUnavailableException"/>) before it joins the cluster, instead of a worker that
+    /// quietly runs on the CPU under the GPU's name.
+    /// </summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var probe = new DeviceProbe(runtime, settings.SessionOn(InferenceDevice.Cpu), loggers.CreateLogger<DeviceWorker>());
+
+        // auto may settle on a device also named (auto,cpu on a machine without CUDA): one worker each.
+        Devices = [.. Parse(settings.Devices).Select(probe.Resolve).Distinct()];
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var devices = Parse(settings.Devices);
+        var devices = Devices;
         var siloName = silo.SiloAddress.Endpoint.ToString();
         var logger = loggers.CreateLogger<DeviceWorker>();
         var caches = devices.Select(d => new EngineCache(d, settings, runtime, storage, logger)).ToList();
@@ -77,14 +103,14 @@ public sealed partial class DeviceWorkers(
     private static partial void LogWarmupFailed(ILogger logger, string model, string device, string reason);
 
     /// <summary>Parses <c>Inference:Devices</c>; a bad entry stops the silo with the setting's name.</summary>
-    public static IReadOnlyList<InferenceDevice> Parse(string devices)
+    public static IReadOnlyList<DeviceChoice> Parse(string devices)
     {
-        var parsed = new List<InferenceDevice>();
+        var parsed = new List<DeviceChoice>();
         foreach (var entry in devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             try
             {
-                parsed.Add(InferenceDevice.Parse(entry));
+                parsed.Add(DeviceChoice.Parse(entry));
             }
             catch (FormatException ex)
             {
@@ -95,6 +121,6 @@ public sealed partial class DeviceWorkers(
         return parsed.Count > 0 && parsed.Distinct().Count() == parsed.Count
             ? parsed
             : throw new OptionsValidationException(WorkerOptions.SectionName, typeof(WorkerOptions),
-                [$"Inference:Devices '{devices}': name each device once, for example cpu or cuda:0,cuda:1."]);
+                [$"Inference:Devices '{devices}': name each device once, for example auto, cpu or cuda:0,cuda:1."]);
     }
 }

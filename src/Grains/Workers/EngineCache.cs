@@ -19,7 +19,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
 {
     private readonly ConcurrentDictionary<EngineKey, Lazy<Task<SegmentationEngine>>> _engines = new();
 
-    /// <summary>The device as configured (an engine may run on the CPU after a CUDA fallback).</summary>
+    /// <summary>The device every engine here runs on, as settled when the silo started.</summary>
     public InferenceDevice Device => device;
 
     /// <summary>How long the oldest model run now going on this device, in any of its engines, has been running.</summary>
@@ -68,7 +68,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlap = key.Overlap,
             BatchSize = key.BatchSize,
             InFlightBatches = options.InFlightBatches,
-            Device = new DeviceSessionOptions { Device = device, IntraOpThreads = options.Threads, Cuda = options.Cuda.ToSettings() },
+            Device = options.SessionOn(device),
             MaxPixels = key.MaxPixels,
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,

@@ -7,7 +7,11 @@ public sealed class WorkerOptions
 {
     public const string SectionName = "Inference";
 
-    /// <summary>Comma-separated devices, one worker each: <c>cpu</c>, or <c>cuda:0,cuda:1</c>.</summary>
+    /// <summary>
+    /// Comma-separated devices, one worker each: <c>cpu</c>, <c>cuda:0,cuda:1</c>, or <c>auto</c> (CUDA
+    /// device 0 when it can be used, else the CPU with a warning). A CUDA device named that cannot be
+    /// used stops the silo at start, saying what failed to load.
+    /// </summary>
     [Required]
     public string Devices { get; set; } = "cpu";
 
@@ -60,6 +64,10 @@ public sealed class WorkerOptions
 
     /// <summary>Where models from blob storage are kept once downloaded.</summary>
     public string ModelCache { get; set; } = Path.Combine(Path.GetTempPath(), "unetpp-models");
+
+    /// <summary>How a session on <paramref name="device"/> is built with these settings.</summary>
+    public Segmentation.Inference.DeviceSessionOptions SessionOn(Segmentation.Inference.InferenceDevice device) =>
+        new() { Device = device, IntraOpThreads = Threads, Cuda = Cuda.ToSettings() };
 }
 
 /// <summary>Settings <c>Inference:Cuda:*</c>; see <see cref="Segmentation.Inference.CudaSettings"/> for what each does.</summary>

@@ -53,7 +53,7 @@ public sealed partial class SegmentationEngine : IDisposable
     /// <summary>Whether each tile's prediction is averaged with those of its flips (test-time augmentation).</summary>
     public bool Tta => _options.Tta;
 
-    /// <summary>The device inference really runs on (the CPU after a CUDA fallback).</summary>
+    /// <summary>The device inference runs on: the one its host settled on at start (<c>auto</c> resolved), never another.</summary>
     public InferenceDevice Device => _session.Device;
 
     public BatcherStatistics Batching => _batcher.Statistics;

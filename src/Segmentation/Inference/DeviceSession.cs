@@ -27,17 +27,21 @@ public sealed class DeviceSession : IDeviceSession
         _outputNames = [outputName];
     }
 
-    /// <summary>The device the session actually runs on (CPU after a CUDA fallback).</summary>
+    /// <summary>The device the session runs on.</summary>
     public InferenceDevice Device { get; }
 
     public string InputName => _inputNames[0];
 
     public string OutputName => _outputNames[0];
 
-    /// <summary>Builds the session, falling back from CUDA to the CPU when allowed, with one log line saying which and why.</summary>
+    /// <summary>
+    /// Builds the session on the device <paramref name="options"/> name. A CUDA device whose provider
+    /// cannot be loaded is a <see cref="DeviceUnavailableException"/> saying what is missing, never a
+    /// quiet run on the CPU: whoever asked for a device by name gets that device.
+    /// </summary>
     public static DeviceSession Open(byte[] model, DeviceSessionOptions options, ILogger logger)
     {
-        var (session, sessionOptions, device) = options.Device.IsCuda
+        var (session, sessionOptions) = options.Device.IsCuda
             ? OpenOnCuda(model, options, logger)
             : OpenOnCpu(model, options);
 
@@ -54,7 +58,7 @@ public sealed class DeviceSession : IDeviceSession
                 logger.RunsOnCpu(options.IntraOpThreads == 0 ? "all cores" : $"{options.IntraOpThreads} threads");
             }
 
-            return new DeviceSession(session, sessionOptions, device, session.InputMetadata.Keys.Single(), session.OutputMetadata.Keys.Single(), logger);
+            return new DeviceSession(session, sessionOptions, options.Device, session.InputMetadata.Keys.Single(), session.OutputMetadata.Keys.Single(), logger);
         }
         catch
         {
@@ -114,12 +118,12 @@ public sealed class DeviceSession : IDeviceSession
         }
     }
 
-    private static (InferenceSession, SessionOptions, InferenceDevice) OpenOnCpu(byte[] model, DeviceSessionOptions options)
+    private static (InferenceSession, SessionOptions) OpenOnCpu(byte[] model, DeviceSessionOptions options)
     {
         var sessionOptions = CreateOptions(options);
         try
         {
-            return (new InferenceSession(model, sessionOptions), sessionOptions, InferenceDevice.Cpu);
+            return (new InferenceSession(model, sessionOptions), sessionOptions);
         }
         catch
         {
@@ -128,31 +132,35 @@ public sealed class DeviceSession : IDeviceSession
         }
     }
 
-    private static (InferenceSession, SessionOptions, InferenceDevice) OpenOnCuda(byte[] model, DeviceSessionOptions options, ILogger logger)
+    private static (InferenceSession, SessionOptions) OpenOnCuda(byte[] model, DeviceSessionOptions options, ILogger logger)
     {
         var sessionOptions = CreateOptions(options);
         try
         {
-            using (var cuda = new OrtCUDAProviderOptions())
-            {
-                cuda.UpdateOptions(new Dictionary<string, string>(options.Cuda.ProviderOptions(options.Device.Index)));
-                sessionOptions.AppendExecutionProvider_CUDA(cuda);
-            }
-
+            AppendCuda(sessionOptions, options);
             var session = new InferenceSession(model, sessionOptions);
             logger.RunsOnCuda(options.Device);
-            return (session, sessionOptions, options.Device);
-        }
-        catch (Exception ex) when (options.FallBackToCpu && ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
-        {
-            sessionOptions.Dispose();
-            logger.FellBackToCpu(options.Device, FirstLine(ex.Message));
-            return OpenOnCpu(model, options);
+            return (session, sessionOptions);
         }
         catch
         {
             sessionOptions.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Where ONNX Runtime loads its CUDA provider and, through it, CUDA itself: what fails here is the device, not the model.</summary>
+    private static void AppendCuda(SessionOptions sessionOptions, DeviceSessionOptions options)
+    {
+        try
+        {
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string>(options.Cuda.ProviderOptions(options.Device.Index)));
+            sessionOptions.AppendExecutionProvider_CUDA(cuda);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            throw CudaFailure.Unavailable(options.Device, ex);
         }
     }
 
@@ -169,7 +177,6 @@ public sealed class DeviceSession : IDeviceSession
         var end = text.IndexOf('\n', StringComparison.Ordinal);
         return end < 0 ? text : text[..end].TrimEnd();
     }
-
 }
 
 internal static partial class DeviceSessionLog
@@ -179,9 +186,6 @@ internal static partial class DeviceSessionLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Inference runs on {Device} (CUDA execution provider).")]
     public static partial void RunsOnCuda(this ILogger logger, InferenceDevice device);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Inference runs on cpu: {Device} could not be used ({Reason}).")]
-    public static partial void FellBackToCpu(this ILogger logger, InferenceDevice device, string reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Batches on {Device} sit in ordinary host memory, which CUDA copies through a staging buffer of its own: ONNX Runtime offers no CUDA pinned allocator ({Reason}).")]
     public static partial void NoCudaPinnedMemory(this ILogger logger, InferenceDevice device, string reason);

@@ -8,12 +8,6 @@ public sealed record DeviceSessionOptions
     /// <summary>Threads one operator may use on the CPU; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 
-    /// <summary>
-    /// When CUDA was asked for but cannot be loaded, run on the CPU instead of failing. On by
-    /// default so one configuration serves GPU and CPU machines alike.
-    /// </summary>
-    public bool FallBackToCpu { get; init; } = true;
-
     /// <summary>The CUDA provider's settings, for a CUDA device.</summary>
     public CudaSettings Cuda { get; init; } = new();
 }

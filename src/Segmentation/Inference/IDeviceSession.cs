@@ -3,7 +3,7 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// <summary>One model open on one device, as the batching loop uses it: batches to run it through.</summary>
 public interface IDeviceSession : IDisposable
 {
-    /// <summary>The device the model actually runs on (the CPU after a CUDA fallback).</summary>
+    /// <summary>The device the model runs on.</summary>
     InferenceDevice Device { get; }
 
     /// <summary>

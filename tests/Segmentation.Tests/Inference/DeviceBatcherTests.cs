@@ -196,40 +196,6 @@ public sealed class DeviceBatcherTests
         AssertOutputs(good, weights, new TileShape(Channels, Classes, Size));
     }
 
-    [Fact]
-    public void CudaThatCannotLoadFallsBackToTheCpu()
-    {
-        var model = TinyModels.PointwiseConvolution(Channels, Classes, out _);
-        var options = new DeviceSessionOptions { Device = InferenceDevice.Cuda(0) };
-        using var session = DeviceSession.Open(model, options, NullLogger.Instance);
-
-        // These machines have no GPU; a machine with one runs the same test on CUDA.
-        Assert.True(session.Device == InferenceDevice.Cpu || session.Device == InferenceDevice.Cuda(0));
-        Assert.Equal("input", session.InputName);
-        Assert.Equal("output", session.OutputName);
-    }
-
-    [Theory]
-    [InlineData("cpu", false, 0)]
-    [InlineData("CUDA:1", true, 1)]
-    [InlineData("cuda", true, 0)]
-    public void DevicesParseAsOperatorsWriteThem(string text, bool isCuda, int index)
-    {
-        var device = InferenceDevice.Parse(text);
-        Assert.Equal(isCuda, device.IsCuda);
-        Assert.Equal(index, device.Index);
-    }
-
-    [Theory]
-    [InlineData("gpu")]
-    [InlineData("cuda:-1")]
-    [InlineData("cuda:x")]
-    public void UnknownDevicesAreRefusedWithTheirName(string text)
-    {
-        var error = Assert.Throws<FormatException>(() => InferenceDevice.Parse(text));
-        Assert.Contains(text, error.Message, StringComparison.Ordinal);
-    }
-
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
