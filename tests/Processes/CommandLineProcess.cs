@@ -50,12 +50,16 @@ public sealed class CommandLineProcess : IAsyncDisposable
     public static CommandLineProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         TestTier.StartingProcess("the unetpp command line");
-        var start = new ProcessStartInfo(RepoPaths.DotnetHost)
+        // Through env, which execs the program with Ctrl-C live: a test run started in the background of
+        // a script ignores SIGINT, and its children would inherit that, as no program in a terminal does.
+        var start = new ProcessStartInfo("env")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(RepoPaths.DotnetHost);
         start.ArgumentList.Add(RepoPaths.ClientDll);
         foreach (var argument in arguments)
         {
