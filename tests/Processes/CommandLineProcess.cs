@@ -5,7 +5,7 @@ using System.Text;
 namespace UNetPP.Cluster.Processes;
 
 /// <summary>
-/// The <c>unetpp</c> command line as a real process (the built program on the same <c>dotnet</c>), its
+/// The <c>unetpp</c> (or <c>unetpp-train</c>) command line as a real process (the built program on the same <c>dotnet</c>), its
 /// stdout and stderr kept, and signals sent to it as a terminal's Ctrl-C or a <c>kill</c> would. Dispose
 /// kills it if it is still running, and so does this program's exit.
 /// </summary>
@@ -46,10 +46,14 @@ public sealed class CommandLineProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>unetpp</c> with <paramref name="arguments"/>; <paramref name="environment"/> is added to this process's own.</summary>
-    public static CommandLineProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts <c>unetpp</c> (or the built <paramref name="program"/>, <see cref="RepoPaths.TrainDll"/> say) with <paramref name="arguments"/>;
+    /// <paramref name="environment"/> is added to this process's own.
+    /// </summary>
+    public static CommandLineProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? program = null)
     {
-        TestTier.StartingProcess("the unetpp command line");
+        program ??= RepoPaths.ClientDll;
+        TestTier.StartingProcess($"the command line {Path.GetFileNameWithoutExtension(program)}");
         // Through env, which execs the program with Ctrl-C live: a test run started in the background of
         // a script ignores SIGINT, and its children would inherit that, as no program in a terminal does.
         var start = new ProcessStartInfo("env")
@@ -60,7 +64,7 @@ public sealed class CommandLineProcess : IAsyncDisposable
         };
         start.ArgumentList.Add("--default-signal=INT");
         start.ArgumentList.Add(RepoPaths.DotnetHost);
-        start.ArgumentList.Add(RepoPaths.ClientDll);
+        start.ArgumentList.Add(program);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
