@@ -12,16 +12,16 @@ public static class CommandRunner
     /// <param name="args">The arguments as given.</param>
     /// <param name="terminal">Where to write.</param>
     /// <param name="isUserError">The program's own failures that the user can fix from their message, beside the common ones.</param>
-    /// <param name="cancellationToken">Ctrl-C.</param>
+    /// <param name="cancellationToken">Ctrl-C or SIGTERM (<see cref="Interrupts"/>).</param>
     public static async Task<int> RunAsync(
         Command root, string program, string[] args, Terminal terminal, Func<Exception, bool>? isUserError = null, CancellationToken cancellationToken = default)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (var line in ParseErrors.Describe(parsed, program))
             {
-                await terminal.Error.WriteLineAsync($"error: {error.Message}");
+                await terminal.Error.WriteLineAsync($"error: {line}");
             }
 
             await terminal.Error.WriteLineAsync($"Run '{program} --help' for usage.");
@@ -33,6 +33,10 @@ public static class CommandRunner
             Output = terminal.Output,
             Error = terminal.Error,
             EnableDefaultExceptionHandler = false,
+
+            // Interrupts owns the signals: System.CommandLine's own handling would return 130 after a
+            // fixed grace while the command is still cleaning up, and would not print "interrupted.".
+            ProcessTerminationTimeout = null,
         };
 
         try
@@ -41,12 +45,12 @@ public static class CommandRunner
         }
         catch (Exception ex) when (IsUserError(ex) || isUserError?.Invoke(ex) == true)
         {
-            await terminal.Error.WriteLineAsync($"error: {ex.Message}");
+            await terminal.Error.WriteLineAsync($"error: {OptionValue.Reason(ex)}");
             return ExitCodes.UsageError;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Ctrl-C: what the command finished stays; a job on a running cluster goes on (unetpp cancel stops it).
+            // Ctrl-C or SIGTERM, once the command has stopped: what it finished stays.
             await terminal.Error.WriteLineAsync("interrupted.");
             return ExitCodes.Interrupted;
         }

@@ -12,6 +12,6 @@ public static class ExitCodes
     /// <summary>A usage, configuration, model or data error: nothing ran.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Stopped by Ctrl-C (SIGINT), as shells number it: 128 + 2.</summary>
+    /// <summary>Stopped by Ctrl-C (SIGINT) or SIGTERM, numbered as shells number Ctrl-C: 128 + 2.</summary>
     public const int Interrupted = 130;
 }

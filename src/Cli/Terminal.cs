@@ -8,6 +8,9 @@ namespace UNetPP.Cluster.Cli;
 /// </summary>
 public sealed class Terminal(TextWriter output, TextWriter error, bool interactive)
 {
+    private IAnsiConsole? human;
+    private IAnsiConsole? humanOnError;
+
     public TextWriter Output { get; } = output;
 
     public TextWriter Error { get; } = error;
@@ -18,13 +21,19 @@ public sealed class Terminal(TextWriter output, TextWriter error, bool interacti
     public static Terminal FromConsole() =>
         new(Console.Out, Console.Error, !Console.IsErrorRedirected && !Console.IsOutputRedirected);
 
-    /// <summary>The console for human-readable text.</summary>
+    /// <summary>
+    /// The console for human-readable text; the same one on every call, so that lines written while it
+    /// shows a live progress bar (log lines, say) are drawn above the bar rather than through it.
+    /// </summary>
     /// <param name="json">Whether stdout carries machine-readable results, so people's text goes to stderr.</param>
-    public IAnsiConsole Human(bool json = false)
+    public IAnsiConsole Human(bool json = false) =>
+        json ? humanOnError ??= Create(Error) : human ??= Create(Output);
+
+    private IAnsiConsole Create(TextWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(json ? Error : Output),
+            Out = new AnsiConsoleOutput(writer),
             Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
             Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,

@@ -1,18 +1,19 @@
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace UNetPP.Cluster.Client;
 
 internal static class CliLogging
 {
     /// <summary>
-    /// Warnings and worse, one line each, all on stderr: a command's stdout stays clean for
-    /// <c>--json</c> and pipes, and a person sees real problems rather than the cluster's chatter.
+    /// Warnings and worse, one line each, through <paramref name="console"/>: the console a live
+    /// progress bar draws on, which writes the line above the bar and redraws the bar below it, or a
+    /// plain one on stderr, so a command's stdout stays clean for <c>--json</c> and pipes.
     /// </summary>
-    public static ILoggingBuilder ForCommandLine(this ILoggingBuilder logging)
+    public static ILoggingBuilder ForCommandLine(this ILoggingBuilder logging, IAnsiConsole console)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o => o.SingleLine = true);
-        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.AddProvider(new TerminalLoggerProvider(console));
         logging.SetMinimumLevel(LogLevel.Warning);
         return logging;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Spectre.Console;
 using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Client;
@@ -127,7 +128,11 @@ internal sealed class ClusterConnectionOptions
 
     /// <summary>Reads the options and connects; see <see cref="ClusterConnection.ConnectAsync"/>.</summary>
     public Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        ClusterConnection.ConnectAsync(Read(parse), cancellationToken);
+        ClusterConnection.ConnectAsync(Read(parse), logs: null, cancellationToken);
+
+    /// <summary>Reads the options and connects, with the client's warnings on <paramref name="logs"/> (the console of a live progress bar).</summary>
+    public Task<ClusterConnection> ConnectAsync(ParseResult parse, IAnsiConsole logs, CancellationToken cancellationToken) =>
+        ClusterConnection.ConnectAsync(Read(parse), logs, cancellationToken);
 
     private static IPEndPoint ParseGateway(string text)
     {
@@ -192,10 +197,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public SegmentationClient Client { get; }
 
     /// <summary>Connects, or fails with one <see cref="ClusterUnavailableException"/> that names the gateways.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, CancellationToken cancellationToken)
+    /// <param name="logs">Where the client's warnings go: the console of a live progress bar, or stderr when null.</param>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, IAnsiConsole? logs, CancellationToken cancellationToken)
     {
         var retries = new ConnectRetries(address.ConnectTimeout);
-        var host = Build(address, retries);
+        var host = Build(address, retries, logs ?? Terminal.FromConsole().Human(json: true));
         // The retries stop at the deadline; this is the backstop for an attempt that hangs.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(address.ConnectTimeout + TimeSpan.FromSeconds(2));
@@ -277,10 +283,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return (retry > 0 ? message[..retry] : message).TrimEnd('.');
     }
 
-    private static IHost Build(ClusterAddress address, ConnectRetries retries)
+    private static IHost Build(ClusterAddress address, ConnectRetries retries, IAnsiConsole logs)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ForCommandLine();
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        builder.Logging.ForCommandLine(logs);
 
         // A gateway that cannot be reached is said once, by the command, not by every retry.
         builder.Logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.None);

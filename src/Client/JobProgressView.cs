@@ -89,6 +89,13 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
         }
     }
 
+    /// <summary>
+    /// Where log lines go while a job's progress is shown: the console of the live bar, which draws each
+    /// line above the bar, or plain on stderr where there is no bar.
+    /// </summary>
+    public static IAnsiConsole Logs(Terminal terminal, bool asJson) =>
+        terminal.Human(json: !terminal.Interactive || asJson);
+
     /// <summary>0 when every image is done, 1 when the job ran but some images failed, 2 when it could not run.</summary>
     public static int ExitCode(JobStatus status) => status.State switch
     {

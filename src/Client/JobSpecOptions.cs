@@ -53,7 +53,7 @@ internal sealed class JobSpecOptions
             Input = Localise(SecretArguments.Location("input", parse.GetRequiredValue(input), InputSasVariable)),
             Output = Localise(SecretArguments.Location("--out", parse.GetRequiredValue(output), OutputSasVariable)),
             Model = parse.GetValue(model) is { } m ? Localise(SecretArguments.Location("--model", m, ModelSasVariable)) : null,
-            Mode = InferenceModes.Parse(parse.GetRequiredValue(mode)).ToName(),
+            Mode = OptionValue.Read("--mode", parse.GetRequiredValue(mode), InferenceModes.Parse).ToName(),
             TileSize = parse.GetValue(tile),
             Overlap = parse.GetValue(overlap),
             BatchSize = parse.GetValue(batch),

@@ -1,3 +1,5 @@
 using UNetPP.Cluster.Client;
 
-return await CommandLine.RunAsync(args, Terminal.FromConsole());
+var terminal = Terminal.FromConsole();
+using var interrupts = Interrupts.Listen(terminal.Error);
+return await CommandLine.RunAsync(args, terminal, interrupts.Token);

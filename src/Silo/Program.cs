@@ -1,10 +1,17 @@
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Silo;
 
+if (SiloUsage.Answered(args, Console.Out))
+{
+    return 0;
+}
+
 try
 {
     await SiloApplication.Build(args).RunAsync();
-    return 0;
+
+    // What the host set on the way out (a failed start, say), as when the program had no return value.
+    return Environment.ExitCode;
 }
 catch (DeviceUnavailableException ex)
 {

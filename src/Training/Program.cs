@@ -1,3 +1,5 @@
 using UNetPP.Cluster.Training.CommandLine;
 
-return await TrainCommandLine.RunAsync(args, Terminal.FromConsole());
+var terminal = Terminal.FromConsole();
+using var interrupts = Interrupts.Listen(terminal.Error);
+return await TrainCommandLine.RunAsync(args, terminal, interrupts.Token);

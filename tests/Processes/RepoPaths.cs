@@ -19,6 +19,8 @@ public static class RepoPaths
 
     public static string ClientDll => Built("src/Client", "unetpp.dll");
 
+    public static string TrainDll => Built("src/Training", "unetpp-train.dll");
+
     /// <summary>The <c>dotnet</c> host this program runs on, so child processes use the same runtime.</summary>
     public static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";

@@ -23,7 +23,8 @@ internal sealed class NucleiCommand : Command
         SetAction(parse =>
         {
             var folder = parse.GetRequiredValue(output);
-            var written = SyntheticNuclei.Write(folder, Positive(parse.GetValue(count), "--count"), parse.GetValue(width), parse.GetValue(height), parse.GetValue(seed));
+            var written = SyntheticNuclei.Write(
+                folder, Positive(parse.GetValue(count), "--count"), Positive(parse.GetValue(width), "--width"), Positive(parse.GetValue(height), "--height"), parse.GetValue(seed));
             terminal.Output.WriteLine($"Wrote {written.Count} image(s) and mask(s) under {Path.GetFullPath(folder)}");
             return ExitCodes.Success;
         });

@@ -21,6 +21,10 @@ namespace UNetPP.Cluster.Client.Commands;
 /// </summary>
 internal sealed class SegmentCommand : Command
 {
+    /// <summary>How long an interrupted run waits for the images in flight: a person pressed Ctrl-C and is waiting.</summary>
+    private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopPoll = TimeSpan.FromMilliseconds(100);
+
     private readonly JobSpecOptions job = new();
     private readonly Option<string> device = new("--device")
     {
@@ -46,15 +50,16 @@ internal sealed class SegmentCommand : Command
     {
         var asJson = parse.GetValue(json);
         var console = terminal.Human(asJson);
+        var live = terminal.Interactive && !asJson;
         var spec = job.Read(parse);
-        var deviceChoice = ParseDevice(parse.GetRequiredValue(device));
+        var deviceChoice = OptionValue.Read("--device", parse.GetRequiredValue(device), DeviceChoice.Parse);
         var threadCount = parse.GetValue(threads);
         if (threadCount < 0)
         {
             throw new UsageException($"--threads {threadCount}: use 0 (all cores) or a positive count.");
         }
 
-        using var host = BuildEmbeddedSilo(deviceChoice, threadCount, spec.BatchSize, blobConnection.Read(parse));
+        using var host = BuildEmbeddedSilo(deviceChoice, threadCount, spec.BatchSize, blobConnection.Read(parse), JobProgressView.Logs(terminal, asJson));
         try
         {
             await host.StartAsync(cancellationToken);
@@ -76,13 +81,35 @@ internal sealed class SegmentCommand : Command
             }
 
             await client.SubmitAsync(jobId, spec);
-            var view = new JobProgressView(console, terminal.Interactive && !asJson);
-            var status = await view.WatchAsync(client, jobId, cancellationToken);
+            var view = new JobProgressView(console, live);
+            JobStatus status;
+            var interrupted = false;
+            try
+            {
+                status = await view.WatchAsync(client, jobId, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
+                status = await StopJobAsync(client, jobId);
+            }
+
             var report = ReadReport(spec.Output);
             view.Summarise(status, report);
+            if (interrupted)
+            {
+                console.MarkupLineInterpolated(
+                    $"Interrupted: {status.Done} of {status.Total} image(s) were done, and their masks stay in {StorageLocation.RedactSignature(spec.Output)}; the rest were not segmented.");
+            }
+
             if (asJson && report is not null)
             {
                 await terminal.Output.WriteLineAsync(report.ToJson());
+            }
+
+            if (interrupted)
+            {
+                throw new OperationCanceledException(cancellationToken);
             }
 
             return JobProgressView.ExitCode(status);
@@ -93,10 +120,34 @@ internal sealed class SegmentCommand : Command
         }
     }
 
+    /// <summary>
+    /// Cancels the job in the embedded cluster, as <c>unetpp cancel</c> would: leasing stops, the images in
+    /// flight are finished and counted. Waits a few seconds for it to end; its status as it then stands.
+    /// </summary>
+    private static async Task<JobStatus> StopJobAsync(SegmentationClient client, string jobId)
+    {
+        var status = await client.CancelAsync(jobId);
+        using var patience = new CancellationTokenSource(StopPatience);
+        try
+        {
+            await foreach (var next in client.WatchAsync(jobId, StopPoll, patience.Token))
+            {
+                status = next;
+            }
+        }
+        catch (OperationCanceledException) when (patience.IsCancellationRequested)
+        {
+            // Still draining: the summary says what was done by now, and stopping the silo hands back the rest.
+        }
+
+        return status;
+    }
+
     /// <summary>A one-silo cluster in this process on free loopback ports, so it never meets a real cluster on this machine.</summary>
-    private static IHost BuildEmbeddedSilo(DeviceChoice device, int threads, int? batch, string? blobConnection)
+    private static IHost BuildEmbeddedSilo(DeviceChoice device, int threads, int? batch, string? blobConnection, IAnsiConsole logs)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:Id"] = "unetpp-embedded",
@@ -110,7 +161,7 @@ internal sealed class SegmentCommand : Command
             ["Storage:BlobConnection"] = blobConnection,
         });
         // The device line is worth a person's attention too: it says where inference runs and why.
-        builder.Logging.ForCommandLine();
+        builder.Logging.ForCommandLine(logs);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.Logging.AddFilter("UNetPP.Cluster.Grains.Workers", LogLevel.Information);
 
@@ -118,18 +169,6 @@ internal sealed class SegmentCommand : Command
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.AddSegmentationSilo();
         return builder.Build();
-    }
-
-    private static DeviceChoice ParseDevice(string text)
-    {
-        try
-        {
-            return DeviceChoice.Parse(text);
-        }
-        catch (FormatException ex)
-        {
-            throw new UsageException($"--device {ex.Message}");
-        }
     }
 
     private static int FreePort()

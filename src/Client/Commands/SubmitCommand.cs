@@ -37,7 +37,7 @@ internal sealed class SubmitCommand : Command
         }
 
         var asJson = parse.GetValue(json);
-        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        await using var connection = await cluster.ConnectAsync(parse, JobProgressView.Logs(terminal, asJson), cancellationToken);
         var status = await connection.Client.SubmitAsync(jobId, spec);
         if (JobSpecOptions.LeftOut(spec) is { } leftOut)
         {

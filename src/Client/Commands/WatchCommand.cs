@@ -22,16 +22,31 @@ internal sealed class WatchCommand : Command
     private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
     {
         var jobId = parse.GetRequiredValue(job);
-        await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
+        var asJson = parse.GetValue(json);
+        await using var connection = await cluster.ConnectAsync(parse, JobProgressView.Logs(terminal, asJson), cancellationToken);
         StatusCommand.RequireKnown(await connection.Client.GetStatusAsync(jobId), connection.Address);
-        return await FollowAsync(connection.Client, jobId, terminal, parse.GetValue(json), cancellationToken);
+        return await FollowAsync(connection.Client, jobId, terminal, asJson, cancellationToken);
     }
 
-    /// <summary>Shows the job's progress to its end, sums it up, and returns the exit code its outcome calls for.</summary>
+    /// <summary>
+    /// Shows the job's progress to its end, sums it up, and returns the exit code its outcome calls for.
+    /// Ctrl-C stops the watching only: the job goes on in the cluster.
+    /// </summary>
     public static async Task<int> FollowAsync(SegmentationClient client, string jobId, Terminal terminal, bool asJson, CancellationToken cancellationToken)
     {
         var view = new JobProgressView(terminal.Human(asJson), terminal.Interactive && !asJson);
-        var status = await view.WatchAsync(client, jobId, cancellationToken);
+        JobStatus status;
+        try
+        {
+            status = await view.WatchAsync(client, jobId, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await terminal.Error.WriteLineAsync(
+                $"Stopped watching job {jobId}; it goes on in the cluster. Follow it again with 'unetpp watch {jobId}', or stop it with 'unetpp cancel {jobId}'.");
+            throw;
+        }
+
         view.Summarise(status, ReadLocalReport(status.Spec?.Output));
         if (asJson)
         {
