@@ -242,7 +242,7 @@ public sealed class SegmentCommandTests : IDisposable
     [InlineData("--tile", "50", "--tile 50")]
     [InlineData("--overlap", "1.5", "--overlap 1.5")]
     [InlineData("--batch", "0", "--batch 0")]
-    [InlineData("--device", "tpu", "--device 'tpu' is not an inference device; use auto, cpu or cuda:N (for example cuda:0).")]
+    [InlineData("--device", "tpu", "--device tpu: 'tpu' is not an inference device; use auto, cpu or cuda:N (for example cuda:0).")]
     [InlineData("--mode", "L9", "'L9' is not an inference mode")]
     [InlineData("--region-size", "8", "--region-size 8")]
     [InlineData("--region-pixels", "0", "--region-pixels 0")]
