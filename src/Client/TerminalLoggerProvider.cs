@@ -3,16 +3,19 @@ using Spectre.Console;
 
 namespace UNetPP.Cluster.Client;
 
-/// <summary>Log records as one line each (<c>warn: Category[id] message</c>) on a console the command chose.</summary>
+/// <summary>
+/// Log records as one line each on a console the command chose, in a person's words: <c>warning: …</c>,
+/// <c>error: …</c>, or the bare message for news. Which class logged it is of no use to the person reading.
+/// </summary>
 internal sealed class TerminalLoggerProvider(IAnsiConsole console) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new Logger(console, categoryName);
+    public ILogger CreateLogger(string categoryName) => new Logger(console);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(IAnsiConsole console, string category) : ILogger
+    private sealed class Logger(IAnsiConsole console) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -27,7 +30,7 @@ internal sealed class TerminalLoggerProvider(IAnsiConsole console) : ILoggerProv
             }
 
             var message = formatter(state, exception);
-            var line = $"{Level(logLevel)}: {category}[{eventId.Id}] {message}{(exception is null ? "" : $" ({exception.Message})")}";
+            var line = $"{Level(logLevel)}{message}{(exception is null ? "" : $" ({exception.Message})")}";
 
             // Text, not markup: a message may hold brackets.
             console.WriteLine(line.ReplaceLineEndings(" "));
@@ -35,12 +38,9 @@ internal sealed class TerminalLoggerProvider(IAnsiConsole console) : ILoggerProv
 
         private static string Level(LogLevel level) => level switch
         {
-            LogLevel.Trace => "trce",
-            LogLevel.Debug => "dbug",
-            LogLevel.Information => "info",
-            LogLevel.Warning => "warn",
-            LogLevel.Error => "fail",
-            _ => "crit",
+            <= LogLevel.Information => "",
+            LogLevel.Warning => "warning: ",
+            _ => "error: ",
         };
     }
 }

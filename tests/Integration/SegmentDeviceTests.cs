@@ -36,7 +36,7 @@ public sealed class SegmentDeviceTests : IDisposable
         var (code, stdout, stderr) = await SegmentAsync(output, "auto");
 
         Assert.True(code == 0, stderr);
-        var warning = Assert.Single(Lines(stderr), l => l.StartsWith("warn:", StringComparison.Ordinal));
+        var warning = Assert.Single(Lines(stderr), l => l.StartsWith("warning:", StringComparison.Ordinal));
         Assert.Contains("Inference device auto is cpu: cuda:0 cannot be used: ONNX Runtime's CUDA provider needs lib", warning, StringComparison.Ordinal);
         Assert.Contains(", on cpu (job ", Lines(stdout)[0], StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "masks", "field-000.png")));
