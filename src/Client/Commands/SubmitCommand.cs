@@ -39,6 +39,13 @@ internal sealed class SubmitCommand : Command
         var asJson = parse.GetValue(json);
         await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
         var status = await connection.Client.SubmitAsync(jobId, spec);
+        if (status.IsFinished)
+        {
+            // Submitting an ended job again does nothing by itself; say so, and how to continue it.
+            await terminal.Error.WriteLineAsync(
+                $"Job {jobId} has already ended ({status.State}: {status.Done} of {status.Total} done, {status.Failed} failed); give --resume to continue it into its output, or --retry-failed to run its failures again.");
+        }
+
         if (parse.GetValue(wait))
         {
             await terminal.Error.WriteLineAsync($"Submitted job {jobId} to {connection.Address.Describe()}.");
