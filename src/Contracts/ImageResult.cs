@@ -67,7 +67,7 @@ public sealed record BandStored : ImageResult
     [Id(0)] public required int Index { get; init; }
 
     /// <summary>When the band's worker took its lease: a large image's time runs from its first band's.</summary>
-    [Id(1)] public DateTimeOffset Leased { get; init; }
+    [Id(1)] public DateTimeOffset? Leased { get; init; }
 }
 
 /// <summary>The image could not be done this time.</summary>

@@ -191,9 +191,9 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
                 return;
             case (BandStored stored, BandWork band) when stored.Index == band.Index:
                 shard.Finished.Add(image.Name);
-                if (!record.FirstBandLeased.TryGetValue(image.Name, out var first) || stored.Leased < first)
+                if (stored.Leased is { } leased && (!record.FirstBandLeased.TryGetValue(image.Name, out var first) || leased < first))
                 {
-                    record.FirstBandLeased[image.Name] = stored.Leased;
+                    record.FirstBandLeased[image.Name] = leased;
                 }
 
                 return;
