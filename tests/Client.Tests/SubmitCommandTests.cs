@@ -91,7 +91,14 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
         var status = await CliRunner.RunAsync(["status", "to-cancel", "--json", .. silo.Cluster]);
         using var document = JsonDocument.Parse(status.Output);
         Assert.Equal("Cancelled", document.RootElement.GetProperty("state").GetString());
-        Assert.True(document.RootElement.GetProperty("done").GetInt32() < 40);
+        var done = document.RootElement.GetProperty("done").GetInt32();
+        Assert.True(done < 40);
+
+        // The status and the report count exactly the masks on disk: the images being written at the cancel landed and count.
+        var masks = Directory.Exists(Path.Combine(output, "masks")) ? Directory.EnumerateFiles(Path.Combine(output, "masks")).Count() : 0;
+        Assert.Equal(done, masks);
+        Assert.Equal(done, JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName))).Counts.Done);
+        Assert.Empty(Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories));
 
         // Watching a cancelled job ends at once, with the exit code of a job that did not do every image.
         Assert.Equal(ExitCodes.ImagesFailed, (await CliRunner.RunAsync(["watch", "to-cancel", .. silo.Cluster])).ExitCode);
