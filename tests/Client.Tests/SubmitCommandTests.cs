@@ -77,6 +77,24 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
     }
 
     [Fact]
+    public async Task AnEndedJobSubmittedAgainSaysSoAndWithResumeRunsAgainIntoItsOutput()
+    {
+        var output = silo.NewOutput();
+        string[] submit = ["submit", silo.Images, "--out", output, "--model", silo.Model, "--id", "to-resume", .. silo.Cluster];
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync([.. submit, "--wait"])).ExitCode);
+
+        var again = await CliRunner.RunAsync(submit);
+        var resumed = await CliRunner.RunAsync([.. submit, "--resume", "--wait"]);
+
+        Assert.Equal(ExitCodes.Success, again.ExitCode);
+        Assert.Contains("Job to-resume has already ended (Completed: 3 of 3 done, 0 failed); give --resume to continue it", again.Error, StringComparison.Ordinal);
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.Error + resumed.Output);
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));
+        Assert.Equal(new ReportCounts(3, 3, 0, Skipped: 3), report.Counts);
+        Assert.Equal("to-resume", report.Resume!.PreviousJob);
+    }
+
+    [Fact]
     public async Task CancelStopsARunningJob()
     {
         var images = silo.ManyImages(count: 40, edge: 256);
