@@ -43,7 +43,7 @@ public sealed record JobStatus
 
     [Id(5)] public int InProgress { get; init; }
 
-    /// <summary>Images finished (done or failed) per second since the job started.</summary>
+    /// <summary>Images finished (segmented or failed; skipped ones not) per second since the job started.</summary>
     [Id(6)] public double ImagesPerSecond { get; init; }
 
     [Id(7)] public DateTimeOffset? Started { get; init; }

@@ -102,6 +102,7 @@ public sealed class ResumeCommandTests : IDisposable
         Assert.Equal(new ReportCounts(4, 3, 0, Skipped: 2, LeftOut: 1), report.Counts);
         Assert.True(File.Exists(Path.Combine(output, "masks", "d.png")));
         Assert.Equal(["a.png", "c.png"], report.Resume!.Skipped.Select(s => s.Name));
+        Assert.Equal([("d.png", "failed in the earlier job")], Redone(report));
         var leftOut = Assert.Single(report.Resume.LeftOut);
         Assert.Equal("b.png", leftOut.Name);
         Assert.Contains("input changed", leftOut.Reason, StringComparison.Ordinal);

@@ -388,7 +388,8 @@ public sealed partial class JobGrain(
             Done = counts.Segmented,
             Failed = counts.Failed,
             InProgress = Leases.ImagesInProgress(),
-            ImagesPerSecond = elapsed > 0 ? (counts.Segmented + counts.Failed) / elapsed : 0,
+            // Skipped images took no work: counting them would flatter the rate of a resumed job.
+            ImagesPerSecond = elapsed > 0 ? (counts.Segmented - Job.Pages.Sum(p => p.Skipped) + counts.Failed) / elapsed : 0,
             Started = Job.Started,
             Finished = _reporting ? null : Job.Finished,
             Failures = [.. Job.FirstFailures],

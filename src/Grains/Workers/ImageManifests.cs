@@ -54,7 +54,7 @@ public sealed class ImageManifests(IDatasetStorage storage)
 
         return work.OnlyIfCurrent
             ? new ResumeVerdict.LeaveOut($"{why}; the earlier job did not fail it, so --retry-failed leaves it (--resume would segment it)")
-            : new ResumeVerdict.Redo(manifest is null ? null : why);
+            : new ResumeVerdict.Redo(manifest is not null ? why : spec.RetryFailed ? "failed in the earlier job" : null);
     }
 
     /// <summary>The manifest of an image just segmented by <paramref name="engine"/> into <paramref name="outputs"/>.</summary>
