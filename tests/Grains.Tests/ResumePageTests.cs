@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 
@@ -65,6 +67,33 @@ public sealed class ResumePageTests
 
         var stitch = Assert.IsType<StitchWork>(Assert.Single((await page.LeaseAsync("worker-a", 1)).Shards).Work);
         Assert.Equal(first, stitch.FirstBandLeased);
+    }
+
+    [Fact]
+    public void APageKeepsWhatAContinuingJobFoundThroughItsStorage()
+    {
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var summary = ((ImageSegmented)Work.Segmented("a.png")).Summary;
+        var record = new JobPageRecord
+        {
+            Shards = [new ShardRecord { Id = 0, Work = new ImagesWork(["b.png"]) { OnlyIfCurrent = true } }, new ShardRecord { Id = 1, Work = new StitchWork("big.tif", 3, DateTimeOffset.UnixEpoch) }],
+            Segmented = { ["a.png"] = summary },
+            Skipped = { ["a.png"] = "job-0" },
+            Redone = { ["c.png"] = "input changed" },
+            LeftOut = { ["b.png"] = "not current" },
+            EnginesBySilo = { ["silo-a"] = new EngineRun("cpu", 64, 4, "ab12") },
+            FirstBandLeased = { ["big.tif"] = DateTimeOffset.UnixEpoch },
+        };
+
+        var copy = Assert.IsType<JobPageRecord>(serializer.Deserialize<JobPageRecord>(serializer.SerializeToArray(record)));
+
+        Assert.True(Assert.IsType<ImagesWork>(copy.Shards[0].Work).OnlyIfCurrent);
+        Assert.Equal(DateTimeOffset.UnixEpoch, Assert.IsType<StitchWork>(copy.Shards[1].Work).FirstBandLeased);
+        Assert.Equal(("job-0", "input changed", "not current"), (copy.Skipped["a.png"], copy.Redone["c.png"], copy.LeftOut["b.png"]));
+        Assert.Equal(record.EnginesBySilo["silo-a"], copy.EnginesBySilo["silo-a"]);
+        Assert.Equal(DateTimeOffset.UnixEpoch, copy.FirstBandLeased["big.tif"]);
+        var skipped = new ImageSkipped { Name = "a.png", Summary = summary, MadeBy = "job-0" };
+        Assert.Equal("job-0", Assert.IsType<ImageSkipped>(serializer.Deserialize<ImageResult>(serializer.SerializeToArray<ImageResult>(skipped))).MadeBy);
     }
 
     private static ShardResult Result(PageShard shard, IEnumerable<ImageResult> images, EngineRun? engine) => new()
