@@ -92,6 +92,10 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
         var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));
         Assert.Equal(new ReportCounts(3, 3, 0, Skipped: 3), report.Counts);
         Assert.Equal("to-resume", report.Resume!.PreviousJob);
+        var status = await CliRunner.RunAsync(["status", "to-resume", "--json", .. silo.Cluster]);
+        using var document = JsonDocument.Parse(status.Output);
+        Assert.Equal((3, 3, 0), (document.RootElement.GetProperty("done").GetInt32(), document.RootElement.GetProperty("skipped").GetInt32(), document.RootElement.GetProperty("leftOut").GetInt32()));
+        Assert.Contains("Resumed     3 of the done skipped as done and current, 0 left out", (await CliRunner.RunAsync(["status", "to-resume", .. silo.Cluster])).Output, StringComparison.Ordinal);
     }
 
     [Fact]
