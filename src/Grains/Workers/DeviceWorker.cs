@@ -175,7 +175,6 @@ public sealed partial class DeviceWorker(
         {
             _held.TryRemove((lease.JobId, lease.Ref.Shard), out _);
             held.Cancel.Dispose();
-            held.Stopping.Dispose();
         }
     }
 
@@ -344,6 +343,7 @@ public sealed partial class DeviceWorker(
         public CancellationTokenSource Cancel { get; } = cancel;
 
         /// <summary>Set when the shard's job was cancelled: the images going are finished, no others started.</summary>
+        /// <remarks>Never disposed: it has no timer to free, and the lease loop may set it as the shard ends.</remarks>
         public CancellationTokenSource Stopping { get; } = new();
 
         public Task Running { get; set; } = Task.CompletedTask;
