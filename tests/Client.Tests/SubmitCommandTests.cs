@@ -88,6 +88,7 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
 
         Assert.Equal(ExitCodes.Success, again.ExitCode);
         Assert.Contains("Job to-resume has already ended (Completed: 3 of 3 done, 0 failed); give --resume to continue it", again.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Follow it with", again.Error, StringComparison.Ordinal);
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.Error + resumed.Output);
         var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));
         Assert.Equal(new ReportCounts(3, 3, 0, Skipped: 3), report.Counts);

@@ -61,7 +61,10 @@ internal sealed class SubmitCommand : Command
         {
             // The id alone on stdout, so a script can take it: JOB=$(unetpp submit ...).
             await terminal.Output.WriteLineAsync(jobId);
-            await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+            if (!status.IsFinished)
+            {
+                await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+            }
         }
 
         return status.State == JobState.Failed ? ExitCodes.UsageError : ExitCodes.Success;
