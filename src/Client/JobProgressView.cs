@@ -56,6 +56,12 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
         var seconds = ((status.Finished ?? DateTimeOffset.UtcNow) - (status.Started ?? DateTimeOffset.UtcNow)).TotalSeconds;
         console.MarkupLineInterpolated(
             $"Done: {status.Done} of {status.Total} image(s) in {seconds:F1} s ({status.ImagesPerSecond:F2} images/s); job {status.JobId} {status.State}.");
+        if (status.Skipped > 0 || status.LeftOut > 0 || report?.Resume?.Redone.Count > 0)
+        {
+            console.MarkupLineInterpolated(
+                $"Of those, {status.Skipped} skipped as done and current, {report?.Resume?.Redone.Count ?? 0} redone; {status.LeftOut} left out. {JobReport.FileName} says which and why.");
+        }
+
         if (report?.Quality is { } quality)
         {
             console.MarkupLineInterpolated($"Against ground truth ({quality.Images} image(s)): mean IoU {quality.MeanIoU:F4}, mean Dice {quality.MeanDice:F4}.");

@@ -30,12 +30,14 @@ internal sealed class JobSpecOptions
     private readonly Option<int> regionSize = new("--region-size") { Description = "Height in rows of the bands a large image is cut into, each streamed by one worker.", DefaultValueFactory = _ => JobSpec.DefaultRegionSize };
     private readonly Option<bool> tta = new("--tta") { Description = "Test-time augmentation: average each tile with its horizontal, vertical and double flips (about 4× the inference)." };
     private readonly Option<bool> overwrite = new("--overwrite") { Description = "Write into an output that holds another job's results (refused otherwise)." };
+    private readonly Option<bool> resume = new("--resume") { Description = "Continue into an output that holds an earlier job's results: skip images whose outputs are complete and made from the same input, model and options." };
+    private readonly Option<bool> retryFailed = new("--retry-failed") { Description = "Segment again only the images the output's earlier job failed (its report.json lists them)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
         {
             command.Options.Add(option);
         }
@@ -67,6 +69,8 @@ internal sealed class JobSpecOptions
             RegionSize = parse.GetValue(regionSize),
             Tta = parse.GetValue(tta),
             Overwrite = parse.GetValue(overwrite),
+            Resume = parse.GetValue(resume),
+            RetryFailed = parse.GetValue(retryFailed),
         };
         spec.Validate();
         CheckLocalFiles(spec);

@@ -1,13 +1,15 @@
 namespace UNetPP.Cluster.Contracts;
 
 /// <summary>
-/// How one image of a shard fared, one of four outcomes and no other: <see cref="ImageSegmented"/>,
-/// <see cref="ImageOversized"/> (left for the band path), <see cref="BandStored"/> and <see cref="ImageFailed"/>.
+/// How one image of a shard fared, one of six outcomes and no other: <see cref="ImageSegmented"/>,
+/// <see cref="ImageSkipped"/> (done and current from an earlier job), <see cref="ImageLeftOut"/> (not
+/// asked for by --retry-failed), <see cref="ImageOversized"/> (left for the band path),
+/// <see cref="BandStored"/> and <see cref="ImageFailed"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("unetpp.ImageResult")]
 public abstract record ImageResult
 {
-    // Closed: the four outcomes below are the only ones.
+    // Closed: the six outcomes below are the only ones.
     private protected ImageResult()
     {
     }
@@ -23,6 +25,29 @@ public abstract record ImageResult
 public sealed record ImageSegmented : ImageResult
 {
     [Id(0)] public required ImageSummary Summary { get; init; }
+
+    /// <summary>Why an image that an earlier job had done was segmented again (its input changed, say); null when it had not been done.</summary>
+    [Id(1)] public string? Redone { get; init; }
+}
+
+/// <summary>
+/// A continuing job found the image's outputs complete and made from the same input bytes, model and
+/// options (its manifest says so): it was not segmented again, and counts as done with its recorded figures.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageSkipped")]
+public sealed record ImageSkipped : ImageResult
+{
+    [Id(0)] public required ImageSummary Summary { get; init; }
+
+    /// <summary>The job whose run made the outputs.</summary>
+    [Id(1)] public required string MadeBy { get; init; }
+}
+
+/// <summary>With --retry-failed, an image the earlier job did not fail whose outputs are not current: left as it is, with the reason.</summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageLeftOut")]
+public sealed record ImageLeftOut : ImageResult
+{
+    [Id(0)] public required string Reason { get; init; }
 }
 
 /// <summary>
@@ -40,6 +65,9 @@ public sealed record ImageOversized : ImageResult
 public sealed record BandStored : ImageResult
 {
     [Id(0)] public required int Index { get; init; }
+
+    /// <summary>When the band's worker took its lease: a large image's time runs from its first band's.</summary>
+    [Id(1)] public DateTimeOffset? Leased { get; init; }
 }
 
 /// <summary>The image could not be done this time.</summary>

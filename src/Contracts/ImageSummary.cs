@@ -12,6 +12,7 @@ public sealed record ImageSummary
 
     [Id(3)] public IReadOnlyList<ClassSummary> Classes { get; init; } = [];
 
+    /// <summary>Wall time from the lease of the image's shard (a large image: its first band's) to its outputs written.</summary>
     [Id(4)] public double Seconds { get; init; }
 
     /// <summary>The mask's name under the job's output.</summary>
@@ -35,7 +36,7 @@ public sealed record ClassSummary
 
     [Id(5)] public int LargestObjectArea { get; init; }
 
-    [Id(6)] public double? IoU { get; init; }
+    [Id(6), System.Text.Json.Serialization.JsonPropertyName("iou")] public double? IoU { get; init; }
 
     [Id(7)] public double? Dice { get; init; }
 }

@@ -77,6 +77,22 @@ public sealed record JobSpec
     /// </summary>
     [Id(17)] public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// Continue into an output that holds an earlier job's results: an image whose outputs are there and
+    /// were made from the same input bytes, model and options (its manifest says so) is skipped, every
+    /// other image is segmented.
+    /// </summary>
+    [Id(18)] public bool Resume { get; init; }
+
+    /// <summary>
+    /// Segment again only the images the report of the output's earlier job lists as failed; the
+    /// others are skipped when their outputs are current and left out otherwise.
+    /// </summary>
+    [Id(19)] public bool RetryFailed { get; init; }
+
+    /// <summary>Whether the job continues an earlier job's output rather than starting one afresh.</summary>
+    public bool Continues => Resume || RetryFailed;
+
     /// <summary>Checks what can be checked without touching storage; the message names the setting.</summary>
     public void Validate()
     {
@@ -91,6 +107,7 @@ public sealed record JobSpec
         Require(MaxPixels >= 1, $"--max-pixels {MaxPixels}: the pixel limit must be positive.");
         Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into bands must be positive.");
         Require(RegionSize >= 16, $"--region-size {RegionSize}: a band of a large image is at least 16 rows high.");
+        Require(!(Overwrite && Continues), $"{(Resume ? "--resume" : "--retry-failed")} and --overwrite: the one keeps the results there, the other replaces them; give one.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }
 

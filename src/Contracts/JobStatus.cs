@@ -43,7 +43,7 @@ public sealed record JobStatus
 
     [Id(5)] public int InProgress { get; init; }
 
-    /// <summary>Images finished (done or failed) per second since the job started.</summary>
+    /// <summary>Images finished (segmented or failed; skipped ones not) per second since the job started.</summary>
     [Id(6)] public double ImagesPerSecond { get; init; }
 
     [Id(7)] public DateTimeOffset? Started { get; init; }
@@ -63,6 +63,15 @@ public sealed record JobStatus
 
     /// <summary>The silo the job's coordinator runs on now (it moves if that silo dies).</summary>
     [Id(12)] public string? Coordinator { get; init; }
+
+    /// <summary>Of <see cref="Done"/>, images an earlier job had done whose outputs were current, so they were not segmented again.</summary>
+    [Id(13)] public int Skipped { get; init; }
+
+    /// <summary>With --retry-failed, images the earlier job did not fail whose outputs were not current, left as they were.</summary>
+    [Id(14)] public int LeftOut { get; init; }
+
+    /// <summary>The job has been cancelled and waits a few seconds for the images being written to land.</summary>
+    [Id(15)] public bool Cancelling { get; init; }
 
     /// <summary>How many failures a status carries at most: a status stays small however many images fail.</summary>
     public const int FailuresListed = 100;

@@ -17,7 +17,21 @@ public sealed class SegmentationClient(IGrainFactory grains)
 
     public Task<JobStatus> GetStatusAsync(string jobId) => Job(jobId).GetStatusAsync();
 
-    public Task<JobStatus> CancelAsync(string jobId) => Job(jobId).CancelAsync();
+    /// <summary>
+    /// Cancels the job and waits while it finishes the images being written (a few seconds at most,
+    /// bounded by the coordinator), so the status returned, like the report, counts them.
+    /// </summary>
+    public async Task<JobStatus> CancelAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var status = await Job(jobId).CancelAsync();
+        while (status.Cancelling)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            status = await GetStatusAsync(jobId);
+        }
+
+        return status;
+    }
 
     public Task<IReadOnlyList<JobEntry>> ListAsync() => grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).ListAsync();
 

@@ -52,4 +52,17 @@ public sealed record ShardResult
 
     /// <summary>Grid tiles segmented for this shard, for the job's throughput (once each, with test-time augmentation too).</summary>
     [Id(4)] public long Tiles { get; init; }
+
+    /// <summary>How the worker's engine ran the shard; null when no engine could be built.</summary>
+    [Id(5)] public EngineRun? Engine { get; init; }
 }
+
+/// <summary>What an engine that ran a shard really used, for the report: not what was asked, what ran.</summary>
+/// <param name="Device">The device its session runs on (the CPU when a CUDA device was not usable).</param>
+/// <param name="ModelSha256">The SHA-256 of the model file's bytes, in lowercase hex.</param>
+[GenerateSerializer, Immutable, Alias("unetpp.EngineRun")]
+public sealed record EngineRun(
+    [property: Id(0)] string Device,
+    [property: Id(1)] int TileSize,
+    [property: Id(2)] int BatchSize,
+    [property: Id(3)] string ModelSha256);

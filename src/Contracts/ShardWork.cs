@@ -24,6 +24,12 @@ public abstract record ShardWork
 public sealed record ImagesWork([property: Id(0)] IReadOnlyList<string> Names) : ShardWork
 {
     public override IReadOnlyList<string> Images => Names;
+
+    /// <summary>
+    /// With --retry-failed, images the earlier job did not fail: each is skipped when its outputs are
+    /// current and left out otherwise, never segmented.
+    /// </summary>
+    [Id(1)] public bool OnlyIfCurrent { get; init; }
 }
 
 /// <summary>
@@ -48,7 +54,8 @@ public sealed record BandWork(
 
 /// <summary>A large image whose <see cref="Bands"/> band parts are all stored and wait to be joined into its files.</summary>
 [GenerateSerializer, Immutable, Alias("unetpp.StitchWork")]
-public sealed record StitchWork([property: Id(0)] string Image, [property: Id(1)] int Bands) : ShardWork
+/// <param name="FirstBandLeased">When the image's first band was leased: the image's time is from then to its stitched outputs written.</param>
+public sealed record StitchWork([property: Id(0)] string Image, [property: Id(1)] int Bands, [property: Id(2)] DateTimeOffset? FirstBandLeased = null) : ShardWork
 {
     public override IReadOnlyList<string> Images => [Image];
 }

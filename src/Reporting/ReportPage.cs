@@ -36,6 +36,7 @@ public static class ReportPage
         Quality(page, report);
         Previews(page, report, previews);
         Failures(page, report);
+        Continued(page, report);
         page.Append("<footer>Written by UNetPP.Cluster when the job ended. Every figure of every image is in <a href=\"report.json\">report.json</a>, beside this page.</footer>\n</main>\n</body>\n</html>\n");
         return page.ToString();
     }
@@ -75,12 +76,19 @@ public static class ReportPage
         page.Append("</div><table class=\"facts\"><tbody>");
         Fact(page, "Model", $"<code>{E(model.Source)}</code>");
         Fact(page, "Mode", E(model.Mode));
-        Fact(page, "Tile", model.TileSize is { } tile ? Invariant($"{tile} × {tile} px, overlap {model.Overlap:0.##%}") : Invariant($"the model card's size, overlap {model.Overlap:0.##%}"));
-        Fact(page, "Batch", model.BatchSize is { } batch ? Invariant($"{batch} tiles per model run") : "each silo's setting");
+        Fact(page, "Model SHA-256", model.Sha256 is { } sha ? $"<code>{E(sha)}</code>" : "—");
+        Fact(page, "Tile", model.TileSize is { } tile ? Invariant($"{tile} × {tile} px, overlap {model.Overlap:0.##%}") : Invariant($"no engine ran, overlap {model.Overlap:0.##%}"));
+        Fact(page, "Batch", model.BatchSize is { } batch ? Invariant($"{batch} tiles per model run") : "no engine ran");
         Fact(page, "Test-time augmentation", model.Tta ? "on: each tile also flipped three ways, the four predictions averaged" : "off");
         Fact(page, "Tiles", Invariant($"{speed.Tiles:N0}"));
         Fact(page, "Started", Time(report.Started));
         Fact(page, "Finished", Time(report.Finished));
+        Fact(page, "Tool version", E(report.Version ?? "—"));
+        if (counts.Skipped > 0 || counts.LeftOut > 0)
+        {
+            Fact(page, "Continued", Invariant($"{counts.Skipped} skipped as done and current (made by job {E(report.Resume?.PreviousJob)}), {report.Resume?.Redone.Count ?? 0} done again, {counts.LeftOut} left out"));
+        }
+
         page.Append("</tbody></table></section>\n");
     }
 
@@ -94,11 +102,14 @@ public static class ReportPage
             return;
         }
 
-        page.Append("<table><thead><tr><th>Silo</th><th class=\"num\">Images</th><th class=\"num\">Share</th><th class=\"share\"></th></tr></thead><tbody>");
+        var runs = (report.Silos ?? []).ToDictionary(s => s.Silo, StringComparer.Ordinal);
+        page.Append("<table><thead><tr><th>Silo</th><th>Device</th><th class=\"num\">Tile</th><th class=\"num\">Batch</th><th class=\"num\">Images</th><th class=\"num\">Share</th><th class=\"share\"></th></tr></thead><tbody>");
         foreach (var (silo, images) in report.ImagesBySilo.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal))
         {
             var share = (double)images / total;
-            Append(page, $"<tr><td><code>{E(silo)}</code></td><td class=\"num\">{images}</td><td class=\"num\">{share:0.0%}</td><td class=\"share\"><div class=\"meter\"><span style=\"width:{share * 100:0.##}%\"></span></div></td></tr>");
+            var run = runs.GetValueOrDefault(silo);
+            Append(page, $"<tr><td><code>{E(silo)}</code></td><td>{E(run?.Device ?? "—")}</td><td class=\"num\">{run?.TileSize}</td><td class=\"num\">{run?.BatchSize}</td>");
+            Append(page, $"<td class=\"num\">{images}</td><td class=\"num\">{share:0.0%}</td><td class=\"share\"><div class=\"meter\"><span style=\"width:{share * 100:0.##}%\"></span></div></td></tr>");
         }
 
         page.Append("</tbody></table></section>\n");
@@ -216,6 +227,30 @@ public static class ReportPage
         }
 
         page.Append("</tbody></table></div></section>\n");
+    }
+
+    /// <summary>For a job that continued an earlier one's output: what it did again and what it left, each with why; the skipped are counted.</summary>
+    private static void Continued(StringBuilder page, JobReport report)
+    {
+        if (report.Resume is not { } resume)
+        {
+            return;
+        }
+
+        Append(page, $"<section id=\"continued\"><h2>Continued from job {E(resume.PreviousJob ?? "—")}</h2>");
+        Append(page, $"<p class=\"note\">{resume.Skipped.Count} image(s) skipped: their outputs were complete and made from the same input, model and options ({JobReport.FileName} names them).</p>");
+        foreach (var (title, notes) in new[] { ("Done again", resume.Redone), ("Left out", resume.LeftOut) }.Where(n => n.Item2.Count > 0))
+        {
+            Append(page, $"<h3>{title} ({notes.Count})</h3><div class=\"scroll\"><table><thead><tr><th>Image</th><th>Why</th></tr></thead><tbody>");
+            foreach (var note in notes)
+            {
+                Append(page, $"<tr><td class=\"name\">{E(note.Name)}</td><td class=\"reason\">{E(note.Reason)}</td></tr>");
+            }
+
+            page.Append("</tbody></table></div>");
+        }
+
+        page.Append("</section>\n");
     }
 
     /// <summary>The foreground classes the images hold, in order.</summary>

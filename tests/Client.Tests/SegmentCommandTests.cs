@@ -74,7 +74,7 @@ public sealed class SegmentCommandTests : IDisposable
         Assert.Equal(new ReportCounts(1, 1, 0), cutReport.Counts);
         Assert.True(cutReport.Images[0].Tiles > uncutReport.Images[0].Tiles, "the cut run computes the tiles on its cuts twice");
         Assert.Equal(uncutReport.Images[0].Classes.Select(c => c.ObjectCount), cutReport.Images[0].Classes.Select(c => c.ObjectCount));
-        Assert.Equal([".unetpp-job", "masks", "overlays", "probabilities", "report.html", "report.json"], Directory.EnumerateFileSystemEntries(cut).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([".unetpp", ".unetpp-job", "masks", "overlays", "probabilities", "report.html", "report.json"], Directory.EnumerateFileSystemEntries(cut).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

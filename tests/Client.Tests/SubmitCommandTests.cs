@@ -77,6 +77,29 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
     }
 
     [Fact]
+    public async Task AnEndedJobSubmittedAgainSaysSoAndWithResumeRunsAgainIntoItsOutput()
+    {
+        var output = silo.NewOutput();
+        string[] submit = ["submit", silo.Images, "--out", output, "--model", silo.Model, "--id", "to-resume", .. silo.Cluster];
+        Assert.Equal(ExitCodes.Success, (await CliRunner.RunAsync([.. submit, "--wait"])).ExitCode);
+
+        var again = await CliRunner.RunAsync(submit);
+        var resumed = await CliRunner.RunAsync([.. submit, "--resume", "--wait"]);
+
+        Assert.Equal(ExitCodes.Success, again.ExitCode);
+        Assert.Contains("Job to-resume has already ended (Completed: 3 of 3 done, 0 failed); give --resume to continue it", again.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Follow it with", again.Error, StringComparison.Ordinal);
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.Error + resumed.Output);
+        var report = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName)));
+        Assert.Equal(new ReportCounts(3, 3, 0, Skipped: 3), report.Counts);
+        Assert.Equal("to-resume", report.Resume!.PreviousJob);
+        var status = await CliRunner.RunAsync(["status", "to-resume", "--json", .. silo.Cluster]);
+        using var document = JsonDocument.Parse(status.Output);
+        Assert.Equal((3, 3, 0), (document.RootElement.GetProperty("done").GetInt32(), document.RootElement.GetProperty("skipped").GetInt32(), document.RootElement.GetProperty("leftOut").GetInt32()));
+        Assert.Contains("Resumed     3 of the done skipped as done and current, 0 left out", (await CliRunner.RunAsync(["status", "to-resume", .. silo.Cluster])).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CancelStopsARunningJob()
     {
         var images = silo.ManyImages(count: 40, edge: 256);
@@ -91,7 +114,14 @@ public sealed class SubmitCommandTests(ClusterSiloFixture silo)
         var status = await CliRunner.RunAsync(["status", "to-cancel", "--json", .. silo.Cluster]);
         using var document = JsonDocument.Parse(status.Output);
         Assert.Equal("Cancelled", document.RootElement.GetProperty("state").GetString());
-        Assert.True(document.RootElement.GetProperty("done").GetInt32() < 40);
+        var done = document.RootElement.GetProperty("done").GetInt32();
+        Assert.True(done < 40);
+
+        // The status and the report count exactly the masks on disk: the images being written at the cancel landed and count.
+        var masks = Directory.Exists(Path.Combine(output, "masks")) ? Directory.EnumerateFiles(Path.Combine(output, "masks")).Count() : 0;
+        Assert.Equal(done, masks);
+        Assert.Equal(done, JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(output, JobReport.FileName))).Counts.Done);
+        Assert.Empty(Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories));
 
         // Watching a cancelled job ends at once, with the exit code of a job that did not do every image.
         Assert.Equal(ExitCodes.ImagesFailed, (await CliRunner.RunAsync(["watch", "to-cancel", .. silo.Cluster])).ExitCode);

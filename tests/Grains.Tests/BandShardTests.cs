@@ -92,7 +92,7 @@ public sealed class BandShardTests(CoordinatorFixture cluster)
     [Fact]
     public async Task CancellingRemovesStoredPartsAndOnesStoredAfterwards()
     {
-        var (job, spec) = await SubmitAsync(["big.tif"], shardSize: 1);
+        var (job, spec) = await SubmitAsync(["big.tif"], shardSize: 1, leaseSeconds: 1);
         var lease = Assert.Single(await job.LeaseAsync("worker-a", 1));
         await job.CompleteAsync(Work.Result(lease, "worker-a", [Oversized("big.tif")]));
         var bands = await job.LeaseAsync("worker-a", 2);
@@ -100,9 +100,10 @@ public sealed class BandShardTests(CoordinatorFixture cluster)
         WritePart(spec, job, 0);
 
         await job.CancelAsync();
+        Assert.Equal(JobState.Cancelled, (await Work.WaitUntilFinishedAsync(job, TimeSpan.FromSeconds(60))).State);
         Assert.False(Directory.Exists(Path.Combine(spec.Output, OutputNames.BandParts)));
 
-        // A worker that was segmenting band 1 stores it before it learns of the cancel.
+        // A worker that was segmenting band 1 stores it after the cancel's short wait for it was over.
         WritePart(spec, job, 1);
         await job.CompleteAsync(Work.Result(bands[1], "worker-a", [Stored(bands[1])]));
         Assert.False(Directory.Exists(Path.Combine(spec.Output, OutputNames.BandParts)));
@@ -145,12 +146,12 @@ public sealed class BandShardTests(CoordinatorFixture cluster)
         File.WriteAllBytes(path, [1, 2, 3]);
     }
 
-    private async Task<(IJobGrain Job, JobSpec Spec)> SubmitAsync(string[] images, int shardSize, int maxAttempts = 3)
+    private async Task<(IJobGrain Job, JobSpec Spec)> SubmitAsync(string[] images, int shardSize, int maxAttempts = 3, int leaseSeconds = 10)
     {
         var id = Work.NewJobId();
         var input = cluster.Temp.Folder(id, images);
         var job = cluster.Job(id);
-        var spec = Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize: shardSize, maxAttempts: maxAttempts) with { RegionSize = 128 };
+        var spec = Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize: shardSize, maxAttempts: maxAttempts, leaseSeconds: leaseSeconds) with { RegionSize = 128 };
         Assert.Equal(JobState.Running, (await job.SubmitAsync(spec)).State);
         return (job, spec);
     }

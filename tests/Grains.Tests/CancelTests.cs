@@ -2,12 +2,12 @@ using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
-/// <summary>Cancelling stops the handing out of shards, tells holders their shards are gone, and still writes the report.</summary>
+/// <summary>Cancelling stops the handing out of shards, waits a short while for the images being written, and writes the report.</summary>
 [Collection(CoordinatorGroup.Name)]
 public sealed class CancelTests(CoordinatorFixture cluster)
 {
     [Fact]
-    public async Task ACancelledJobHandsOutNothingLosesEveryLeaseAndWritesItsReport()
+    public async Task ACancelledJobHandsOutNothingCountsTheImagesBeingWrittenAndThenWritesItsReport()
     {
         var id = Work.NewJobId();
         var input = cluster.Temp.Folder(id, "a.png", "b.png", "c.png", "d.png", "e.png");
@@ -20,26 +20,48 @@ public sealed class CancelTests(CoordinatorFixture cluster)
 
         var status = await job.CancelAsync();
 
-        Assert.Equal(JobState.Cancelled, status.State);
-        Assert.True(status.IsFinished);
-        Assert.NotNull(status.Finished);
-        Assert.Equal((1, 0), (status.Done, status.InProgress));
+        // The workers finish what they are writing: the job waits for it rather than ignoring it.
+        Assert.False(status.IsFinished);
+        Assert.True(status.Cancelling);
         Assert.Empty(await job.LeaseAsync("worker-b", 5));
-        var lost = await job.RenewAsync("worker-a", [.. stillHeld.Select(l => l.Ref)]);
-        Assert.Equal(stillHeld.Select(l => l.Ref).ToHashSet(), lost.ToHashSet());
         Assert.DoesNotContain(id, await cluster.Queue.GetActiveAsync());
+        Assert.Empty(await job.RenewAsync("worker-a", [.. stillHeld.Select(l => l.Ref)]));
 
-        // Late results of a cancelled job change nothing.
         await Work.CompleteAllAsync(job, stillHeld[0], "worker-a");
-        Assert.Equal(1, (await job.GetStatusAsync()).Done);
+        await Work.CompleteAllAsync(job, stillHeld[1], "worker-a");
+        Assert.False((await job.GetStatusAsync()).IsFinished);
+        await Work.CompleteAllAsync(job, stillHeld[2], "worker-a");
 
+        status = await job.GetStatusAsync();
+        Assert.Equal(JobState.Cancelled, status.State);
+        Assert.False(status.Cancelling);
+        Assert.NotNull(status.Finished);
+        Assert.Equal((4, 0), (status.Done, status.InProgress));
         var report = await Work.ReadReportAsync(output);
         Assert.Equal(JobState.Cancelled, report.State);
-        Assert.Equal(new ReportCounts(5, 1, 0), report.Counts);
-        Assert.Equal(["a.png"], report.Images.Select(i => i.Name));
+        Assert.Equal(new ReportCounts(5, 4, 0), report.Counts);
+        Assert.Equal(["a.png", "b.png", "c.png", "d.png"], report.Images.Select(i => i.Name));
 
         // Cancelling again, or cancelling after the end, is a no-op.
         Assert.Equal(JobState.Cancelled, (await job.CancelAsync()).State);
+    }
+
+    [Fact]
+    public async Task ACancelledJobWhoseWorkersDoNotAnswerEndsAfterTheDrainAndIgnoresTheirLateResults()
+    {
+        var id = Work.NewJobId();
+        var output = cluster.Temp.File(id + "-out");
+        var job = cluster.Job(id);
+        await job.SubmitAsync(Work.Spec(cluster.Temp.Folder(id, "a.png", "b.png"), output, shardSize: 1, leaseSeconds: 1));
+        var held = Assert.Single(await job.LeaseAsync("worker-a", 1));
+
+        await job.CancelAsync();
+        var status = await Work.WaitUntilFinishedAsync(job, TimeSpan.FromSeconds(60));
+        await Work.CompleteAllAsync(job, held, "worker-a");
+
+        Assert.Equal(JobState.Cancelled, status.State);
+        Assert.Equal(0, (await job.GetStatusAsync()).Done);
+        Assert.Equal(new ReportCounts(2, 0, 0), (await Work.ReadReportAsync(output)).Counts);
     }
 
     [Fact]

@@ -73,6 +73,46 @@ public sealed class OutputOwnershipTests(CoordinatorFixture cluster)
         Assert.Equal(accepted, File.ReadAllText(Path.Combine(output, OutputNames.Owner)));
     }
 
+    [Fact]
+    public async Task AnotherJobMayContinueTheOutputWithResumeAndItsReportNamesTheEarlierJob()
+    {
+        var (input, output) = Locations();
+        var owner = Work.NewJobId();
+        await cluster.Job(owner).SubmitAsync(Work.Spec(input, output));
+
+        var resuming = Work.NewJobId();
+        var job = cluster.Job(resuming);
+        var status = await job.SubmitAsync(Work.Spec(input, output) with { Resume = true });
+        await Work.CompleteAllAsync(job, Assert.Single(await job.LeaseAsync("worker-a", 1)), "worker-a");
+
+        Assert.Equal(JobState.Running, status.State);
+        Assert.Equal(resuming, File.ReadAllText(Path.Combine(output, OutputNames.Owner)));
+        Assert.Equal(owner, (await Work.ReadReportAsync(output)).Resume!.PreviousJob);
+    }
+
+    [Fact]
+    public async Task AnEndedJobSubmittedAgainRunsAgainOnlyWhenItIsToContinue()
+    {
+        var (input, output) = Locations();
+        var id = Work.NewJobId();
+        var job = cluster.Job(id);
+        await job.SubmitAsync(Work.Spec(input, output));
+        await job.CancelAsync();
+        var ended = await job.GetStatusAsync();
+
+        var unchanged = await job.SubmitAsync(Work.Spec(input, output));
+        var moved = await Assert.ThrowsAsync<ArgumentException>(() => job.SubmitAsync(Work.Spec(input, output + "-elsewhere") with { Resume = true }));
+        var again = await job.SubmitAsync(Work.Spec(input, output) with { Resume = true });
+
+        Assert.Equal(JobState.Cancelled, ended.State);
+        Assert.Equal((JobState.Cancelled, ended.Finished), (unchanged.State, unchanged.Finished));
+        Assert.Equal((JobState.Running, 2, 0), (again.State, again.Total, again.Done));
+        Assert.Contains(id, await cluster.Queue.GetActiveAsync());
+        Assert.Contains("can only continue there", moved.Message, StringComparison.Ordinal);
+        await Work.CompleteAllAsync(job, Assert.Single(await job.LeaseAsync("worker-a", 1)), "worker-a");
+        Assert.Equal((JobState.Completed, id), ((await job.GetStatusAsync()).State, (await Work.ReadReportAsync(output)).Resume!.PreviousJob));
+    }
+
     private (string Input, string Output) Locations()
     {
         var name = "owner-" + Guid.NewGuid().ToString("N");

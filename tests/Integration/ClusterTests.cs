@@ -26,7 +26,10 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
             var expected = Dataset.Good.Select(i => Dataset.MaskOf(i.Name)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, outcome.Masks.Keys.Order(StringComparer.Ordinal));
-            Assert.Equal([JobReport.OwnerFileName, .. expected, JobReport.PageFileName, JobReport.FileName], outcome.Files.Keys.Order(StringComparer.Ordinal));
+            var manifests = Dataset.Good.Select(i => $".unetpp/manifests/{i.Name}.json").Order(StringComparer.Ordinal);
+            Assert.Equal(
+                [JobReport.OwnerFileName, .. manifests, .. expected, JobReport.PageFileName, JobReport.FileName],
+                outcome.Files.Keys.Order(StringComparer.Ordinal));
             foreach (var (name, width, height) in Dataset.Good)
             {
                 using var mask = Image.NewFromBuffer(outcome.Masks[Dataset.MaskOf(name)], failOn: Enums.FailOn.Error);
@@ -329,7 +332,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             Assert.Equal(JobState.Cancelled, outcome.Status.State);
             Assert.True(cancelled.Done < Dataset.GoodCount, $"The job was over before it was cancelled: {IntegrationFixture.Describe(cancelled)}.");
 
-            // Shards in flight stop once their workers hear of the cancel (at their next renewal); after that nothing is written.
+            // Shards in flight finish the images they had started before the cancel returns; after that nothing is written.
             await Task.Delay(IntegrationFixture.LeaseDuration, deadline);
             var settled = await fixture.ReadOutputAsync("out-cancel", deadline);
             await Task.Delay(TimeSpan.FromSeconds(3), deadline);
@@ -338,12 +341,24 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
 
             Assert.True(later.Count(f => f.Key.StartsWith("masks/", StringComparison.Ordinal)) < Dataset.GoodCount, "Every mask was written although the job was cancelled.");
             Assert.Equal(outcome.Status.JobId, System.Text.Encoding.UTF8.GetString(later[JobReport.OwnerFileName]));
+            const string Manifests = ".unetpp/manifests/";
             foreach (var (name, bytes) in later.Where(f => f.Key != JobReport.OwnerFileName))
             {
+                if (name.StartsWith(Manifests, StringComparison.Ordinal))
+                {
+                    // A manifest is written after its image's outputs, so it never outlives them.
+                    Assert.Contains(Dataset.MaskOf(name[Manifests.Length..^".json".Length]), later.Keys);
+                    continue;
+                }
+
                 Assert.False(name.Contains("tmp", StringComparison.OrdinalIgnoreCase) || name.Split('/').Any(part => part.StartsWith('.')), $"A temporary file was left: {name}.");
                 if (name == JobReport.FileName)
                 {
-                    Assert.Equal(JobState.Cancelled, JobReport.FromJson(System.Text.Encoding.UTF8.GetString(bytes)).State);
+                    // The report counts exactly the masks on disk, those written while the cancel waited for them included.
+                    var report = JobReport.FromJson(System.Text.Encoding.UTF8.GetString(bytes));
+                    Assert.Equal(JobState.Cancelled, report.State);
+                    Assert.Equal(later.Keys.Count(k => k.StartsWith("masks/", StringComparison.Ordinal)), report.Counts.Done);
+                    Assert.Equal(report.Counts.Done, cancelled.Done);
                     continue;
                 }
 

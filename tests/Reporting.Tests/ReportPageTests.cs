@@ -51,6 +51,29 @@ public sealed partial class ReportPageTests
     internal static partial Regex ExternalReference();
 
     [Fact]
+    public void ThePageSaysWhatRanAndWhatAContinuingJobSkippedRedidAndLeftOut()
+    {
+        var report = Report([Image("a.png"), Image("b.png")]) with
+        {
+            Model = new ReportModel("models/m.onnx", "L4", 96, 0.25, 8, Tta: false, Sha256: "0123abcd"),
+            Counts = new ReportCounts(3, 2, 0, Skipped: 1, LeftOut: 1),
+            Version = "1.2.3+abc",
+            Silos = [new ReportSilo("10.0.0.1:11111", 2, "cuda:0", 96, 8)],
+            Resume = new ReportResume("job-0", [new ReportNote("a.png", "current")], [new ReportNote("b.png", "option --tile changed (64 → 96)")], [new ReportNote(Hostile, "input changed <b>")]),
+        };
+
+        var html = Render(report);
+
+        Assert.Contains("<code>0123abcd</code>", html, StringComparison.Ordinal);
+        Assert.Contains("1.2.3+abc", html, StringComparison.Ordinal);
+        Assert.Contains("<td>cuda:0</td><td class=\"num\">96</td><td class=\"num\">8</td>", html, StringComparison.Ordinal);
+        Assert.Contains("Continued from job job-0", html, StringComparison.Ordinal);
+        Assert.Contains("option --tile changed (64 → 96)", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("changed <b>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NamesReasonsSilosAndPathsFromUsersAreEscaped()
     {
         var failures = new[] { new ImageFailure("<img src=x onerror=alert(1)>.png", "bad \"quote\" & <b>bold</b>") };

@@ -52,6 +52,16 @@ internal sealed class StatusCommand : Command
     {
         await output.WriteLineAsync($"Job {status.JobId}: {status.State}");
         await output.WriteLineAsync(Invariant($"  Images      {status.Done + status.Failed} of {status.Total} finished: {status.Done} done, {status.Failed} failed, {status.InProgress} in progress"));
+        if (status.Skipped > 0 || status.LeftOut > 0)
+        {
+            await output.WriteLineAsync(Invariant($"  Resumed     {status.Skipped} of the done skipped as done and current, {status.LeftOut} left out"));
+        }
+
+        if (status.Cancelling)
+        {
+            await output.WriteLineAsync("  Cancelling  no more images start; those being written are counted when they land");
+        }
+
         await output.WriteLineAsync(Invariant($"  Throughput  {status.ImagesPerSecond:F2} images/s"));
         if (status.Started is { } started)
         {
@@ -90,6 +100,9 @@ internal sealed class StatusCommand : Command
         ["done"] = status.Done,
         ["failed"] = status.Failed,
         ["inProgress"] = status.InProgress,
+        ["skipped"] = status.Skipped,
+        ["leftOut"] = status.LeftOut,
+        ["cancelling"] = status.Cancelling,
         ["imagesPerSecond"] = status.ImagesPerSecond,
         ["started"] = status.Started,
         ["finished"] = status.Finished,

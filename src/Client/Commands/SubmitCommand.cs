@@ -44,6 +44,13 @@ internal sealed class SubmitCommand : Command
             await terminal.Error.WriteLineAsync(leftOut);
         }
 
+        if (status.IsFinished)
+        {
+            // Submitting an ended job again does nothing by itself; say so, and how to continue it.
+            await terminal.Error.WriteLineAsync(
+                $"Job {jobId} has already ended ({status.State}: {status.Done} of {status.Total} done, {status.Failed} failed); give --resume to continue it into its output, or --retry-failed to run its failures again.");
+        }
+
         if (parse.GetValue(wait))
         {
             await terminal.Error.WriteLineAsync($"Submitted job {jobId} to {connection.Address.Describe()}.");
@@ -59,7 +66,10 @@ internal sealed class SubmitCommand : Command
         {
             // The id alone on stdout, so a script can take it: JOB=$(unetpp submit ...).
             await terminal.Output.WriteLineAsync(jobId);
-            await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+            if (!status.IsFinished)
+            {
+                await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+            }
         }
 
         return status.State == JobState.Failed ? ExitCodes.UsageError : ExitCodes.Success;

@@ -15,7 +15,8 @@ namespace UNetPP.Cluster.Grains.Bands;
 public sealed class BandRunner(ShardFiles files, ImageAttempt attempt, string silo)
 {
     /// <returns>The band's result, and the grid tiles inferred for it (those on its cuts included).</returns>
-    public Task<(ImageResult Result, int Tiles)> RunAsync(SegmentationEngine engine, ShardLease lease, BandWork band, CancellationToken cancellationToken)
+    /// <param name="leased">When the band's shard was leased: the image's time runs from its first band's.</param>
+    public Task<(ImageResult Result, int Tiles)> RunAsync(SegmentationEngine engine, ShardLease lease, BandWork band, DateTimeOffset leased, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;
         return attempt.RunAsync(band.Image, async () =>
@@ -29,7 +30,7 @@ public sealed class BandRunner(ShardFiles files, ImageAttempt attempt, string si
             // Off the caller's thread: the image is decoded as it streams in, with blocking reads.
             var tiles = await Task.Run(() => engine.SegmentBandAsync(band.Image, image, rows, truth, part, cancellationToken), cancellationToken);
             await files.WriteAsync(spec.Output, OutputNames.BandPart(lease.JobId, band.Image, band.Index), part, cancellationToken);
-            return ((ImageResult)new BandStored { Name = band.Image, Index = band.Index, Silo = silo }, tiles);
+            return ((ImageResult)new BandStored { Name = band.Image, Index = band.Index, Silo = silo, Leased = leased }, tiles);
         }, cancellationToken);
     }
 }

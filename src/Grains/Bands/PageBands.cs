@@ -50,7 +50,8 @@ internal static class PageBands
             return;
         }
 
-        page.Shards.Add(new ShardRecord { Id = page.Shards.Count, Work = new StitchWork(image, bands.Count) });
+        var firstLeased = page.FirstBandLeased.TryGetValue(image, out var leased) ? leased : (DateTimeOffset?)null;
+        page.Shards.Add(new ShardRecord { Id = page.Shards.Count, Work = new StitchWork(image, bands.Count, firstLeased) });
     }
 
     /// <summary>Closes the image's band and stitch shards other than <paramref name="failed"/>: the image has failed for good.</summary>

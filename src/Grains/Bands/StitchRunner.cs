@@ -3,6 +3,7 @@ using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Segmentation.Bands;
+using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Telemetry;
@@ -11,16 +12,20 @@ namespace UNetPP.Cluster.Grains.Bands;
 
 /// <summary>
 /// Runs a stitch shard: joins a large image's band parts in one pass, read one after another, into
-/// its mask, probability map and overlay, written row by row to scratch files, then to storage.
+/// its mask, probability map and overlay, written row by row to scratch files, then to storage; the
+/// image's manifest is removed before they are written and written after them, with the input's
+/// hash taken by streaming it.
 /// </summary>
-public sealed class StitchRunner(ShardFiles files, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
+public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
 {
     private readonly BandStitcher _stitcher = new(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()));
 
-    public async Task<ImageResult> RunAsync(ShardLease lease, StitchWork stitch, CancellationToken cancellationToken)
+    /// <param name="engine">The engine the bands ran with, for the manifest's model and tile.</param>
+    /// <param name="leased">When the stitch was leased; the image's time runs from its first band's lease when the page knows it.</param>
+    public async Task<ImageResult> RunAsync(SegmentationEngine engine, ShardLease lease, StitchWork stitch, DateTimeOffset leased, CancellationToken cancellationToken)
     {
         var spec = lease.Spec;
-        var started = DateTimeOffset.UtcNow;
+        var started = stitch.FirstBandLeased ?? leased;
         var (result, _) = await attempt.RunAsync(stitch.Image, async () =>
         {
             await using var maskFile = ScratchFile.Create();
@@ -31,21 +36,32 @@ public sealed class StitchRunner(ShardFiles files, ImageAttempt attempt, Cluster
             var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Bands, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
             StageMetrics.RecordDuration(PipelineStage.Encode, device, image.Times.Encode);
 
+            await manifests.RemoveAsync(spec.Output, stitch.Image, cancellationToken);
+            var written = new Dictionary<string, long>(StringComparer.Ordinal);
             var mask = OutputNames.For(OutputNames.Masks, stitch.Image);
-            await files.WriteAsync(spec.Output, mask, maskFile, cancellationToken);
+            await WriteAsync(mask, maskFile);
             if (probabilityFile is not null)
             {
-                await files.WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, stitch.Image), probabilityFile, cancellationToken);
+                await WriteAsync(OutputNames.For(OutputNames.Probabilities, stitch.Image), probabilityFile);
             }
 
             if (overlayFile is not null)
             {
-                await files.WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, stitch.Image), overlayFile, cancellationToken);
+                await WriteAsync(OutputNames.For(OutputNames.Overlays, stitch.Image), overlayFile);
             }
 
             metrics.ImageCompleted(device);
             var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started);
+            await using var input = await files.Storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken);
+            var (inputBytes, inputSha) = await ImageManifests.HashAsync(input, cancellationToken);
+            await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, stitch.Image, inputBytes, inputSha, engine, written, summary, lease.JobId), cancellationToken);
             return ((ImageResult)new ImageSegmented { Name = stitch.Image, Summary = summary, Silo = silo }, 0);
+
+            async Task WriteAsync(string output, FileStream content)
+            {
+                await files.WriteAsync(spec.Output, output, content, cancellationToken);
+                written[output] = content.Length;
+            }
         }, cancellationToken);
         return result;
 

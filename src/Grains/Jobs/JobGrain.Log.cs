@@ -20,4 +20,7 @@ public sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State}: {Done} segmented, {Failed} failed.")]
     private static partial void LogFinished(ILogger logger, string jobId, JobState state, int done, int failed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} cancelled: no more leases; waiting for the images being written.")]
+    private static partial void LogCancelling(ILogger logger, string jobId);
 }

@@ -28,12 +28,18 @@ public sealed partial class JobGrain(
     /// <summary>The grain-storage provider jobs are kept in.</summary>
     public const string StorageName = "jobs";
 
+    /// <summary>How long a cancelled job waits, at most, for the images its workers are writing (less when its leases are shorter).</summary>
+    public static readonly TimeSpan CancelDrain = TimeSpan.FromSeconds(10);
+
     private JobPages? _pages;
     private LeaseTable? _leases;
     private JobOutput? _output;
 
     /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
     private IGrainTimer? _planAgain;
+
+    /// <summary>Set while a cancelled job waits for the images being written to land (see <see cref="EndCancelledWhenDrainedAsync"/>).</summary>
+    private IGrainTimer? _drain;
 
     /// <summary>The job has ended and its report is being written (see <see cref="EndAsync"/>).</summary>
     private bool _reporting;
@@ -50,7 +56,12 @@ public sealed partial class JobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Job.State == JobState.Running)
+        if (Job.State == JobState.Running && Job.CancelRequested is not null)
+        {
+            // Cancelled on a silo that died during the drain: the images being written then are lost to it.
+            _drain = this.RegisterGrainTimer(_ => EndCancelledAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        else if (Job.State == JobState.Running)
         {
             await Leases.RecoverAsync();
         }
@@ -72,7 +83,7 @@ public sealed partial class JobGrain(
 
     public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
-        if (Job.Spec is not null)
+        if (Job.Spec is not null && !(Status().IsFinished && spec.Continues))
         {
             // The same job submitted again (a retrying client) is the same job; a different one may not reuse the id.
             return Job.Spec == spec
@@ -86,7 +97,15 @@ public sealed partial class JobGrain(
             throw new ArgumentException(refusal);
         }
 
-        await Output.ClaimAsync(spec);
+        if (Job.Spec is not null && Job.Spec.Output != spec.Output)
+        {
+            throw new ArgumentException($"job {JobId} wrote to {StorageLocation.RedactSignature(Job.Spec.Output)}; it can only continue there.");
+        }
+
+        // An ended job continued under its own id is a new run of it, into the same output.
+        var claim = await Output.ClaimAsync(spec);
+        record.State = new JobRecord { Previous = claim.Previous, Retry = claim.Retry is null ? null : [.. claim.Retry] };
+        _leases = null;
         using var span = ClusterTelemetry.Traces.StartActivity("job");
         span?.SetTag("unetpp.job", JobId);
         span?.SetTag("unetpp.input", StorageLocation.RedactSignature(spec.Input));
@@ -110,17 +129,23 @@ public sealed partial class JobGrain(
             return Status();
         }
 
-        // Workers holding shards learn it at their next renewal, which finds nothing held.
-        Leases.Clear();
-        Job.State = JobState.Cancelled;
-        Job.Finished = clock.GetUtcNow();
-        await EndAsync();
+        if (Job.CancelRequested is null)
+        {
+            Job.CancelRequested = clock.GetUtcNow();
+            await record.WriteStateAsync();
+
+            // Off the queue at once: workers see it within a poll and start no more of its images.
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+            LogCancelling(logger, JobId);
+        }
+
+        await EndCancelledWhenDrainedAsync();
         return Status();
     }
 
     public async Task<IReadOnlyList<ShardLease>> LeaseAsync(string workerId, int maxShards)
     {
-        if (Job.State != JobState.Running || maxShards < 1)
+        if (Job.State != JobState.Running || Job.CancelRequested is not null || maxShards < 1)
         {
             return [];
         }
@@ -170,7 +195,14 @@ public sealed partial class JobGrain(
 
         await Leases.CompleteAsync(result);
         Publish();
-        await FinishIfDoneAsync();
+        if (Job.CancelRequested is not null)
+        {
+            await EndCancelledWhenDrainedAsync();
+        }
+        else
+        {
+            await FinishIfDoneAsync();
+        }
     }
 
     public async Task ReleaseAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases)
@@ -190,7 +222,7 @@ public sealed partial class JobGrain(
         var spec = Job.Spec!;
         try
         {
-            var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, CancellationToken.None);
+            var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, Job.Retry, CancellationToken.None);
             var rules = PageRules.Of(spec);
             Job.Pages = [.. await Pages.ForEachAsync(plan.Pages.Count, (index, page) => page.PlanAsync(rules, plan.Pages[index]))];
             Job.Total = plan.Total;
@@ -228,6 +260,42 @@ public sealed partial class JobGrain(
             LogPlanningAgain(logger, JobId);
             await PlanAsync(null);
         }
+    }
+
+    /// <summary>
+    /// Ends a cancelled job as soon as no worker holds a shard of it, or at the latest after
+    /// <see cref="CancelDrain"/>: the workers finish the images they have started, start no more, and
+    /// report them, so the report counts every image whose outputs were written.
+    /// </summary>
+    private async Task EndCancelledWhenDrainedAsync()
+    {
+        if (Leases.ImagesInProgress() == 0 || Job.State != JobState.Running)
+        {
+            await EndCancelledAsync();
+        }
+        else
+        {
+            var drain = Job.Spec!.LeaseDuration < CancelDrain ? Job.Spec.LeaseDuration : CancelDrain;
+            _drain ??= this.RegisterGrainTimer(_ => EndCancelledAsync(), Job.CancelRequested!.Value + drain - clock.GetUtcNow(), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task EndCancelledAsync()
+    {
+        _drain?.Dispose();
+        _drain = null;
+        if (Status().IsFinished || _reporting)
+        {
+            return;
+        }
+
+        // A shard still held now is past the drain: its results come too late and are ignored.
+        Leases.Clear();
+        Job.State = JobState.Cancelled;
+        Job.Finished = clock.GetUtcNow();
+        await EndAsync();
+        var counts = Counts();
+        LogFinished(logger, JobId, Job.State, counts.Segmented, counts.Failed);
     }
 
     private async Task FinishIfDoneAsync()
@@ -325,13 +393,17 @@ public sealed partial class JobGrain(
             Done = counts.Segmented,
             Failed = counts.Failed,
             InProgress = Leases.ImagesInProgress(),
-            ImagesPerSecond = elapsed > 0 ? (counts.Segmented + counts.Failed) / elapsed : 0,
+            // Skipped images took no work: counting them would flatter the rate of a resumed job.
+            ImagesPerSecond = elapsed > 0 ? (counts.Segmented - Job.Pages.Sum(p => p.Skipped) + counts.Failed) / elapsed : 0,
             Started = Job.Started,
             Finished = _reporting ? null : Job.Finished,
             Failures = [.. Job.FirstFailures],
             Error = Job.Error,
             Spec = Job.Spec,
             Coordinator = silo.SiloAddress.Endpoint.ToString(),
+            Skipped = Job.Pages.Sum(p => p.Skipped),
+            LeftOut = Job.Pages.Sum(p => p.LeftOut),
+            Cancelling = Job.CancelRequested is not null && (_reporting || Job.State == JobState.Running),
         };
     }
 

@@ -18,32 +18,43 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
     /// <summary>
     /// Makes this job the output's owner before anything is written, or refuses the job: of two jobs
     /// submitted at once to one output, one wins the atomic create and the other is refused (unless
-    /// it may overwrite). The same id finding itself there is this job submitted again after its
-    /// state was lost, and goes on.
+    /// it may overwrite or continue the results there). The same id finding itself there is this job
+    /// submitted again, and goes on.
     /// </summary>
-    /// <exception cref="ArgumentException">Another job's results are there and the spec does not allow overwriting them.</exception>
-    public async Task ClaimAsync(JobSpec spec)
+    /// <returns>The job whose results were there, when this one continues them; and with --retry-failed, the failures its report lists.</returns>
+    /// <exception cref="ArgumentException">Another job's results are there and the spec neither overwrites nor continues them, or --retry-failed finds no report to take failures from.</exception>
+    public async Task<OutputClaim> ClaimAsync(JobSpec spec)
     {
+        var retry = spec.RetryFailed ? await EarlierFailuresAsync(spec) : null;
         var owner = Encoding.UTF8.GetBytes(jobId);
         if (await storage.CreateAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None))
         {
-            return;
+            return new OutputClaim(null, retry);
         }
 
-        var current = Encoding.UTF8.GetString(await storage.ReadAsync(spec.Output, OutputNames.Owner, CancellationToken.None));
+        var current = await OwnerAsync(spec) ?? "";
         if (current == jobId)
         {
-            return;
+            return new OutputClaim(spec.Continues ? jobId : null, retry);
         }
 
-        if (!spec.Overwrite)
+        if (!spec.Overwrite && !spec.Continues)
         {
             throw new ArgumentException(
-                $"{StorageLocation.RedactSignature(spec.Output)} holds the results of job {current}; give --overwrite to replace them, or choose another output.");
+                $"{StorageLocation.RedactSignature(spec.Output)} holds the results of job {current}; give --resume to continue it, --overwrite to replace them, or choose another output.");
         }
 
-        LogOverwriting(logger, jobId, current);
+        if (spec.Overwrite)
+        {
+            LogOverwriting(logger, jobId, current);
+        }
+        else
+        {
+            LogContinuing(logger, jobId, current);
+        }
+
         await storage.WriteAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None);
+        return new OutputClaim(spec.Continues ? current : null, retry);
     }
 
     /// <summary>
@@ -75,6 +86,53 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The images the report of the output's owner lists as failed: what --retry-failed runs again.
+    /// Without that report there is nothing to retry, and the user is told what to give instead.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> EarlierFailuresAsync(JobSpec spec)
+    {
+        var output = StorageLocation.RedactSignature(spec.Output);
+        var owner = await OwnerAsync(spec);
+        JobReport? report;
+        try
+        {
+            report = JobReport.FromJson(Encoding.UTF8.GetString(await storage.ReadAsync(spec.Output, JobReport.FileName, CancellationToken.None)));
+        }
+        catch (StorageObjectNotFoundException)
+        {
+            report = null;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ArgumentException($"--retry-failed: {output}/{JobReport.FileName} cannot be read ({ex.Message}); give --resume to continue the job there instead.");
+        }
+
+        if (report is null || owner is null)
+        {
+            throw new ArgumentException($"--retry-failed: {output} holds no {JobReport.FileName} of an earlier job to take its failures from; give --resume to continue the job there instead.");
+        }
+
+        if (report.JobId != owner && owner != jobId)
+        {
+            throw new ArgumentException($"--retry-failed: {output}/{JobReport.FileName} is the report of job {report.JobId}, but job {owner} wrote there since and has no report; give --resume to continue it instead.");
+        }
+
+        return [.. report.Failures.Select(f => f.Name)];
+    }
+
+    private async Task<string?> OwnerAsync(JobSpec spec)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(await storage.ReadAsync(spec.Output, OutputNames.Owner, CancellationToken.None));
+        }
+        catch (StorageObjectNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Removes every stored band part of the job: once it has ended they are of no use and would be partial files.</summary>
@@ -140,6 +198,14 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: writing over the results of job {Previous}, as --overwrite allows.")]
     private static partial void LogOverwriting(ILogger logger, string jobId, string previous);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: continuing the results of job {Previous}; images done and current are skipped.")]
+    private static partial void LogContinuing(ILogger logger, string jobId, string previous);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: band part {Index} of {Image} could not be removed from the output ({Reason}).")]
     private static partial void LogBandPartNotRemoved(ILogger logger, string jobId, string image, int index, string reason);
 }
+
+/// <summary>What claiming an output found there.</summary>
+/// <param name="Previous">The job whose results the output held, when this one continues them.</param>
+/// <param name="Retry">With --retry-failed, the images that job failed.</param>
+public sealed record OutputClaim(string? Previous, IReadOnlyList<string>? Retry);

@@ -48,6 +48,14 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
         }
 
         record.Tiles += result.Tiles;
+        if (result.Engine is { } engine && result.Images.FirstOrDefault(i => i.Silo is not null)?.Silo is { } runOn)
+        {
+            // A silo with several devices names them all.
+            record.EnginesBySilo[runOn] = record.EnginesBySilo.TryGetValue(runOn, out var known) && !known.Device.Split(", ").Contains(engine.Device)
+                ? engine with { Device = $"{known.Device}, {engine.Device}", BatchSize = Math.Max(known.BatchSize, engine.BatchSize) }
+                : engine;
+        }
+
         Return(shard!);
         if (shard!.State == ShardState.Done && shard.Work is BandWork band)
         {
@@ -108,7 +116,13 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
     public PageOutcome Outcome() => new(
         new Dictionary<string, ImageSummary>(record.Segmented, StringComparer.Ordinal),
         [.. record.Failures],
-        new Dictionary<string, int>(record.Banded, StringComparer.Ordinal));
+        new Dictionary<string, int>(record.Banded, StringComparer.Ordinal))
+    {
+        Skipped = new Dictionary<string, string>(record.Skipped, StringComparer.Ordinal),
+        Redone = new Dictionary<string, string>(record.Redone, StringComparer.Ordinal),
+        LeftOut = new Dictionary<string, string>(record.LeftOut, StringComparer.Ordinal),
+        EnginesBySilo = new Dictionary<string, EngineRun>(record.EnginesBySilo, StringComparer.Ordinal),
+    };
 
     public PageProgress Progress()
     {
@@ -133,6 +147,8 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
             Failed = record.Failures.Count,
             Tiles = record.Tiles,
             ImagesBySilo = new Dictionary<string, int>(record.ImagesBySilo, StringComparer.Ordinal),
+            Skipped = record.Skipped.Count,
+            LeftOut = record.LeftOut.Count,
         };
     }
 
@@ -146,6 +162,20 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
                 shard.Finished.Add(image.Name);
                 var silo = image.Silo ?? "unknown";
                 record.ImagesBySilo[silo] = record.ImagesBySilo.GetValueOrDefault(silo) + 1;
+                if (segmented.Redone is { } why)
+                {
+                    record.Redone[image.Name] = why;
+                }
+
+                return;
+            case (ImageSkipped skipped, ImagesWork):
+                record.Segmented[image.Name] = skipped.Summary;
+                record.Skipped[image.Name] = skipped.MadeBy;
+                shard.Finished.Add(image.Name);
+                return;
+            case (ImageLeftOut left, ImagesWork { OnlyIfCurrent: true }):
+                record.LeftOut[image.Name] = left.Reason;
+                shard.Finished.Add(image.Name);
                 return;
             case (ImageOversized oversized, ImagesWork):
                 shard.Finished.Add(image.Name);
@@ -161,6 +191,11 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
                 return;
             case (BandStored stored, BandWork band) when stored.Index == band.Index:
                 shard.Finished.Add(image.Name);
+                if (stored.Leased is { } leased && (!record.FirstBandLeased.TryGetValue(image.Name, out var first) || leased < first))
+                {
+                    record.FirstBandLeased[image.Name] = leased;
+                }
+
                 return;
         }
 
@@ -202,7 +237,7 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
         ShardId = shard.Id,
         LeaseId = shard.LeaseId,
         Worker = shard.Worker!,
-        Work = shard.Work is ImagesWork ? new ImagesWork([.. shard.Unfinished]) : shard.Work,
+        Work = shard.Work is ImagesWork images ? images with { Names = [.. shard.Unfinished] } : shard.Work,
     };
 
     /// <summary>What one call changed, gathered as it goes.</summary>

@@ -12,7 +12,11 @@ public sealed record PagePlan([property: Id(0)] List<ShardRecord> Shards, [prope
 public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
 {
     /// <summary>Lists the input and cuts it into pages of about <paramref name="imagesPerPage"/> images (whole shards).</summary>
-    public static async Task<JobPlan> CreateAsync(JobSpec spec, int imagesPerPage, IDatasetStorage datasets, CancellationToken cancellationToken)
+    /// <param name="retry">
+    /// With --retry-failed, the earlier job's failures: only they are segmented, the other images go in
+    /// shards that skip them when current and leave them out otherwise.
+    /// </param>
+    public static async Task<JobPlan> CreateAsync(JobSpec spec, int imagesPerPage, IDatasetStorage datasets, IReadOnlyCollection<string>? retry, CancellationToken cancellationToken)
     {
         var images = await datasets.ListImagesAsync(spec.Input, cancellationToken);
         if (OutputPlacement.OutputInsideInput(spec) is { } output)
@@ -49,9 +53,18 @@ public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
         }
 
         var perPage = (int)Math.Min(int.MaxValue, ((long)imagesPerPage + spec.ShardSize - 1) / spec.ShardSize * spec.ShardSize);
-        var pages = images.Chunk(perPage).Select(run => new PagePlan(
-            [.. run.Where(image => !refusals.ContainsKey(image)).Chunk(spec.ShardSize).Select((chunk, index) => new ShardRecord { Id = index, Work = new ImagesWork([.. chunk]) })],
-            [.. run.Where(refusals.ContainsKey).Select(image => new ImageFailure(image, refusals[image]))]));
+        var again = retry?.ToHashSet(StringComparer.Ordinal);
+        var pages = images.Chunk(perPage).Select(run =>
+        {
+            var planned = run.Where(image => !refusals.ContainsKey(image)).ToList();
+            var works = again is null
+                ? planned.Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]))
+                : planned.Where(again.Contains).Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]))
+                    .Concat(planned.Where(image => !again.Contains(image)).Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]) { OnlyIfCurrent = true }));
+            return new PagePlan(
+                [.. works.Select((work, index) => new ShardRecord { Id = index, Work = work })],
+                [.. run.Where(refusals.ContainsKey).Select(image => new ImageFailure(image, refusals[image]))]);
+        });
         return new JobPlan([.. pages], images.Count);
     }
 }

@@ -32,4 +32,13 @@ public sealed class JobRecord
 
     /// <summary>The job's span (W3C traceparent): shards and the job's run are traced under it.</summary>
     [Id(9)] public string? TraceParent { get; set; }
+
+    /// <summary>The job whose results the output held when this one continued it (--resume, --retry-failed).</summary>
+    [Id(10)] public string? Previous { get; set; }
+
+    /// <summary>With --retry-failed, the images the earlier job's report lists as failed: the only ones segmented.</summary>
+    [Id(11)] public List<string>? Retry { get; set; }
+
+    /// <summary>When the job was cancelled: it takes no more leases, and ends once the images being written have landed.</summary>
+    [Id(12)] public DateTimeOffset? CancelRequested { get; set; }
 }

@@ -84,6 +84,21 @@ public sealed class JobPageRecord
 
     /// <summary>Large images cut into bands, with their band counts, so their stored band parts can be removed at the end.</summary>
     [Id(6)] public Dictionary<string, int> Banded { get; set; } = [];
+
+    /// <summary>Images skipped as done and current (they are in <see cref="Segmented"/> too), with the job that made their outputs.</summary>
+    [Id(7)] public Dictionary<string, string> Skipped { get; set; } = [];
+
+    /// <summary>Images an earlier job had done that were segmented again, with why its outputs did not do.</summary>
+    [Id(8)] public Dictionary<string, string> Redone { get; set; } = [];
+
+    /// <summary>With --retry-failed, images neither failed before nor current, left as they were, with why.</summary>
+    [Id(9)] public Dictionary<string, string> LeftOut { get; set; } = [];
+
+    /// <summary>How each silo's engines really ran (device, tile, batch, model), for the report.</summary>
+    [Id(10)] public Dictionary<string, EngineRun> EnginesBySilo { get; set; } = [];
+
+    /// <summary>When each large image's first band was leased: its time runs from then to its stitched outputs written.</summary>
+    [Id(11)] public Dictionary<string, DateTimeOffset> FirstBandLeased { get; set; } = [];
 }
 
 /// <summary>A page's counts, as the job grain keeps them to lease, report progress and see the end.</summary>
@@ -106,6 +121,11 @@ public sealed record PageProgress
     [Id(5)] public long Tiles { get; init; }
 
     [Id(6)] public IReadOnlyDictionary<string, int> ImagesBySilo { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Of <see cref="Segmented"/>, images skipped as done and current.</summary>
+    [Id(7)] public int Skipped { get; init; }
+
+    [Id(8)] public int LeftOut { get; init; }
 }
 
 /// <summary>What a call to a page changed beyond its counts.</summary>
@@ -150,4 +170,14 @@ public sealed record PageRecovery(
 public sealed record PageOutcome(
     [property: Id(0)] IReadOnlyDictionary<string, ImageSummary> Segmented,
     [property: Id(1)] IReadOnlyList<ImageFailure> Failures,
-    [property: Id(2)] IReadOnlyDictionary<string, int> Banded);
+    [property: Id(2)] IReadOnlyDictionary<string, int> Banded)
+{
+    /// <summary>Of <see cref="Segmented"/>, images skipped as done and current, with the job that made them.</summary>
+    [Id(3)] public IReadOnlyDictionary<string, string> Skipped { get; init; } = new Dictionary<string, string>();
+
+    [Id(4)] public IReadOnlyDictionary<string, string> Redone { get; init; } = new Dictionary<string, string>();
+
+    [Id(5)] public IReadOnlyDictionary<string, string> LeftOut { get; init; } = new Dictionary<string, string>();
+
+    [Id(6)] public IReadOnlyDictionary<string, EngineRun> EnginesBySilo { get; init; } = new Dictionary<string, EngineRun>();
+}

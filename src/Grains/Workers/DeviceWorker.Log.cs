@@ -23,4 +23,7 @@ public sealed partial class DeviceWorker
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Worker {Worker}: handed the unfinished shards of job {JobId} back.")]
     private static partial void LogReleased(ILogger logger, string worker, string jobId);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Worker {Worker}: job {JobId} was cancelled; shard {Shard} finishes the images it has started and starts no more.")]
+    private static partial void LogJobEnded(ILogger logger, string worker, string jobId, string shard);
 }

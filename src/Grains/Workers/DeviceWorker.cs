@@ -86,13 +86,14 @@ public sealed partial class DeviceWorker(
     private async Task LeaseMoreAsync(CancellationToken stopping)
     {
         var free = options.ShardsPerWorker - _held.Count;
-        if (free <= 0 || _hung)
+        if ((free <= 0 || _hung) && _held.IsEmpty)
         {
             return;
         }
 
         var jobs = (await grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).GetActiveAsync()).ToList();
-        if (jobs.Count == 0)
+        StopShardsOfEndedJobs(jobs);
+        if (free <= 0 || _hung || jobs.Count == 0)
         {
             return;
         }
@@ -125,6 +126,20 @@ public sealed partial class DeviceWorker(
         }
     }
 
+    /// <summary>
+    /// A job taken off the queue while this worker holds its shards has been cancelled: its shards
+    /// finish the images they have started, start no more, and report what they did, so the job's
+    /// report counts every image whose outputs were written.
+    /// </summary>
+    private void StopShardsOfEndedJobs(IReadOnlyCollection<string> active)
+    {
+        foreach (var held in _held.Values.Where(h => !active.Contains(h.Lease.JobId) && !h.Stopping.IsCancellationRequested))
+        {
+            LogJobEnded(logger, workerId, held.Lease.JobId, held.Lease.Ref.Shard);
+            held.Stopping.Cancel();
+        }
+    }
+
     private void Start(ShardLease lease)
     {
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
@@ -144,7 +159,7 @@ public sealed partial class DeviceWorker(
         span?.SetTag("unetpp.images", lease.Images.Count);
         try
         {
-            var result = await runner.RunAsync(lease, workerId, held.Cancel.Token);
+            var result = await runner.RunAsync(lease, workerId, held.Stopping.Token, held.Cancel.Token);
             await ReportAsync(result, held.Cancel.Token);
             Interlocked.Add(ref _images, result.Images.OfType<ImageSegmented>().Count());
             Interlocked.Add(ref _tiles, result.Tiles);
@@ -330,6 +345,10 @@ public sealed partial class DeviceWorker(
         public ShardLease Lease { get; } = lease;
 
         public CancellationTokenSource Cancel { get; } = cancel;
+
+        /// <summary>Set when the shard's job was cancelled: the images going are finished, no others started.</summary>
+        /// <remarks>Never disposed: it has no timer to free, and the lease loop may set it as the shard ends.</remarks>
+        public CancellationTokenSource Stopping { get; } = new();
 
         public Task Running { get; set; } = Task.CompletedTask;
     }

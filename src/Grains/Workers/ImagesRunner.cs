@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
@@ -11,21 +12,30 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// <summary>
 /// Runs a shard of whole images: reads each, segments it on the worker's device and writes its
 /// files. Several images are in flight at once so the device's batches fill while others are read
-/// or written. An image found above the job's band threshold is left for the band path.
+/// or written. An image found above the job's band threshold is left for the band path. A job that
+/// continues an earlier one's output skips the images whose manifests say their outputs are current.
+/// Every image's manifest is removed before its outputs are written and written after them.
 /// </summary>
-public sealed class ImagesRunner(ShardFiles files, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
+public sealed class ImagesRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
 {
-    /// <returns>Each image's result, and the grid tiles segmented.</returns>
+    /// <param name="leased">When the shard was leased: each image's time runs from then to its outputs written.</param>
+    /// <param name="stopping">Set when the job has been cancelled: images not started by then are not started.</param>
+    /// <returns>Each image's result, and the grid tiles segmented; an image not started has none.</returns>
     public async Task<(IReadOnlyCollection<ImageResult> Results, long Tiles)> RunAsync(
-        SegmentationEngine engine, JobSpec spec, ImagesWork work, CancellationToken cancellationToken)
+        SegmentationEngine engine, ShardLease lease, ImagesWork work, DateTimeOffset leased, CancellationToken stopping, CancellationToken cancellationToken)
     {
         var results = new ConcurrentBag<ImageResult>();
         long tiles = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, engine.BatchSize * 2), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(work.Names, parallel, async (name, ct) =>
         {
-            var started = DateTimeOffset.UtcNow;
-            var (result, imageTiles) = await attempt.RunAsync(name, () => SegmentAsync(engine, spec, name, started, ct), ct);
+            // A cancelled job's images already going are finished and counted; no new one starts.
+            if (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var (result, imageTiles) = await attempt.RunAsync(name, () => SegmentAsync(engine, lease, work, name, leased, ct), ct);
             Interlocked.Add(ref tiles, imageTiles);
             results.Add(result);
         });
@@ -33,14 +43,30 @@ public sealed class ImagesRunner(ShardFiles files, ImageAttempt attempt, Cluster
         return (results, tiles);
     }
 
-    private async Task<(ImageResult, int)> SegmentAsync(SegmentationEngine engine, JobSpec spec, string name, DateTimeOffset started, CancellationToken cancellationToken)
+    private async Task<(ImageResult, int)> SegmentAsync(SegmentationEngine engine, ShardLease lease, ImagesWork work, string name, DateTimeOffset leased, CancellationToken cancellationToken)
     {
+        var spec = lease.Spec;
         byte[] bytes;
+        string? redone = null;
         using (var stages = new ImageStages(device))
         {
             stages.Enter(PipelineStage.BlobRead);
             var reading = Stopwatch.GetTimestamp();
             await using var stream = await files.Storage.OpenReadAsync(spec.Input, name, cancellationToken);
+            if (spec.Continues)
+            {
+                // Before the header: a large image done by an earlier job is skipped here, not cut into bands again.
+                switch (await manifests.JudgeAsync(spec, work, name, stream, engine.Model.Sha256, engine.TileSize, cancellationToken))
+                {
+                    case ResumeVerdict.Skip skip:
+                        return (new ImageSkipped { Name = name, Summary = skip.Manifest.Summary, MadeBy = skip.Manifest.Job, Silo = silo }, 0);
+                    case ResumeVerdict.LeaveOut leave:
+                        return (new ImageLeftOut { Name = name, Reason = leave.Why, Silo = silo }, 0);
+                    case ResumeVerdict.Redo redo:
+                        redone = redo.Why;
+                        break;
+                }
+            }
 
             // The header first: an image too large for one worker is not read here at all.
             var info = SegmentationEngine.ReadInfo(name, stream);
@@ -56,20 +82,30 @@ public sealed class ImagesRunner(ShardFiles files, ImageAttempt attempt, Cluster
         }
 
         var image = await engine.SegmentAsync(name, bytes, await files.GroundTruthAsync(spec, name, cancellationToken), cancellationToken);
+        await manifests.RemoveAsync(spec.Output, name, cancellationToken);
+        var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
         var mask = OutputNames.For(OutputNames.Masks, name);
-        await files.WriteAsync(spec.Output, mask, image.MaskPng, cancellationToken);
+        await WriteAsync(mask, image.MaskPng);
         if (image.ProbabilityPng is not null)
         {
-            await files.WriteAsync(spec.Output, OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng, cancellationToken);
+            await WriteAsync(OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng);
         }
 
         if (image.OverlayPng is not null)
         {
-            await files.WriteAsync(spec.Output, OutputNames.For(OutputNames.Overlays, name), image.OverlayPng, cancellationToken);
+            await WriteAsync(OutputNames.For(OutputNames.Overlays, name), image.OverlayPng);
         }
 
         metrics.ImageCompleted(device);
-        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started);
-        return (new ImageSegmented { Name = name, Summary = summary, Silo = silo }, image.Tiles);
+        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased);
+        var (inputBytes, inputSha) = (bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, name, inputBytes, inputSha, engine, outputs, summary, lease.JobId), cancellationToken);
+        return (new ImageSegmented { Name = name, Summary = summary, Silo = silo, Redone = redone }, image.Tiles);
+
+        async Task WriteAsync(string output, byte[] content)
+        {
+            await files.WriteAsync(spec.Output, output, content, cancellationToken);
+            outputs[output] = content.LongLength;
+        }
     }
 }

@@ -28,17 +28,21 @@ public sealed class ShardRunner
         _metrics = metrics;
         _device = engines.Device.ToString();
         var files = new ShardFiles(storage, _device);
+        var manifests = new ImageManifests(storage);
         var attempt = new ImageAttempt(metrics, _device, storageOutageTolerance, logger);
-        _images = new ImagesRunner(files, attempt, metrics, _device, silo);
+        _images = new ImagesRunner(files, manifests, attempt, metrics, _device, silo);
         _bands = new BandRunner(files, attempt, silo);
-        _stitches = new StitchRunner(files, attempt, metrics, _device, silo);
+        _stitches = new StitchRunner(files, manifests, attempt, metrics, _device, silo);
     }
 
     /// <summary>How long the oldest model run now going on the worker's device has been running.</summary>
     public TimeSpan LongestRun => _engines.LongestRun;
 
-    public async Task<ShardResult> RunAsync(ShardLease lease, string workerId, CancellationToken cancellationToken)
+    /// <param name="stopping">Set when the shard's job has been cancelled: whole images not started by then are left.</param>
+    public async Task<ShardResult> RunAsync(ShardLease lease, string workerId, CancellationToken stopping, CancellationToken cancellationToken)
     {
+        // An image's time runs from here, its shard's lease, so a first shard's engine build counts too.
+        var leased = DateTimeOffset.UtcNow;
         SegmentationEngine engine;
         try
         {
@@ -48,30 +52,31 @@ public sealed class ShardRunner
         {
             // A model that cannot load fails every image the same way; more tries would not help.
             _metrics.ImageFailed(_device, FailureKind.Model, lease.Images.Count);
-            return Result(lease, workerId, [.. lease.Images.Select(name => ImageAttempt.Failure(name, ex.Message, retryable: false))], tiles: 0);
+            return Result(lease, workerId, [.. lease.Images.Select(name => ImageAttempt.Failure(name, ex.Message, retryable: false))], tiles: 0, engine: null);
         }
 
         switch (lease.Work)
         {
             case ImagesWork images:
-                var (results, tiles) = await _images.RunAsync(engine, lease.Spec, images, cancellationToken);
-                return Result(lease, workerId, results, tiles);
+                var (results, tiles) = await _images.RunAsync(engine, lease, images, leased, stopping, cancellationToken);
+                return Result(lease, workerId, results, tiles, engine);
             case BandWork band:
-                var (stored, bandTiles) = await _bands.RunAsync(engine, lease, band, cancellationToken);
-                return Result(lease, workerId, [stored], bandTiles);
+                var (stored, bandTiles) = await _bands.RunAsync(engine, lease, band, leased, cancellationToken);
+                return Result(lease, workerId, [stored], bandTiles, engine);
             case StitchWork stitch:
-                return Result(lease, workerId, [await _stitches.RunAsync(lease, stitch, cancellationToken)], tiles: 0);
+                return Result(lease, workerId, [await _stitches.RunAsync(engine, lease, stitch, leased, cancellationToken)], tiles: 0, engine);
             default:
                 throw new InvalidOperationException($"shard {lease.Ref.Shard} of job {lease.JobId} is of an unknown kind ({lease.Work.GetType().Name})");
         }
     }
 
-    private static ShardResult Result(ShardLease lease, string workerId, IEnumerable<ImageResult> images, long tiles) => new()
+    private static ShardResult Result(ShardLease lease, string workerId, IEnumerable<ImageResult> images, long tiles, SegmentationEngine? engine) => new()
     {
         JobId = lease.JobId,
         Lease = lease.Ref,
         WorkerId = workerId,
         Images = [.. images.OrderBy(i => i.Name, StringComparer.Ordinal)],
         Tiles = tiles,
+        Engine = engine is null ? null : new EngineRun(engine.Device.ToString(), engine.TileSize, engine.BatchSize, engine.Model.Sha256),
     };
 }

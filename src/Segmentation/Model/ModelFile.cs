@@ -4,7 +4,14 @@ using UNetPP.Cluster.Segmentation.Onnx;
 namespace UNetPP.Cluster.Segmentation.Model;
 
 /// <summary>A segmentation model read from disk: the ONNX graph and the card that says how to use it.</summary>
-public sealed record LoadedModel(string Path, ModelProto Model, ModelCard Card);
+public sealed record LoadedModel(string Path, ModelProto Model, ModelCard Card)
+{
+    /// <summary>
+    /// The SHA-256 of the file's bytes, lowercase hex: what tells two models apart for --resume and
+    /// in reports whatever their names. Empty for a model built in memory and never saved.
+    /// </summary>
+    public string Sha256 { get; init; } = "";
+}
 
 /// <summary>
 /// Reads and writes ONNX model files, refusing early and by name what would otherwise fail deep inside a
@@ -26,7 +33,8 @@ public static class ModelFile
             throw ModelException.For(path, "model file not found");
         }
 
-        var model = Parse(path, File.ReadAllBytes(path));
+        var bytes = File.ReadAllBytes(path);
+        var model = Parse(path, bytes);
         var card = cardOverride ?? ReadSidecar(path) ?? ReadEmbedded(path, model);
         var input = FindInput(path, model.Graph, card?.InputName);
         var channels = FixedDimension(input, 1);
@@ -53,7 +61,7 @@ public static class ModelFile
             throw ModelException.For(path, $"the card names head output '{missing}', but the graph has no such value");
         }
 
-        return new LoadedModel(path, model, card);
+        return new LoadedModel(path, model, card) { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) };
     }
 
     /// <summary>Writes <paramref name="model"/> under a temporary name and renames it, so no partial file is ever visible.</summary>
