@@ -74,13 +74,15 @@ internal sealed class SegmentCommand : Command
         {
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
+            await client.SubmitAsync(jobId, spec);
+
+            // Said once the job is accepted: a refused one prints only why.
             console.MarkupLineInterpolated($"Segmenting {StorageLocation.RedactSignature(spec.Input)} with {(spec.Model is null ? "the built-in model" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}{(spec.Tta ? " with test-time augmentation" : "")}, on {runsOn} (job {jobId}).");
             if (JobSpecOptions.LeftOut(spec) is { } leftOut)
             {
                 console.WriteLine(leftOut);
             }
 
-            await client.SubmitAsync(jobId, spec);
             var view = new JobProgressView(console, live);
             JobStatus status;
             var interrupted = false;

@@ -133,7 +133,7 @@ public sealed partial class DeviceWorker(
     /// </summary>
     private void StopShardsOfEndedJobs(IReadOnlyCollection<string> active)
     {
-        foreach (var held in _held.Values.Where(h => !active.Contains(h.Lease.JobId) && !h.Stopping.IsCancellationRequested))
+        foreach (var held in _held.Values.Where(h => !active.Contains(h.Lease.JobId) && !h.Reporting && !h.Stopping.IsCancellationRequested))
         {
             LogJobEnded(logger, workerId, held.Lease.JobId, held.Lease.Ref.Shard);
             held.Stopping.Cancel();
@@ -160,6 +160,7 @@ public sealed partial class DeviceWorker(
         try
         {
             var result = await runner.RunAsync(lease, workerId, held.Stopping.Token, held.Cancel.Token);
+            held.Reporting = true;
             await ReportAsync(result, held.Cancel.Token);
             Interlocked.Add(ref _images, result.Images.OfType<ImageSegmented>().Count());
             Interlocked.Add(ref _tiles, result.Tiles);
@@ -351,5 +352,11 @@ public sealed partial class DeviceWorker(
         public CancellationTokenSource Stopping { get; } = new();
 
         public Task Running { get; set; } = Task.CompletedTask;
+
+        /// <summary>
+        /// Set once every image is done and the result is on its way to the job: a job that ends with
+        /// this very result leaves the queue before the shard leaves this worker, and is no news to it.
+        /// </summary>
+        public bool Reporting { get; set; }
     }
 }
