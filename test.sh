@@ -44,6 +44,8 @@ else
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   # training.png's text is laid out with the system's fonts.
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  # The seed's own PyTorch code checks the ONNX models the project builds (tools/parity).
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} from Debian's packages" >&2
     sudo=""

@@ -1,15 +1,51 @@
 #!/usr/bin/env python3
-"""Runs the seed's NestedUNet in PyTorch with a safetensors state dict, and an ONNX file built by this
-project from the same weights, on one random input; prints the largest absolute difference of each head."""
+"""Runs the seed's NestedUNet in PyTorch with a safetensors state dict, and compares its heads with those of
+an ONNX file built by this project from the same weights: run here on ONNX Runtime when the onnxruntime
+package is installed, or as the project's own ONNX Runtime wrote them (--outputs). Prints the largest
+absolute difference of each head. Needs only what Debian ships: python3-torch and python3-numpy."""
 import argparse
+import json
+import os
+import struct
 import sys
 
 import numpy as np
-import onnxruntime as ort
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 from torch import nn
+
+SAFETENSORS_TYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+
+
+def load_file(path):
+    """A safetensors file as name -> tensor: an 8-byte header length, a JSON header, then the raw data.
+    Read here so the check needs no safetensors package, which Debian does not ship."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+        data = f.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if entry["dtype"] not in SAFETENSORS_TYPES:
+            sys.exit(f"{path}: tensor {name} has type {entry['dtype']}, which this check does not read")
+        start, end = entry["data_offsets"]
+        values = np.frombuffer(data[start:end], dtype=SAFETENSORS_TYPES[entry["dtype"]]).reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(values.copy())
+    return tensors
+
+
+def onnx_heads(onnx, heads, x, outputs):
+    """The ONNX file's heads for input x: from --outputs (written by the project's ONNX Runtime), else run here."""
+    if outputs is not None:
+        return [np.load(os.path.join(outputs, f"{head}.npy")) for head in heads]
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        sys.exit("onnxruntime is not installed: give --outputs with the heads the project wrote, or pip install onnxruntime")
+    session = ort.InferenceSession(onnx, providers=["CPUExecutionProvider"])
+    return session.run(heads, {session.get_inputs()[0].name: x})
 
 
 class VGGBlock(nn.Module):
@@ -124,16 +160,21 @@ def main():
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--outputs", metavar="DIR",
+                        help="a folder with input.npy and one <head>.npy per head from the project's ONNX Runtime, "
+                             "instead of running onnxruntime here (--size, --batch and --seed then do not apply)")
     args = parser.parse_args()
 
     model, heads = load_seed_model(args.weights)
     channels = model.conv0_0.conv1.in_channels
-    x = np.random.default_rng(args.seed).uniform(-2, 2, (args.batch, channels, *args.size)).astype(np.float32)
+    if args.outputs is not None:
+        x = np.load(os.path.join(args.outputs, "input.npy"))
+    else:
+        x = np.random.default_rng(args.seed).uniform(-2, 2, (args.batch, channels, *args.size)).astype(np.float32)
 
     with torch.no_grad():
         expected = [head.numpy() for head in model(torch.from_numpy(x))]
-    session = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
-    actual = session.run(heads, {session.get_inputs()[0].name: x})
+    actual = onnx_heads(args.onnx, heads, x, args.outputs)
 
     worst = 0.0
     for name, e, a in zip(heads, expected, actual):
