@@ -7,7 +7,8 @@ namespace UNetPP.Cluster.Segmentation.Tiling;
 /// start at 0, stride, 2·stride, … and the last one is moved back to end exactly at the edge, so every
 /// tile lies inside the image and every pixel is covered. An axis shorter than a tile gets one tile at 0
 /// as long as the axis, as the seed's network runs an image of any size; only for a model that takes
-/// nothing but its tile size is that axis padded up to the tile.
+/// nothing but its tile size is that axis padded up to the tile. An axis under 16 pixels is padded to 16,
+/// the least the network's four halvings leave a pixel of.
 /// </summary>
 public sealed class TileGrid
 {
@@ -52,8 +53,8 @@ public sealed class TileGrid
         var columns = Starts(width, tileSize, Stride);
         var validHeight = Math.Min(height, tileSize);
         var validWidth = Math.Min(width, tileSize);
-        WindowHeight = padShortAxes ? tileSize : validHeight;
-        WindowWidth = padShortAxes ? tileSize : validWidth;
+        WindowHeight = padShortAxes ? tileSize : Math.Max(validHeight, SizeMultiple);
+        WindowWidth = padShortAxes ? tileSize : Math.Max(validWidth, SizeMultiple);
         tiles = new Tile[rows.Length * columns.Length];
         for (var r = 0; r < rows.Length; r++)
         {
@@ -70,10 +71,10 @@ public sealed class TileGrid
     public int TileSize { get; }
     public double Overlap { get; }
 
-    /// <summary>Rows of every tile the model is shown: the tile size, or the image's height when it is shorter and not padded.</summary>
+    /// <summary>Rows of every tile the model is shown: the tile size, or the image's height (at least 16) when it is shorter and not padded.</summary>
     public int WindowHeight { get; }
 
-    /// <summary>Columns of every tile the model is shown: the tile size, or the image's width when it is shorter and not padded.</summary>
+    /// <summary>Columns of every tile the model is shown: the tile size, or the image's width (at least 16) when it is shorter and not padded.</summary>
     public int WindowWidth { get; }
 
     /// <summary>Distance between the starts of neighbouring tiles, except the last one on each axis.</summary>

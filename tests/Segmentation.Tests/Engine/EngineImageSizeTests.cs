@@ -62,6 +62,38 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnImageUnder16PixelsIsPaddedTo16AndCroppedBack()
+    {
+        const int width = 12, height = 9;
+        var png = EngineTestKit.Ellipses(width, height, seed: 3, count: 2);
+        var model = EngineTestKit.Model(deepSupervision: true, tileSize: 64);
+        var tensor = new ImageDecoder(new ImageDecoderOptions()).Decode("tiny.png", png, model.Card.ToInputSpec());
+        var padded = new float[tensor.Channels * 16 * 16];
+        for (var c = 0; c < tensor.Channels; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                tensor.Data.AsSpan(((c * height) + y) * width, width).CopyTo(padded.AsSpan(((c * 16) + y) * 16));
+            }
+        }
+
+        var expected = Probabilities(new NestedUNetReference(EngineTestKit.Weights(deepSupervision: true)).Heads(new FeatureMap(1, tensor.Channels, 16, 16, padded)), InferenceMode.L4);
+        using var engine = EngineTestKit.Engine(model, new SegmentationOptions { Probabilities = true });
+
+        var result = await engine.SegmentAsync("tiny.png", png, null, CancellationToken.None);
+
+        Assert.Equal((width, height), (result.Width, result.Height));
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                Assert.InRange(Math.Abs((probabilities[(y * width) + x] / 65535.0) - expected[(y * 16) + x]), 0, Tolerance);
+            }
+        }
+    }
+
+    [Fact]
     public async Task AnImageAtLeastATileBothWaysGetsTheSameBytesAsWhenShortAxesArePadded()
     {
         const int tile = 64;

@@ -58,9 +58,17 @@ public sealed class TileGridTests
     [Fact]
     public void AnImageSmallerThanATileGetsOneTileOfItsOwnSize()
     {
-        var grid = new TileGrid(10, 20, 32);
-        Assert.Equal([new Tile(0, 0, 20, 10, 0)], grid.Tiles);
-        Assert.Equal((10, 20), (grid.WindowHeight, grid.WindowWidth));
+        var grid = new TileGrid(17, 20, 32);
+        Assert.Equal([new Tile(0, 0, 20, 17, 0)], grid.Tiles);
+        Assert.Equal((17, 20), (grid.WindowHeight, grid.WindowWidth));
+    }
+
+    [Fact]
+    public void AnAxisUnder16PixelsIsPaddedTo16()
+    {
+        var grid = new TileGrid(10, 5, 32);
+        Assert.Equal([new Tile(0, 0, 5, 10, 0)], grid.Tiles);
+        Assert.Equal((16, 16), (grid.WindowHeight, grid.WindowWidth));
     }
 
     [Fact]
@@ -130,7 +138,7 @@ public sealed class TileGridTests
     [Fact]
     public void CopyTileOfAShortAxisCopiesRowsOfTheImagesOwnWidth()
     {
-        const int height = 20, width = 5, t = 16;
+        const int height = 40, width = 19, t = 32;
         var data = Enumerable.Range(1, height * width).Select(v => (float)v).ToArray();
         var grid = new TileGrid(height, width, t, 0.5);
         var destination = new float[t * width];
