@@ -99,11 +99,7 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
         const int tile = 64;
         var png = EngineTestKit.Ellipses(150, 90, seed: 23, count: 5);
         var open = EngineTestKit.Amplified(png, seed: 5, tileSize: tile);
-        var fixedSize = open with { Model = open.Model.Clone() };
-        foreach (var dim in fixedSize.Model.Graph.Input.Single().Type.TensorType.Shape.Dim.Skip(2))
-        {
-            dim.DimValue = tile;
-        }
+        var fixedSize = EngineTestKit.FixedSize(open, tile);
 
         var options = new SegmentationOptions { Probabilities = true, Tta = true };
         using var openEngine = EngineTestKit.Engine(open, options);
@@ -115,48 +111,6 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
         Assert.True(actual.Tiles > 1);
         Assert.Equal(padded.MaskPng, actual.MaskPng);
         Assert.Equal(padded.ProbabilityPng, actual.ProbabilityPng);
-    }
-
-    [Fact]
-    public async Task SmallImagesOfOneShapeInFlightTogetherShareBatches()
-    {
-        const int tile = 64;
-        var model = EngineTestKit.Amplified(EngineTestKit.Ellipses(tile, tile, seed: 22, count: 3), seed: 5, tileSize: tile);
-        using var engine = EngineTestKit.Engine(model, new SegmentationOptions { BatchSize = 4 });
-        var images = Enumerable.Range(0, 8).Select(k => (Name: $"small-{k}.png", Png: EngineTestKit.Ellipses(40, 30, seed: 60 + k, count: 3))).ToArray();
-        var alone = new List<byte[]>();
-        foreach (var (name, png) in images)
-        {
-            alone.Add((await engine.SegmentAsync(name, png, null, CancellationToken.None)).MaskPng);
-        }
-
-        Assert.Equal(images.Length, engine.Batching.Batches);
-
-        // As for full tiles (EngineBatchingTests): whether the images meet within a batch's wait is up
-        // to the scheduler, so a few tries are allowed for that part; every try must give each image its own result.
-        var batchesPerTry = new List<long>();
-        for (var attempt = 0; attempt < 3 && !batchesPerTry.Any(b => b < images.Length); attempt++)
-        {
-            var before = engine.Batching.Batches;
-            using var start = new ManualResetEventSlim();
-            var running = images.Select(i => Task.Run(() =>
-            {
-                start.Wait();
-                return engine.SegmentAsync(i.Name, i.Png, null, CancellationToken.None);
-            })).ToArray();
-            start.Set();
-            var together = await Task.WhenAll(running);
-
-            for (var k = 0; k < images.Length; k++)
-            {
-                Assert.Equal(alone[k], together[k].MaskPng);
-            }
-
-            batchesPerTry.Add(engine.Batching.Batches - before);
-        }
-
-        Assert.All(batchesPerTry, b => Assert.InRange(b, 2, images.Length));
-        Assert.True(batchesPerTry.Any(b => b < images.Length), $"batches per try of {images.Length} small images: {string.Join(", ", batchesPerTry)}");
     }
 
     private static FeatureMap Decode(NestedUNetWeights weights, byte[] png)

@@ -100,11 +100,7 @@ public sealed class EngineTilingTests(ITestOutputHelper output)
         const int width = 40, height = 30;
         var png = EngineTestKit.Ellipses(width, height, seed: 8, count: 3);
         var open = EngineTestKit.Amplified(EngineTestKit.Ellipses(Tile, Tile, seed: 8, count: 3), seed: 5, tileSize: Tile);
-        var model = open with { Model = open.Model.Clone() };
-        foreach (var dim in model.Model.Graph.Input.Single().Type.TensorType.Shape.Dim.Skip(2))
-        {
-            dim.DimValue = Tile;
-        }
+        var model = EngineTestKit.FixedSize(open, Tile);
 
         using var engine = EngineTestKit.Engine(model, new SegmentationOptions { Probabilities = true, Overlays = true });
 
