@@ -182,6 +182,7 @@ public sealed class DeviceBatcher : IDisposable
                 {
                     if (other is null || otherShape != shape)
                     {
+                        // Cleared first so that a failed CreateBatch leaves nothing disposed to dispose again.
                         other?.Dispose();
                         other = null;
                         other = _session.CreateBatch(shape, _options.MaxBatchSize);
