@@ -29,7 +29,7 @@ public sealed partial class SegmentationEngine
         stages.Enter(PipelineStage.Decode);
         using var source = _decoder.Open(name, image);
         var (width, height) = (source.Width, source.Height);
-        var grid = new TileGrid(height, width, TileSize, _options.Overlap);
+        var grid = Grid(height, width);
         var rows = new BandRows(grid, band);
 
         using var truth = groundTruth is null ? null : _decoder.Open(groundTruth.Name, new MemoryStream(groundTruth.Bytes, writable: false));
@@ -58,7 +58,7 @@ public sealed partial class SegmentationEngine
             {
                 if (!strips.ContainsKey(strip.Index))
                 {
-                    strips[strip.Index] = new GaussianBlender(height, width, card.Classes, TileSize, strip.Area);
+                    strips[strip.Index] = new GaussianBlender(grid, card.Classes, strip.Area);
                 }
             }
 

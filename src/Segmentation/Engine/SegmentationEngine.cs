@@ -27,7 +27,13 @@ public sealed partial class SegmentationEngine : IDisposable
     private readonly SegmentationOptions _options;
     private readonly TestTimeAugmentation _augmentation;
 
-    private SegmentationEngine(LoadedModel model, SegmentationOptions options, IDeviceSession session, int tileSize)
+    /// <summary>
+    /// Whether an axis shorter than a tile is padded up to it: only for a graph whose input size is
+    /// fixed. The seed's network takes any size, and runs short axes at their own length instead.
+    /// </summary>
+    private readonly bool _padShortAxes;
+
+    private SegmentationEngine(LoadedModel model, SegmentationOptions options, IDeviceSession session, int tileSize, bool padShortAxes)
     {
         Model = model;
         _options = options;
@@ -36,6 +42,7 @@ public sealed partial class SegmentationEngine : IDisposable
         _input = model.Card.ToInputSpec();
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
+        _padShortAxes = padShortAxes;
         _batcher = new DeviceBatcher(session, new TileShape(model.Card.InChannels, model.Card.Classes, tileSize),
             new BatcherOptions { MaxBatchSize = options.BatchSize, InFlightBatches = options.InFlightBatches });
     }
@@ -89,7 +96,7 @@ public sealed partial class SegmentationEngine : IDisposable
 
         try
         {
-            return new SegmentationEngine(model, options, session, tileSize);
+            return new SegmentationEngine(model, options, session, tileSize, HasFixedSize(graph.Graph, model.Card.InputName));
         }
         catch
         {
@@ -120,8 +127,8 @@ public sealed partial class SegmentationEngine : IDisposable
         var decode = clock.Elapsed;
 
         stages.Enter(PipelineStage.Inference);
-        var grid = new TileGrid(tensor.Height, tensor.Width, TileSize, _options.Overlap);
-        var blender = new GaussianBlender(tensor.Height, tensor.Width, _batcher.Shape.Classes, TileSize);
+        var grid = Grid(tensor.Height, tensor.Width);
+        var blender = new GaussianBlender(grid, _batcher.Shape.Classes);
         var whole = PixelRect.Whole(tensor.Width, tensor.Height);
         var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender.Add, cancellationToken);
 
@@ -160,6 +167,15 @@ public sealed partial class SegmentationEngine : IDisposable
         _session.Dispose();
     }
 
+    /// <summary>Whether the graph's input names a fixed height and width rather than leaving them open.</summary>
+    private static bool HasFixedSize(Onnx.GraphProto graph, string inputName)
+    {
+        var dims = graph.Input.FirstOrDefault(i => i.Name == inputName)?.Type?.TensorType?.Shape?.Dim;
+        return dims is { Count: 4 } && dims.Skip(2).All(d => d.ValueCase == Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue);
+    }
+
+    private TileGrid Grid(int height, int width) => new(height, width, TileSize, _options.Overlap, _padShortAxes);
+
     /// <summary>Per-image stage durations; inference is timed per model run by the batcher instead.</summary>
     private static void Record(string device, StageTimes times, int tiles)
     {
@@ -190,7 +206,7 @@ public sealed partial class SegmentationEngine : IDisposable
     private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
         ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, TileResult blend, CancellationToken cancellationToken)
     {
-        var shape = _batcher.Shape;
+        var shape = _batcher.Shape with { Height = grid.WindowHeight, Width = grid.WindowWidth };
         var chunk = _options.BatchSize;
         var views = _augmentation.Views;
         var inLength = views * shape.InputLength;
@@ -221,10 +237,10 @@ public sealed partial class SegmentationEngine : IDisposable
                     {
                         var block = buffers[buffer].Input.AsSpan(i * inLength, inLength);
                         grid.CopyTile(tensor, window, tiles[first + i], block[..shape.InputLength]);
-                        _augmentation.Expand(block, shape.Size);
+                        _augmentation.Expand(block, shape.Height, shape.Width);
                     }
 
-                    next = _batcher.InferAsync(buffers[buffer].Input, buffers[buffer].Output, count * views, cancellationToken);
+                    next = _batcher.InferAsync(shape, buffers[buffer].Input, buffers[buffer].Output, count * views, cancellationToken);
                 }
 
                 if (running is not null)
@@ -234,7 +250,7 @@ public sealed partial class SegmentationEngine : IDisposable
                     var output = buffers[runningBuffer].Output;
                     for (var i = 0; i < runningCount; i++)
                     {
-                        blend(tiles[runningStart + i], _augmentation.Merge(output.AsSpan(i * outLength, outLength), shape.Size));
+                        blend(tiles[runningStart + i], _augmentation.Merge(output.AsSpan(i * outLength, outLength), shape.Height, shape.Width));
                     }
 
                     blending += Stopwatch.GetElapsedTime(blendStart);
@@ -267,6 +283,6 @@ public sealed partial class SegmentationEngine : IDisposable
         return (infer, blending);
     }
 
-    /// <summary>Takes one tile's probabilities [K, T, T] as they come back from the device.</summary>
+    /// <summary>Takes one tile's probabilities [K, H, W] as they come back from the device.</summary>
     private delegate void TileResult(Tile tile, ReadOnlySpan<float> probabilities);
 }

@@ -16,8 +16,9 @@ public enum ConvolutionSearch
 }
 
 /// <summary>
-/// The CUDA execution provider's settings for a device's session. Tiles are fixed-size, so an
-/// exhaustive search pays once per session and wins on every batch after it.
+/// The CUDA execution provider's settings for a device's session. Full tiles are one size, so an
+/// exhaustive search pays once per session for them and wins on every batch after it; each size of
+/// image smaller than a tile pays it once more.
 /// </summary>
 public sealed record CudaSettings
 {

@@ -10,13 +10,15 @@ namespace UNetPP.Cluster.Segmentation.Inference;
 /// images is what keeps a GPU full; running on our own threads keeps long model runs off the thread
 /// pool and the Orleans scheduler. Up to <see cref="BatcherOptions.InFlightBatches"/> batches run at
 /// once, each from its own pinned buffers, so one batch's copies and hand-back overlap another's compute.
+/// A batch holds tiles of one shape: the grid's full tile, for which every loop keeps its buffers, or
+/// the smaller one of an image shorter than a tile, whose buffers a loop keeps while that shape keeps coming.
 /// </summary>
 public sealed class DeviceBatcher : IDisposable
 {
     private readonly IDeviceSession _session;
     private readonly TileShape _shape;
     private readonly BatcherOptions _options;
-    private readonly Queue<TileRequest> _queue = new();
+    private readonly List<TileRequest> _queue = new();
     private readonly IDeviceBatch[] _batches;
     private readonly Thread[] _loops;
     private readonly object _gate = new();
@@ -68,6 +70,7 @@ public sealed class DeviceBatcher : IDisposable
         }
     }
 
+    /// <summary>The full tile's shape, whose buffers are made up front.</summary>
     public TileShape Shape => _shape;
 
     public InferenceDevice Device => _session.Device;
@@ -109,24 +112,24 @@ public sealed class DeviceBatcher : IDisposable
     }
 
     /// <summary>
-    /// Infers <paramref name="count"/> tiles laid out one after another in <paramref name="inputs"/>
-    /// ([count, C, T, T]) and writes their results into <paramref name="outputs"/> ([count, K, T, T]).
-    /// The buffers must stay untouched until the returned task ends.
+    /// Infers <paramref name="count"/> tiles of <paramref name="shape"/> laid out one after another in
+    /// <paramref name="inputs"/> ([count, C, H, W]) and writes their results into <paramref name="outputs"/>
+    /// ([count, K, H, W]). The buffers must stay untouched until the returned task ends.
     /// </summary>
-    public Task InferAsync(Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken = default)
+    public Task InferAsync(TileShape shape, Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken = default)
     {
         if (count == 0)
         {
             return Task.CompletedTask;
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputs.Length, count * _shape.InputLength, nameof(inputs));
-        ArgumentOutOfRangeException.ThrowIfLessThan(outputs.Length, count * _shape.OutputLength, nameof(outputs));
-        var request = new TileRequest(inputs, outputs, count, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputs.Length, count * shape.InputLength, nameof(inputs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs.Length, count * shape.OutputLength, nameof(outputs));
+        var request = new TileRequest(shape, inputs, outputs, count, cancellationToken);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            _queue.Enqueue(request);
+            _queue.Add(request);
             Monitor.Pulse(_gate);
         }
 
@@ -155,19 +158,61 @@ public sealed class DeviceBatcher : IDisposable
         _queueTracking.Dispose();
     }
 
-    private void RunLoop(IDeviceBatch batch)
+    private void RunLoop(IDeviceBatch tileBatch)
     {
         var segments = new List<Segment>();
-        while (TakeBatch(segments))
+        IDeviceBatch? other = null;
+        var otherShape = default(TileShape);
+        try
         {
-            RunBatch(batch, segments);
+            while (TakeBatch(segments, out var shape))
+            {
+                if (segments.Count == 0)
+                {
+                    continue;
+                }
+
+                if (shape == _shape)
+                {
+                    RunBatch(tileBatch, shape, segments);
+                    continue;
+                }
+
+                try
+                {
+                    if (other is null || otherShape != shape)
+                    {
+                        // Cleared first so that a failed CreateBatch leaves nothing disposed to dispose again.
+                        other?.Dispose();
+                        other = null;
+                        other = _session.CreateBatch(shape, _options.MaxBatchSize);
+                        otherShape = shape;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    FailAll(segments, ex);
+                    continue;
+                }
+
+                RunBatch(other, shape, segments);
+            }
+        }
+        finally
+        {
+            other?.Dispose();
         }
     }
 
-    /// <summary>Fills <paramref name="segments"/> with up to one batch of tiles; false once stopping with nothing left.</summary>
-    private bool TakeBatch(List<Segment> segments)
+    /// <summary>
+    /// Fills <paramref name="segments"/> with up to one batch of tiles of one <paramref name="shape"/>, the
+    /// shape of the oldest request; false once stopping with nothing left.
+    /// </summary>
+    private bool TakeBatch(List<Segment> segments, out TileShape shape)
     {
         segments.Clear();
+        shape = default;
+        var chosen = false;
         var filled = 0;
         lock (_assembling)
         lock (_gate)
@@ -185,14 +230,19 @@ public sealed class DeviceBatcher : IDisposable
             var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
             while (filled < _options.MaxBatchSize)
             {
-                if (_queue.TryPeek(out var head))
+                var wanted = shape;
+                var index = chosen ? _queue.FindIndex(r => r.Shape == wanted) : _queue.Count > 0 ? 0 : -1;
+                if (index >= 0)
                 {
+                    var head = _queue[index];
                     if (head.CancellationToken.IsCancellationRequested)
                     {
-                        _queue.Dequeue();
+                        _queue.RemoveAt(index);
                         head.Completion.TrySetCanceled(head.CancellationToken);
                         continue;
                     }
+
+                    (shape, chosen) = (head.Shape, true);
 
                     if (head.Taken == 0)
                     {
@@ -205,7 +255,7 @@ public sealed class DeviceBatcher : IDisposable
                     filled += take;
                     if (head.Taken == head.Count)
                     {
-                        _queue.Dequeue();
+                        _queue.RemoveAt(index);
                     }
 
                     continue;
@@ -224,16 +274,11 @@ public sealed class DeviceBatcher : IDisposable
         return true;
     }
 
-    private void RunBatch(IDeviceBatch batch, List<Segment> segments)
+    private void RunBatch(IDeviceBatch batch, TileShape shape, List<Segment> segments)
     {
         var tiles = segments.Sum(s => s.Count);
-        if (tiles == 0)
-        {
-            return;
-        }
-
-        var inLength = _shape.InputLength;
-        var outLength = _shape.OutputLength;
+        var inLength = shape.InputLength;
+        var outLength = shape.OutputLength;
         _busy.Start();
         DeviceMetrics.BatchStarted(_device);
         var started = Stopwatch.GetTimestamp();
@@ -296,10 +341,10 @@ public sealed class DeviceBatcher : IDisposable
             foreach (var s in segments)
             {
                 s.Request.Completion.TrySetException(ex);
-                if (s.Request.Taken < s.Request.Count && _queue.TryPeek(out var head) && ReferenceEquals(head, s.Request))
+                if (s.Request.Taken < s.Request.Count)
                 {
                     // The rest of a failed request would fail the same way: drop it from the queue.
-                    _queue.Dequeue();
+                    _queue.Remove(s.Request);
                 }
             }
         }
@@ -307,8 +352,10 @@ public sealed class DeviceBatcher : IDisposable
 
     private readonly record struct Segment(TileRequest Request, int First, int Count);
 
-    private sealed class TileRequest(Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken)
+    private sealed class TileRequest(TileShape shape, Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken)
     {
+        public TileShape Shape { get; } = shape;
+
         public Memory<float> Inputs { get; } = inputs;
 
         public Memory<float> Outputs { get; } = outputs;

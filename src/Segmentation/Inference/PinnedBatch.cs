@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace UNetPP.Cluster.Segmentation.Inference;
 
 /// <summary>
-/// One batch's input [Capacity, C, T, T] and output [Capacity, K, T, T] in host buffers that live as
+/// One batch's input [Capacity, C, H, W] and output [Capacity, K, H, W] in host buffers that live as
 /// long as the batch, wrapped in OrtValues and bound to the session once per batch size, so that a run
 /// creates no OrtValue and no binding. On CUDA the buffers come from the provider's pinned
 /// (page-locked) allocator, so the upload and the download are one DMA copy each; on the CPU they are
@@ -101,12 +101,12 @@ public sealed class PinnedBatch : IDeviceBatch
 
     private Binding Bind(int count)
     {
-        var input = _input.View([count, Shape.Channels, Shape.Size, Shape.Size]);
+        var input = _input.View([count, Shape.Channels, Shape.Height, Shape.Width]);
         OrtValue? output = null;
         OrtIoBinding? ioBinding = null;
         try
         {
-            output = _output.View([count, Shape.Classes, Shape.Size, Shape.Size]);
+            output = _output.View([count, Shape.Classes, Shape.Height, Shape.Width]);
             ioBinding = _session.CreateIoBinding();
             ioBinding.BindOutput(_outputName, output);
             return new Binding(input, output, ioBinding);

@@ -21,12 +21,10 @@ public sealed class GaussianBlender
     private readonly float[] weightSums;
     private bool finished;
 
-    /// <param name="height">Image height.</param>
-    /// <param name="width">Image width.</param>
+    /// <param name="grid">The grid whose tiles' predictions will be added.</param>
     /// <param name="classes">Output channels per pixel (K).</param>
-    /// <param name="tileSize">Side of the square tiles whose predictions will be added.</param>
-    public GaussianBlender(int height, int width, int classes, int tileSize)
-        : this(height, width, classes, tileSize, PixelRect.Whole(width, height))
+    public GaussianBlender(TileGrid grid, int classes)
+        : this(grid, classes, PixelRect.Whole(grid.Width, grid.Height))
     {
     }
 
@@ -35,17 +33,13 @@ public sealed class GaussianBlender
     /// their part inside it. Every pixel of the area gets the same sums, in the same order, as it would
     /// in a whole-image blender fed the same tiles, so areas blended apart match the whole exactly.
     /// </summary>
-    /// <param name="height">Image height.</param>
-    /// <param name="width">Image width.</param>
+    /// <param name="grid">The grid whose tiles' predictions will be added.</param>
     /// <param name="classes">Output channels per pixel (K).</param>
-    /// <param name="tileSize">Side of the square tiles whose predictions will be added.</param>
     /// <param name="area">The part of the image to blend; memory is proportional to it.</param>
-    public GaussianBlender(int height, int width, int classes, int tileSize, PixelRect area)
+    public GaussianBlender(TileGrid grid, int classes, PixelRect area)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileSize);
+        var (height, width) = (grid.Height, grid.Width);
         if (area.Area == 0 || !PixelRect.Whole(width, height).Contains(area))
         {
             throw new ArgumentOutOfRangeException(nameof(area), area, $"The area must be a non-empty part of the {width}×{height} image.");
@@ -59,9 +53,13 @@ public sealed class GaussianBlender
         Height = height;
         Width = width;
         Classes = classes;
-        TileSize = tileSize;
+        TileSize = grid.TileSize;
+        WindowHeight = grid.WindowHeight;
+        WindowWidth = grid.WindowWidth;
         Area = area;
-        weightMap = WeightMap(tileSize);
+        weightMap = WindowHeight == TileSize && WindowWidth == TileSize
+            ? WeightMap(TileSize)
+            : Gaussian(WindowHeight, WindowWidth, TileSize);
         weighted = new float[classes * area.Area];
         weightSums = new float[area.Area];
     }
@@ -70,6 +68,12 @@ public sealed class GaussianBlender
     public int Width { get; }
     public int Classes { get; }
     public int TileSize { get; }
+
+    /// <summary>Rows of each tile's predictions.</summary>
+    public int WindowHeight { get; }
+
+    /// <summary>Columns of each tile's predictions.</summary>
+    public int WindowWidth { get; }
 
     /// <summary>The part of the image this blender keeps; the whole image unless one was given.</summary>
     public PixelRect Area { get; }
@@ -87,18 +91,18 @@ public sealed class GaussianBlender
     }
 
     /// <summary>
-    /// Accumulates one tile's probabilities, laid out [K, T, T]; only the tile's valid part is used.
+    /// Accumulates one tile's probabilities, laid out [K, WindowHeight, WindowWidth]; only the tile's valid part is used.
     /// </summary>
     public void Add(Tile tile, ReadOnlySpan<float> tileProbabilities)
     {
         ThrowIfFinished();
-        var t = TileSize;
-        if (tileProbabilities.Length != Classes * t * t)
+        var (h, t) = (WindowHeight, WindowWidth);
+        if (tileProbabilities.Length != Classes * h * t)
         {
-            throw new ArgumentException($"Expected {Classes}×{t}×{t} probabilities.", nameof(tileProbabilities));
+            throw new ArgumentException($"Expected {Classes}×{h}×{t} probabilities.", nameof(tileProbabilities));
         }
 
-        if (tile.X < 0 || tile.Y < 0 || tile.Width > t || tile.Height > t
+        if (tile.X < 0 || tile.Y < 0 || tile.Width > t || tile.Height > h
             || tile.X + tile.Width > Width || tile.Y + tile.Height > Height)
         {
             throw new ArgumentOutOfRangeException(nameof(tile), tile, $"The tile does not fit a {Width}×{Height} image.");
@@ -130,7 +134,7 @@ public sealed class GaussianBlender
 
             for (var k = 0; k < Classes; k++)
             {
-                var probabilities = tileProbabilities.Slice((k * t * t) + tileOffset, weights.Length);
+                var probabilities = tileProbabilities.Slice((k * h * t) + tileOffset, weights.Length);
                 var destination = weighted.AsSpan((k * plane) + areaRow, weights.Length);
                 for (var x = 0; x < weights.Length; x++)
                 {
@@ -176,18 +180,26 @@ public sealed class GaussianBlender
         }
     }
 
-    private static float[] WeightMap(int tileSize) => WeightMaps.GetOrAdd(tileSize, static t =>
+    private static float[] WeightMap(int tileSize) => WeightMaps.GetOrAdd(tileSize, static t => Gaussian(t, t, t));
+
+    /// <summary>
+    /// The map for a window of <paramref name="height"/> × <paramref name="width"/> cut to an image shorter
+    /// than a tile, with the tile's σ: along a short axis there is one tile, so its weights cancel out of
+    /// Σ w·p / Σ w and only the long axis's blending is left. Not cached: such windows take every size.
+    /// </summary>
+    private static float[] Gaussian(int height, int width, int tileSize)
     {
-        var map = new double[t * t];
-        var centre = (t - 1) / 2.0;
-        var sigma = t / 8.0;
-        for (var y = 0; y < t; y++)
+        var map = new double[height * width];
+        var centreY = (height - 1) / 2.0;
+        var centreX = (width - 1) / 2.0;
+        var sigma = tileSize / 8.0;
+        for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < t; x++)
+            for (var x = 0; x < width; x++)
             {
-                var dy = y - centre;
-                var dx = x - centre;
-                map[(y * t) + x] = Math.Exp(-((dy * dy) + (dx * dx)) / (2 * sigma * sigma));
+                var dy = y - centreY;
+                var dx = x - centreX;
+                map[(y * width) + x] = Math.Exp(-((dy * dy) + (dx * dx)) / (2 * sigma * sigma));
             }
         }
 
@@ -200,5 +212,5 @@ public sealed class GaussianBlender
         }
 
         return weights;
-    });
+    }
 }

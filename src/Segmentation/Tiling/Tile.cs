@@ -3,10 +3,10 @@ using UNetPP.Cluster.Segmentation.Imaging;
 namespace UNetPP.Cluster.Segmentation.Tiling;
 
 /// <summary>
-/// One square window of a <see cref="TileGrid"/>. The window is always TileSize × TileSize; its valid
-/// part, the part inside the image, starts at (<see cref="X"/>, <see cref="Y"/>) and is
-/// <see cref="Width"/> × <see cref="Height"/>. The valid part is smaller than the window only when the
-/// image itself is smaller than a tile along that axis, and the rest of the window is padding.
+/// One window of a <see cref="TileGrid"/>, WindowWidth × WindowHeight; its valid part, the part inside
+/// the image, starts at (<see cref="X"/>, <see cref="Y"/>) and is <see cref="Width"/> × <see cref="Height"/>.
+/// The valid part is smaller than the window only when the grid pads an axis shorter than a tile, and
+/// the rest of the window is padding.
 /// </summary>
 /// <param name="X">Left column in the image.</param>
 /// <param name="Y">Top row in the image.</param>

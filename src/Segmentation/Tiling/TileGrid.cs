@@ -3,10 +3,12 @@ using UNetPP.Cluster.Segmentation.Imaging;
 namespace UNetPP.Cluster.Segmentation.Tiling;
 
 /// <summary>
-/// Covers an image with overlapping square tiles for sliding-window inference. Along each axis tiles
+/// Covers an image with overlapping tiles for sliding-window inference. Along each axis tiles
 /// start at 0, stride, 2·stride, … and the last one is moved back to end exactly at the edge, so every
-/// tile lies inside the image and every pixel is covered. An axis no longer than a tile gets one tile at
-/// 0 and is padded up to the tile size.
+/// tile lies inside the image and every pixel is covered. An axis shorter than a tile gets one tile at 0
+/// as long as the axis, as the seed's network runs an image of any size; only for a model that takes
+/// nothing but its tile size is that axis padded up to the tile. An axis under 16 pixels is padded to 16,
+/// the least the network's four halvings leave a pixel of.
 /// </summary>
 public sealed class TileGrid
 {
@@ -24,7 +26,10 @@ public sealed class TileGrid
     /// Fraction of a tile shared with its neighbour, in [0, 1). The stride is
     /// max(1, round(tileSize × (1 − overlap))), rounding halves away from zero.
     /// </param>
-    public TileGrid(int height, int width, int tileSize, double overlap = DefaultOverlap)
+    /// <param name="padShortAxes">
+    /// Whether an axis shorter than a tile is padded up to the tile, for a model whose input size is fixed.
+    /// </param>
+    public TileGrid(int height, int width, int tileSize, double overlap = DefaultOverlap, bool padShortAxes = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -48,6 +53,8 @@ public sealed class TileGrid
         var columns = Starts(width, tileSize, Stride);
         var validHeight = Math.Min(height, tileSize);
         var validWidth = Math.Min(width, tileSize);
+        WindowHeight = padShortAxes ? tileSize : Math.Max(validHeight, SizeMultiple);
+        WindowWidth = padShortAxes ? tileSize : Math.Max(validWidth, SizeMultiple);
         tiles = new Tile[rows.Length * columns.Length];
         for (var r = 0; r < rows.Length; r++)
         {
@@ -63,6 +70,12 @@ public sealed class TileGrid
     public int Width { get; }
     public int TileSize { get; }
     public double Overlap { get; }
+
+    /// <summary>Rows of every tile the model is shown: the tile size, or the image's height (at least 16) when it is shorter and not padded.</summary>
+    public int WindowHeight { get; }
+
+    /// <summary>Columns of every tile the model is shown: the tile size, or the image's width (at least 16) when it is shorter and not padded.</summary>
+    public int WindowWidth { get; }
 
     /// <summary>Distance between the starts of neighbouring tiles, except the last one on each axis.</summary>
     public int Stride { get; }
@@ -95,7 +108,7 @@ public sealed class TileGrid
 
     /// <summary>
     /// Copies one tile of <paramref name="image"/> into <paramref name="destination"/>, laid out
-    /// [channels, TileSize, TileSize], with zeros outside the tile's valid part. Allocation-free: this
+    /// [channels, WindowHeight, WindowWidth], with zeros outside the tile's valid part. Allocation-free: this
     /// runs once per tile on the inference path.
     /// </summary>
     public void CopyTile(ImageTensor image, Tile tile, Span<float> destination) =>
@@ -117,25 +130,25 @@ public sealed class TileGrid
             throw new ArgumentOutOfRangeException(nameof(tile), tile, $"Tile {tile.Valid} is not inside window {window} of the {Width}×{Height} grid.");
         }
 
-        var t = TileSize;
-        if (destination.Length != image.Channels * t * t)
+        var (h, w) = (WindowHeight, WindowWidth);
+        if (destination.Length != image.Channels * h * w)
         {
-            throw new ArgumentException($"The destination must hold {image.Channels}×{t}×{t} values.", nameof(destination));
+            throw new ArgumentException($"The destination must hold {image.Channels}×{h}×{w} values.", nameof(destination));
         }
 
         var source = image.Data.AsSpan();
         for (var c = 0; c < image.Channels; c++)
         {
-            var plane = destination.Slice(c * t * t, t * t);
+            var plane = destination.Slice(c * h * w, h * w);
             for (var r = 0; r < tile.Height; r++)
             {
-                var row = plane.Slice(r * t, t);
+                var row = plane.Slice(r * w, w);
                 var offset = (((long)c * window.Height) + tile.Y - window.Y + r) * window.Width + tile.X - window.X;
                 source.Slice((int)offset, tile.Width).CopyTo(row);
                 row[tile.Width..].Clear();
             }
 
-            plane[(tile.Height * t)..].Clear();
+            plane[(tile.Height * w)..].Clear();
         }
     }
 

@@ -51,13 +51,15 @@ public sealed class EngineBatchingTests
         Assert.Equal(Batch, concurrent.MaxBatchSize);
     }
 
-    [Fact]
-    public async Task OneTileImagesInFlightTogetherAreBatchedAcrossImages()
+    [Theory]
+    [InlineData(Tile, Tile)]
+    [InlineData(40, 30)] // smaller than a tile: one tile of the image's own size
+    public async Task OneTileImagesInFlightTogetherAreBatchedAcrossImages(int width, int height)
     {
         // Eight one-tile images: every batch of more than one tile holds tiles of different images.
         var model = EngineTestKit.Amplified(EngineTestKit.Ellipses(Tile, Tile, seed: 22, count: 3), seed: 5, tileSize: Tile);
         using var engine = EngineTestKit.Engine(model, new SegmentationOptions { BatchSize = Batch });
-        var images = Enumerable.Range(0, 8).Select(k => (Name: $"one-{k}.png", Png: EngineTestKit.Ellipses(Tile, Tile, seed: 50 + k, count: 3))).ToArray();
+        var images = Enumerable.Range(0, 8).Select(k => (Name: $"one-{k}.png", Png: EngineTestKit.Ellipses(width, height, seed: 50 + k, count: 3))).ToArray();
         var alone = new List<byte[]>();
         foreach (var (name, png) in images)
         {

@@ -134,6 +134,18 @@ internal static class EngineTestKit
         return split / 256f;
     }
 
+    /// <summary><paramref name="model"/> with its input's height and width fixed at <paramref name="size"/>, as some exported graphs have them.</summary>
+    public static LoadedModel FixedSize(LoadedModel model, int size)
+    {
+        var copy = model with { Model = model.Model.Clone() };
+        foreach (var dim in copy.Model.Graph.Input.Single().Type.TensorType.Shape.Dim.Skip(2))
+        {
+            dim.DimValue = size;
+        }
+
+        return copy;
+    }
+
     public static SegmentationEngine Engine(LoadedModel model, SegmentationOptions? options = null) =>
         SegmentationEngine.Create(model, (options ?? new SegmentationOptions()) with { Device = Cpu }, NullLogger.Instance);
 

@@ -95,11 +95,13 @@ public sealed class EngineTilingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AnImageSmallerThanATileIsPaddedAndCroppedBack()
+    public async Task AnImageSmallerThanATileIsPaddedAndCroppedBackForAModelOfFixedInputSize()
     {
         const int width = 40, height = 30;
         var png = EngineTestKit.Ellipses(width, height, seed: 8, count: 3);
-        var model = EngineTestKit.Amplified(EngineTestKit.Ellipses(Tile, Tile, seed: 8, count: 3), seed: 5, tileSize: Tile);
+        var open = EngineTestKit.Amplified(EngineTestKit.Ellipses(Tile, Tile, seed: 8, count: 3), seed: 5, tileSize: Tile);
+        var model = EngineTestKit.FixedSize(open, Tile);
+
         using var engine = EngineTestKit.Engine(model, new SegmentationOptions { Probabilities = true, Overlays = true });
 
         var result = await engine.SegmentAsync("small.png", png, null, CancellationToken.None);

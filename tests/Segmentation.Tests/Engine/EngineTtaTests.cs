@@ -25,9 +25,9 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(64, 64, 1, InferenceMode.L4)]      // exactly one tile
-    [InlineData(45, 33, 1, InferenceMode.L4)]      // smaller than a tile both ways: padded, then flipped with its padding
+    [InlineData(45, 33, 1, InferenceMode.L4)]      // smaller than a tile both ways: one tile of its own size
     [InlineData(101, 77, 1, InferenceMode.L4)]     // odd sizes, 2 × 2 tiles
-    [InlineData(150, 37, 1, InferenceMode.L4)]     // several tiles wide, padded in height
+    [InlineData(150, 37, 1, InferenceMode.L4)]     // several tiles wide, tiles as tall as the image
     [InlineData(101, 77, 3, InferenceMode.L4)]     // softmax over three classes
     [InlineData(83, 70, 1, InferenceMode.Accurate)] // the mean of four heads
     [InlineData(83, 70, 1, InferenceMode.L2)]      // a pruned graph
@@ -103,7 +103,7 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The sliding window done by hand: every grid tile, padded as the grid pads it, is run through the
+    /// The sliding window done by hand: every grid tile, cut as the grid cuts it, is run through the
     /// mode's graph as it is and flipped each way, each output flipped back, the four averaged; then the
     /// tiles are blended. Returns the probabilities [K, H, W].
     /// </summary>
@@ -113,11 +113,12 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
         (width, height) = (tensor.Width, tensor.Height);
         var classes = model.Card.Classes;
         var grid = new TileGrid(height, width, Tile, TileGrid.DefaultOverlap);
-        var blender = new GaussianBlender(height, width, classes, Tile);
+        var blender = new GaussianBlender(grid, classes);
         using var session = DeviceSession.Open(ModeGraph.Select(model.Model, model.Card, mode).ToByteArray(), EngineTestKit.Cpu, NullLogger.Instance);
-        var tile = new float[tensor.Channels * Tile * Tile];
+        var (rows, columns) = (grid.WindowHeight, grid.WindowWidth);
+        var tile = new float[tensor.Channels * rows * columns];
         var flipped = new float[tile.Length];
-        var prediction = new float[classes * Tile * Tile];
+        var prediction = new float[classes * rows * columns];
         var mean = new float[prediction.Length];
         foreach (var t in grid.Tiles)
         {
@@ -125,11 +126,11 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
             Array.Clear(mean);
             foreach (var (horizontal, vertical) in new[] { (false, false), (true, false), (false, true), (true, true) })
             {
-                Flip(tile, flipped, horizontal, vertical);
-                session.Run(flipped, prediction, 1, tensor.Channels, classes, Tile, Tile);
+                Flip(tile, flipped, rows, columns, horizontal, vertical);
+                session.Run(flipped, prediction, 1, tensor.Channels, classes, rows, columns);
                 for (var i = 0; i < mean.Length; i++)
                 {
-                    mean[i] += prediction[FlippedIndex(i, horizontal, vertical)] / 4;
+                    mean[i] += prediction[FlippedIndex(i, rows, columns, horizontal, vertical)] / 4;
                 }
             }
 
@@ -139,20 +140,20 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
         return blender.Finish();
     }
 
-    private static void Flip(float[] source, float[] destination, bool horizontal, bool vertical)
+    private static void Flip(float[] source, float[] destination, int rows, int columns, bool horizontal, bool vertical)
     {
         for (var i = 0; i < destination.Length; i++)
         {
-            destination[i] = source[FlippedIndex(i, horizontal, vertical)];
+            destination[i] = source[FlippedIndex(i, rows, columns, horizontal, vertical)];
         }
     }
 
-    /// <summary>Where element <paramref name="i"/> of a [planes, T, T] block comes from once flipped.</summary>
-    private static int FlippedIndex(int i, bool horizontal, bool vertical)
+    /// <summary>Where element <paramref name="i"/> of a [planes, rows, columns] block comes from once flipped.</summary>
+    private static int FlippedIndex(int i, int rows, int columns, bool horizontal, bool vertical)
     {
-        var plane = i / (Tile * Tile);
-        var y = i / Tile % Tile;
-        var x = i % Tile;
-        return (((plane * Tile) + (vertical ? Tile - 1 - y : y)) * Tile) + (horizontal ? Tile - 1 - x : x);
+        var plane = i / (rows * columns);
+        var y = i / columns % rows;
+        var x = i % columns;
+        return (((plane * rows) + (vertical ? rows - 1 - y : y)) * columns) + (horizontal ? columns - 1 - x : x);
     }
 }

@@ -23,7 +23,7 @@ public sealed class DeviceBatcherTests
 
         // Requests of 1..7 tiles: most batches must mix tiles of several requests.
         var requests = Enumerable.Range(1, 7).Select(count => MakeRequest(count, seed: count)).ToArray();
-        await Task.WhenAll(requests.Select(r => batcher.InferAsync(r.Inputs, r.Outputs, r.Count)));
+        await Task.WhenAll(requests.Select(r => batcher.InferAsync(batcher.Shape, r.Inputs, r.Outputs, r.Count)));
 
         foreach (var r in requests)
         {
@@ -45,13 +45,13 @@ public sealed class DeviceBatcherTests
         using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4 });
 
         var first = MakeRequest(2, seed: 1);
-        await batcher.InferAsync(first.Inputs, first.Outputs, first.Count);
+        await batcher.InferAsync(batcher.Shape, first.Inputs, first.Outputs, first.Count);
         AssertOutputs(first, weights, shape);
         Assert.Equal(TimeSpan.Zero, batcher.LongestRun);
 
         // The second run does not return: its tiles never come back, and the run's age grows for all to see.
         var second = MakeRequest(2, seed: 2);
-        var hung = batcher.InferAsync(second.Inputs, second.Outputs, second.Count);
+        var hung = batcher.InferAsync(batcher.Shape, second.Inputs, second.Outputs, second.Count);
         var clock = Stopwatch.StartNew();
         await WaitUntilAsync(() => batcher.LongestRun >= TimeSpan.FromMilliseconds(300));
 
@@ -74,11 +74,11 @@ public sealed class DeviceBatcherTests
         using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, InFlightBatches = 2 });
 
         var first = MakeRequest(2, seed: 1);
-        var hung = batcher.InferAsync(first.Inputs, first.Outputs, first.Count);
+        var hung = batcher.InferAsync(batcher.Shape, first.Inputs, first.Outputs, first.Count);
         await WaitUntilAsync(() => batcher.LongestRun > TimeSpan.Zero);
 
         var other = MakeRequest(3, seed: 2);
-        await batcher.InferAsync(other.Inputs, other.Outputs, other.Count).WaitAsync(TimeSpan.FromSeconds(30));
+        await batcher.InferAsync(batcher.Shape, other.Inputs, other.Outputs, other.Count).WaitAsync(TimeSpan.FromSeconds(30));
 
         AssertOutputs(other, weights, shape);
         Assert.False(hung.IsCompleted);
@@ -96,10 +96,10 @@ public sealed class DeviceBatcherTests
         var shape = new TileShape(Channels, Classes, Size);
         var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4 });
         var running = MakeRequest(3, seed: 1);
-        var inFlight = batcher.InferAsync(running.Inputs, running.Outputs, running.Count);
+        var inFlight = batcher.InferAsync(batcher.Shape, running.Inputs, running.Outputs, running.Count);
         await WaitUntilAsync(() => batcher.LongestRun > TimeSpan.Zero);
         var queued = MakeRequest(2, seed: 2);
-        var waiting = batcher.InferAsync(queued.Inputs, queued.Outputs, queued.Count);
+        var waiting = batcher.InferAsync(batcher.Shape, queued.Inputs, queued.Outputs, queued.Count);
 
         // The batch's buffers are the device's until its run returns: disposing must not free them under it.
         var disposing = Task.Run(batcher.Dispose);
@@ -114,6 +114,34 @@ public sealed class DeviceBatcherTests
     }
 
     [Fact]
+    public async Task TilesOfOneShapeBatchTogetherWhateverTheirPlaceInTheQueue()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = new HoldingSession(DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance), heldRun: 1);
+        var tile = new TileShape(Channels, Classes, Size);
+        var small = new TileShape(Channels, Classes, 5, 7);
+        using var batcher = new DeviceBatcher(session, tile, new BatcherOptions { MaxBatchSize = 4 });
+
+        // The first run is held, so the three requests after it are all queued when it returns.
+        var first = MakeRequest(tile, 1, seed: 1);
+        var held = batcher.InferAsync(tile, first.Inputs, first.Outputs, first.Count);
+        await WaitUntilAsync(() => batcher.LongestRun > TimeSpan.Zero);
+        var requests = new[] { (Shape: small, Data: MakeRequest(small, 1, seed: 2)), (Shape: tile, Data: MakeRequest(tile, 1, seed: 3)), (Shape: small, Data: MakeRequest(small, 1, seed: 4)) };
+        var queued = requests.Select(r => batcher.InferAsync(r.Shape, r.Data.Inputs, r.Data.Outputs, r.Data.Count)).ToArray();
+        session.Release();
+        await Task.WhenAll([held, .. queued]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        AssertOutputs(first, weights, tile);
+        foreach (var (shape, data) in requests)
+        {
+            AssertOutputs(data, weights, shape);
+        }
+
+        // The held run, both small tiles in one run, the full tile queued between them in another.
+        Assert.Equal((3L, 4L), (batcher.Statistics.Batches, batcher.Statistics.Tiles));
+    }
+
+    [Fact]
     public async Task ARequestLargerThanABatchIsSplitAcrossBatches()
     {
         var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
@@ -122,7 +150,7 @@ public sealed class DeviceBatcherTests
         using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 3 });
 
         var request = MakeRequest(10, seed: 42);
-        await batcher.InferAsync(request.Inputs, request.Outputs, request.Count);
+        await batcher.InferAsync(batcher.Shape, request.Inputs, request.Outputs, request.Count);
 
         AssertOutputs(request, weights, shape);
         Assert.Equal(4, batcher.Statistics.Batches);
@@ -142,7 +170,7 @@ public sealed class DeviceBatcherTests
             using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, InFlightBatches = inFlight });
             var requests = Enumerable.Range(1, 9).Select(count => MakeRequest(shape, count, seed: count)).ToArray();
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(requests.Select(r => Task.Run(() => batcher.InferAsync(r.Inputs, r.Outputs, r.Count))));
+            await Task.WhenAll(requests.Select(r => Task.Run(() => batcher.InferAsync(batcher.Shape, r.Inputs, r.Outputs, r.Count))));
             var wall = clock.Elapsed;
             return (requests, batcher.Statistics, wall);
         }
@@ -171,7 +199,7 @@ public sealed class DeviceBatcherTests
         var request = MakeRequest(2, seed: 1);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => batcher.InferAsync(request.Inputs, request.Outputs, request.Count, new CancellationToken(canceled: true)));
+            () => batcher.InferAsync(batcher.Shape, request.Inputs, request.Outputs, request.Count, new CancellationToken(canceled: true)));
         Assert.Equal(0, batcher.Statistics.Tiles);
     }
 
@@ -187,12 +215,12 @@ public sealed class DeviceBatcherTests
         {
             var bad = new float[wrong.InputLength];
             var badOut = new float[wrong.OutputLength];
-            await Assert.ThrowsAnyAsync<Exception>(() => broken.InferAsync(bad, badOut, 1));
+            await Assert.ThrowsAnyAsync<Exception>(() => broken.InferAsync(broken.Shape, bad, badOut, 1));
         }
 
         using var batcher = new DeviceBatcher(session, new TileShape(Channels, Classes, Size), new BatcherOptions());
         var good = MakeRequest(2, seed: 3);
-        await batcher.InferAsync(good.Inputs, good.Outputs, good.Count);
+        await batcher.InferAsync(batcher.Shape, good.Inputs, good.Outputs, good.Count);
         AssertOutputs(good, weights, new TileShape(Channels, Classes, Size));
     }
 
@@ -224,7 +252,7 @@ public sealed class DeviceBatcherTests
     private static void AssertOutputs(TileRequestData r, float[] weights, TileShape shape)
     {
         Span<float> pixel = stackalloc float[Channels];
-        var plane = Size * Size;
+        var plane = shape.Height * shape.Width;
         for (var t = 0; t < r.Count; t++)
         {
             for (var p = 0; p < plane; p++)

@@ -7,9 +7,9 @@ public sealed class GaussianBlenderTests
     /// <summary>Feeds every tile of a grid the values of <paramref name="f"/>(k, y, x) at its image coordinates.</summary>
     private static float[] Blend(TileGrid grid, int classes, Func<int, int, int, float> f)
     {
-        var t = grid.TileSize;
-        var blender = new GaussianBlender(grid.Height, grid.Width, classes, t);
-        var probabilities = new float[classes * t * t];
+        var (h, w) = (grid.WindowHeight, grid.WindowWidth);
+        var blender = new GaussianBlender(grid, classes);
+        var probabilities = new float[classes * h * w];
         foreach (var tile in grid.Tiles)
         {
             Array.Fill(probabilities, float.NaN);
@@ -19,7 +19,7 @@ public sealed class GaussianBlenderTests
                 {
                     for (var x = 0; x < tile.Width; x++)
                     {
-                        probabilities[(((k * t) + y) * t) + x] = f(k, tile.Y + y, tile.X + x);
+                        probabilities[(((k * h) + y) * w) + x] = f(k, tile.Y + y, tile.X + x);
                     }
                 }
             }
@@ -65,21 +65,42 @@ public sealed class GaussianBlenderTests
         }
     }
 
-    [Fact]
-    public void OverlappingTilesOfASmoothFunctionReproduceIt()
+    [Theory]
+    [InlineData(100, 75)]
+    [InlineData(20, 100)]
+    [InlineData(90, 13)]
+    public void OverlappingTilesOfASmoothFunctionReproduceIt(int height, int width)
     {
         static float F(int k, int y, int x) => 0.5f + (0.2f * MathF.Sin(x / 7f)) + (0.2f * MathF.Cos(y / 5f)) + (0.05f * k);
-        var grid = new TileGrid(100, 75, 32, 0.5);
+        var grid = new TileGrid(height, width, 32, 0.5);
         var result = Blend(grid, 3, F);
         for (var k = 0; k < 3; k++)
         {
-            for (var y = 0; y < 100; y++)
+            for (var y = 0; y < height; y++)
             {
-                for (var x = 0; x < 75; x++)
+                for (var x = 0; x < width; x++)
                 {
-                    Assert.Equal(F(k, y, x), result[(((k * 100) + y) * 75) + x], 1e-5f);
+                    Assert.Equal(F(k, y, x), result[(((k * height) + y) * width) + x], 1e-5f);
                 }
             }
+        }
+    }
+
+    [Fact]
+    public void TilesAsTallAsAShortImageAreWeighedAlongItsLengthOnly()
+    {
+        // Two tiles 16 rows tall overlap on columns 16…31; the left says 1, the right 0. Every row
+        // gets the same blend, as the weights across a single row of tiles cancel out.
+        var blender = new GaussianBlender(new TileGrid(16, 48, 32), 1);
+        blender.Add(new Tile(0, 0, 32, 16, 0), Enumerable.Repeat(1f, 16 * 32).ToArray());
+        blender.Add(new Tile(16, 0, 32, 16, 1), new float[16 * 32]);
+        var result = blender.Finish();
+
+        Assert.True(result[17] > 0.5f);
+        Assert.True(result[30] < 0.5f);
+        for (var y = 1; y < 16; y++)
+        {
+            Assert.Equal(result.AsSpan(0, 48).ToArray(), result.AsSpan(y * 48, 48).ToArray(), (a, b) => Math.Abs(a - b) <= 1e-6f);
         }
     }
 
@@ -87,7 +108,7 @@ public sealed class GaussianBlenderTests
     public void BlendingWeighsTileCentresAboveTileEdges()
     {
         // Two tiles overlap on columns 16…31; the left tile says 1, the right tile says 0.
-        var blender = new GaussianBlender(32, 48, 1, 32);
+        var blender = new GaussianBlender(new TileGrid(32, 48, 32), 1);
         blender.Add(new Tile(0, 0, 32, 32, 0), Enumerable.Repeat(1f, 32 * 32).ToArray());
         blender.Add(new Tile(16, 0, 32, 32, 1), new float[32 * 32]);
         var result = blender.Finish();
@@ -98,14 +119,14 @@ public sealed class GaussianBlenderTests
     [Fact]
     public void UncoveredPixelsAndReuseAreErrors()
     {
-        var blender = new GaussianBlender(20, 40, 1, 16);
+        var blender = new GaussianBlender(new TileGrid(20, 40, 16), 1);
         blender.Add(new Tile(0, 0, 16, 16, 0), new float[256]);
         Assert.Throws<InvalidOperationException>(blender.Finish);
 
-        var single = new GaussianBlender(16, 16, 1, 16);
+        var single = new GaussianBlender(new TileGrid(16, 16, 16), 1);
         single.Add(new Tile(0, 0, 16, 16, 0), new float[256]);
         single.Finish();
         Assert.Throws<InvalidOperationException>(single.Finish);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianBlender(16, 16, 1, 16).Add(new Tile(8, 0, 16, 16, 0), new float[256]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianBlender(new TileGrid(16, 16, 16), 1).Add(new Tile(8, 0, 16, 16, 0), new float[256]));
     }
 }

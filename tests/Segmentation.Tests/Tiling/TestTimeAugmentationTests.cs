@@ -45,7 +45,7 @@ public sealed class TestTimeAugmentationTests
             }
         }
 
-        var mean = augmentation.Merge(block, Size).ToArray();
+        var mean = augmentation.Merge(block, Size, Size).ToArray();
 
         Assert.Equal(Enumerable.Range(0, View).Select(i => i + 15f), mean);
     }
@@ -56,7 +56,7 @@ public sealed class TestTimeAugmentationTests
         var augmentation = TestTimeAugmentation.None;
         var block = Expanded(augmentation);
 
-        var result = augmentation.Merge(block, Size);
+        var result = augmentation.Merge(block, Size, Size);
 
         Assert.Equal(1, augmentation.Views);
         Assert.Equal(Enumerable.Range(0, View).Select(i => (float)i), result.ToArray());
@@ -65,8 +65,8 @@ public sealed class TestTimeAugmentationTests
     [Fact]
     public void ABlockThatIsNotWholeViewsIsRefused()
     {
-        Assert.Throws<ArgumentException>(() => TestTimeAugmentation.Mirrored.Expand(new float[(4 * View) - 1], Size));
-        Assert.Throws<ArgumentException>(() => TestTimeAugmentation.Mirrored.Merge(new float[3 * Size * Size], Size));
+        Assert.Throws<ArgumentException>(() => TestTimeAugmentation.Mirrored.Expand(new float[(4 * View) - 1], Size, Size));
+        Assert.Throws<ArgumentException>(() => TestTimeAugmentation.Mirrored.Merge(new float[3 * Size * Size], Size, Size));
     }
 
     /// <summary>A block whose view 0 holds 0, 1, 2, … and whose other views were expanded from it.</summary>
@@ -78,7 +78,7 @@ public sealed class TestTimeAugmentationTests
             block[i] = i;
         }
 
-        augmentation.Expand(block, Size);
+        augmentation.Expand(block, Size, Size);
         return block;
     }
 

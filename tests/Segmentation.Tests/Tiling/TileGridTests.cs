@@ -56,10 +56,42 @@ public sealed class TileGridTests
     }
 
     [Fact]
-    public void SmallImageGetsOnePaddedTile()
+    public void AnImageSmallerThanATileGetsOneTileOfItsOwnSize()
     {
-        var grid = new TileGrid(10, 20, 32);
-        Assert.Equal([new Tile(0, 0, 20, 10, 0)], grid.Tiles);
+        var grid = new TileGrid(17, 20, 32);
+        Assert.Equal([new Tile(0, 0, 20, 17, 0)], grid.Tiles);
+        Assert.Equal((17, 20), (grid.WindowHeight, grid.WindowWidth));
+    }
+
+    [Fact]
+    public void AnAxisUnder16PixelsIsPaddedTo16()
+    {
+        var grid = new TileGrid(10, 5, 32);
+        Assert.Equal([new Tile(0, 0, 5, 10, 0)], grid.Tiles);
+        Assert.Equal((16, 16), (grid.WindowHeight, grid.WindowWidth));
+    }
+
+    [Fact]
+    public void AnAxisShorterThanATileRunsAtItsOwnLengthUnlessPadded()
+    {
+        var open = new TileGrid(40, 200, 64);
+        var padded = new TileGrid(40, 200, 64, padShortAxes: true);
+
+        Assert.Equal((40, 64), (open.WindowHeight, open.WindowWidth));
+        Assert.Equal((64, 64), (padded.WindowHeight, padded.WindowWidth));
+        Assert.Equal(padded.Tiles, open.Tiles);
+        Assert.Equal([0, 48, 96, 136], open.Tiles.Select(t => t.X));
+        Assert.All(open.Tiles, t => Assert.Equal((0, 64, 40), (t.Y, t.Width, t.Height)));
+    }
+
+    [Fact]
+    public void AGridOfFullTilesIsTheSamePaddedOrNot()
+    {
+        var open = new TileGrid(130, 100, 64);
+        var padded = new TileGrid(130, 100, 64, padShortAxes: true);
+
+        Assert.Equal((64, 64), (open.WindowHeight, open.WindowWidth));
+        Assert.Equal(padded.Tiles, open.Tiles);
     }
 
     [Theory]
@@ -82,7 +114,7 @@ public sealed class TileGridTests
         const int channels = 2, height = 20, width = 5, t = 16;
         var data = Enumerable.Range(1, channels * height * width).Select(v => (float)v).ToArray();
         var image = new ImageTensor(channels, height, width, data);
-        var grid = new TileGrid(height, width, t, 0.5);
+        var grid = new TileGrid(height, width, t, 0.5, padShortAxes: true);
         var destination = new float[channels * t * t];
         Array.Fill(destination, -1f);
 
@@ -101,6 +133,20 @@ public sealed class TileGridTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void CopyTileOfAShortAxisCopiesRowsOfTheImagesOwnWidth()
+    {
+        const int height = 40, width = 19, t = 32;
+        var data = Enumerable.Range(1, height * width).Select(v => (float)v).ToArray();
+        var grid = new TileGrid(height, width, t, 0.5);
+        var destination = new float[t * width];
+
+        var tile = grid.Tiles[^1];
+        grid.CopyTile(new ImageTensor(1, height, width, data), tile, destination);
+
+        Assert.Equal(data.AsSpan(tile.Y * width, t * width).ToArray(), destination);
     }
 
     [Fact]
