@@ -11,11 +11,21 @@ namespace UNetPP.Cluster.Segmentation.Model;
 internal static class CardKeys
 {
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first unknown key and the nearest known one.</summary>
-    public static void Check(JsonElement card, JsonSerializerOptions options) =>
-        Check(card, options.GetTypeInfo(typeof(ModelCard)), "");
-
-    private static void Check(JsonElement element, JsonTypeInfo type, string prefix)
+    public static void Check(JsonElement card, JsonSerializerOptions options)
     {
+        // Asked directly, so the answer does not depend on whether the options have been used yet.
+        var resolver = options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver();
+        Check(card, t => resolver.GetTypeInfo(t, options), typeof(ModelCard), "");
+    }
+
+    private static void Check(JsonElement element, Func<Type, JsonTypeInfo?> contract, Type declared, string prefix)
+    {
+        var type = contract(declared);
+        if (type is null)
+        {
+            return;
+        }
+
         if (element.ValueKind != JsonValueKind.Object || type.Kind != JsonTypeInfoKind.Object)
         {
             return;
@@ -26,7 +36,7 @@ internal static class CardKeys
         {
             if (known.TryGetValue(property.Name, out var info))
             {
-                Check(property.Value, type.Options.GetTypeInfo(info.PropertyType), $"{prefix}{property.Name}.");
+                Check(property.Value, contract, info.PropertyType, $"{prefix}{property.Name}.");
                 continue;
             }
 
