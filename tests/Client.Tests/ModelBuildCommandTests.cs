@@ -101,7 +101,7 @@ public sealed class ModelBuildCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--classes", "3", "--classes contradicts {0}, whose tensors say 1 classes; leave --classes out")]
+    [InlineData("--classes", "3", "--classes contradicts {0}, whose tensors say 1 class; leave --classes out")]
     [InlineData("--filters", "32,64,128,256,512", "--filters contradicts {0}, whose tensors say filters 4,8,16,32,64; leave --filters out")]
     [InlineData("--in-channels", "1", "--in-channels contradicts {0}, whose tensors say 3 input channels; leave --in-channels out")]
     public async Task OptionThatContradictsTheWeightsIsAUsageErrorNamingBoth(string option, string value, string message)
@@ -116,6 +116,20 @@ public sealed class ModelBuildCommandTests : IDisposable
         Assert.Equal(ExitCodes.UsageError, result.ExitCode);
         Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, weightsPath), result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task DeepSupervisionAskedOfOneHeadWeightsIsAUsageError()
+    {
+        var weights = NestedUNetWeights.CreateInitial(Small with { DeepSupervision = false }, seed: 1);
+        var weightsPath = folder.File("one-head.safetensors");
+        weights.SaveSafetensors(weightsPath);
+
+        var result = await CliRunner.RunAsync(
+            "model", "build", "--out", folder.File("m.onnx"), "--weights", weightsPath, "--deep-supervision");
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains($"--deep-supervision contradicts {weightsPath}, whose tensors say one head;", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -169,8 +169,8 @@ internal sealed class ModelBuildCommand : Command
         }
 
         Agree(filters, given.Filters.SequenceEqual(found.Filters), $"filters {string.Join(",", found.Filters)}");
-        Agree(inChannels, given.InChannels == found.InChannels, $"{found.InChannels} input channels");
-        Agree(classes, given.Classes == found.Classes, $"{found.Classes} classes");
+        Agree(inChannels, given.InChannels == found.InChannels, found.InChannels == 1 ? "1 input channel" : $"{found.InChannels} input channels");
+        Agree(classes, given.Classes == found.Classes, found.Classes == 1 ? "1 class" : $"{found.Classes} classes");
         Agree(deepSupervision, given.DeepSupervision == found.DeepSupervision, found.DeepSupervision ? "four heads" : "one head");
         return found;
     }

@@ -79,7 +79,7 @@ internal static class SizeProbe
 
     /// <summary>The card's reason to refuse a head whose channel count differs from its class count.</summary>
     public static string ClassMismatch(ModelCard card, string head, long channels) =>
-        $"the card says {card.Classes} classes but head output '{head}' has {channels} channels; set \"classes\": {channels} in the card";
+        $"the card says {card.Classes} {(card.Classes == 1 ? "class" : "classes")} but head output '{head}' has {channels} {(channels == 1 ? "channel" : "channels")}; set \"classes\": {channels} in the card";
 
     /// <summary>Why a graph fixed to one image size cannot be used, and the export that fixes it.</summary>
     public static string FixedAtExport(ModelCard card) =>

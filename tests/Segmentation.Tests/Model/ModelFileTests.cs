@@ -148,7 +148,7 @@ public sealed class ModelFileTests : IDisposable
 
         var error = Assert.Throws<ModelException>(() => ModelFile.Load(path));
 
-        Assert.Equal($"{path}: the card says 2 classes but head output 'final1' has 1 channels; set \"classes\": 1 in the card", error.Message);
+        Assert.Equal($"{path}: the card says 2 classes but head output 'final1' has 1 channel; set \"classes\": 1 in the card", error.Message);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class ModelFileTests : IDisposable
 
         var error = Assert.Throws<ModelException>(() => ModelFile.Load(path, card));
 
-        Assert.Equal($"{path}: the card says 1 classes but head output 'y' has 2 channels; set \"classes\": 2 in the card", error.Message);
+        Assert.Equal($"{path}: the card says 1 class but head output 'y' has 2 channels; set \"classes\": 2 in the card", error.Message);
         Assert.Equal(2, ModelFile.Load(path, card with { Classes = 2, Activation = ModelCard.Softmax }).Card.Classes);
     }
 
