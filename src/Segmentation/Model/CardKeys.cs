@@ -20,13 +20,8 @@ internal static class CardKeys
 
     private static void Check(JsonElement element, Func<Type, JsonTypeInfo?> contract, Type declared, string prefix)
     {
-        var type = contract(declared);
-        if (type is null)
-        {
-            return;
-        }
-
-        if (element.ValueKind != JsonValueKind.Object || type.Kind != JsonTypeInfoKind.Object)
+        // An object the serializer reads with a converter of its own says which keys it knows itself.
+        if (element.ValueKind != JsonValueKind.Object || contract(declared) is not { Kind: JsonTypeInfoKind.Object } type)
         {
             return;
         }
