@@ -80,6 +80,59 @@ public sealed class ModelBuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task WeightsAloneSayFiltersChannelsClassesAndHeadsEvenUnderDataParallelNames()
+    {
+        var options = Small with { InChannels = 1, Classes = 2 };
+        var weights = NestedUNetWeights.CreateInitial(options, seed: 5);
+        var weightsPath = folder.File("parallel.safetensors");
+        WriteSafetensors(weightsPath, weights, weights.Names, prefix: "module.");
+        var path = folder.File("m.onnx");
+
+        var result = await CliRunner.RunAsync("model", "build", "--out", path, "--weights", weightsPath);
+
+        Assert.True(result.ExitCode == ExitCodes.Success, result.Error);
+        var loaded = ModelFile.Load(path);
+        Assert.Equal([4, 8, 16, 32, 64], loaded.Card.Filters);
+        Assert.Equal(1, loaded.Card.InChannels);
+        Assert.Equal(2, loaded.Card.Classes);
+        Assert.True(loaded.Card.DeepSupervision);
+        var initializer = loaded.Model.Graph.Initializer.Single(t => t.Name == "final2.weight");
+        Assert.Equal(weights.Values("final2.weight"), Floats(initializer));
+    }
+
+    [Theory]
+    [InlineData("--classes", "3", "--classes contradicts {0}, whose tensors say 1 class; leave --classes out")]
+    [InlineData("--filters", "32,64,128,256,512", "--filters contradicts {0}, whose tensors say filters 4,8,16,32,64; leave --filters out")]
+    [InlineData("--in-channels", "1", "--in-channels contradicts {0}, whose tensors say 3 input channels; leave --in-channels out")]
+    public async Task OptionThatContradictsTheWeightsIsAUsageErrorNamingBoth(string option, string value, string message)
+    {
+        var weights = NestedUNetWeights.CreateInitial(Small, seed: 1);
+        var weightsPath = folder.File("w.safetensors");
+        weights.SaveSafetensors(weightsPath);
+        var path = folder.File("m.onnx");
+
+        var result = await CliRunner.RunAsync("model", "build", "--out", path, "--weights", weightsPath, option, value);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, weightsPath), result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task DeepSupervisionAskedOfOneHeadWeightsIsAUsageError()
+    {
+        var weights = NestedUNetWeights.CreateInitial(Small with { DeepSupervision = false }, seed: 1);
+        var weightsPath = folder.File("one-head.safetensors");
+        weights.SaveSafetensors(weightsPath);
+
+        var result = await CliRunner.RunAsync(
+            "model", "build", "--out", folder.File("m.onnx"), "--weights", weightsPath, "--deep-supervision");
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains($"--deep-supervision contradicts {weightsPath}, whose tensors say one head;", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SameSeedBuildsTheSameFile()
     {
         string[] options = ["--filters", "4,8,16,32,64", "--seed", "5"];
@@ -141,7 +194,7 @@ public sealed class ModelBuildCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.UsageError, result.ExitCode);
         Assert.Contains(weightsPath, result.Error, StringComparison.Ordinal);
-        Assert.Contains($"missing tensor {Missing}", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"missing 1 tensor: {Missing}", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
 
@@ -180,7 +233,7 @@ public sealed class ModelBuildCommandTests : IDisposable
     }
 
     /// <summary>The safetensors layout (header length, JSON header, little-endian F32 data) for the chosen tensors.</summary>
-    private static void WriteSafetensors(string path, NestedUNetWeights weights, IEnumerable<string> names)
+    private static void WriteSafetensors(string path, NestedUNetWeights weights, IEnumerable<string> names, string prefix = "")
     {
         var header = new Dictionary<string, object>(StringComparer.Ordinal);
         using var data = new MemoryStream();
@@ -194,7 +247,7 @@ public sealed class ModelBuildCommandTests : IDisposable
                 data.Write(bytes);
             }
 
-            header[name] = new { dtype = "F32", shape = weights.ShapeOf(name), data_offsets = new[] { start, data.Length } };
+            header[prefix + name] = new { dtype = "F32", shape = weights.ShapeOf(name), data_offsets = new[] { start, data.Length } };
         }
 
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));

@@ -85,10 +85,10 @@ public sealed class ModelInfoCommandTests : IDisposable
         Assert.Equal(["2,236,161", "2.85 G"], Row(result.Output, "L3")[2..]);
         Assert.Equal(["9,163,428", "4.85 G"], Row(result.Output, "L4")[2..]);
         Assert.Equal(["9,163,428", "4.85 G"], Row(result.Output, "accurate")[2..]);
-        Assert.Equal(["Filters", "32, 64, 128, 256, 512"], Row(result.Output, "Filters"));
-        Assert.Equal(["Normalisation mean", "0.485, 0.456, 0.406"], Row(result.Output, "Normalisation mean"));
-        Assert.Equal(["Head outputs", "final1, final2, final3, final4"], Row(result.Output, "Head outputs"));
-        Assert.Equal(["Precision", "fp32"], Row(result.Output, "Precision"));
+        Assert.Equal(["filters", "32, 64, 128, 256, 512"], Row(result.Output, "filters"));
+        Assert.Equal(["normalization.mean", "0.485, 0.456, 0.406"], Row(result.Output, "normalization.mean"));
+        Assert.Equal(["headOutputs", "final1, final2, final3, final4"], Row(result.Output, "headOutputs"));
+        Assert.Equal(["precision", "fp32"], Row(result.Output, "precision"));
     }
 
     [Fact]
@@ -100,7 +100,43 @@ public sealed class ModelInfoCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.DoesNotContain('\u001b', result.Output);
-        Assert.Equal(["Activation", "sigmoid"], Row(result.Output, "Activation"));
+        Assert.Equal(["activation", "sigmoid"], Row(result.Output, "activation"));
+    }
+
+    [Fact]
+    public async Task TableNamesEveryKeyAsTheCardDoes()
+    {
+        var path = await BuildSmallAsync();
+
+        var result = await CliRunner.RunAsync("model", "info", path);
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        using var card = JsonDocument.Parse(ModelFile.Load(path).Card.ToJson());
+        foreach (var key in card.RootElement.EnumerateObject())
+        {
+            var names = key.Value.ValueKind == JsonValueKind.Object
+                ? key.Value.EnumerateObject().Select(inner => $"{key.Name}.{inner.Name}")
+                : [key.Name];
+            Assert.All(names, name => Assert.Equal(name, Row(result.Output, name)[0]));
+        }
+
+        Assert.Equal(["inChannels", "3"], Row(result.Output, "inChannels"));
+        Assert.Equal(["deepSupervision", "true"], Row(result.Output, "deepSupervision"));
+    }
+
+    [Fact]
+    public async Task SidecarWithAMisspeltKeyIsRefusedNamingTheKnownOne()
+    {
+        var path = await BuildSmallAsync();
+        await File.WriteAllTextAsync(
+            path + ".card.json",
+            ModelFile.Load(path).Card.ToJson().Replace("\"normalization\"", "\"normalisation\"", StringComparison.Ordinal));
+
+        var result = await CliRunner.RunAsync("model", "info", path);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains(
+            $"{path}.card.json: model card: unknown key 'normalisation'; did you mean 'normalization'?", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,26 +25,24 @@ internal sealed class ModelBuildCommand : Command
         Arity = ArgumentArity.ExactlyOne,
     };
 
-    private readonly Option<int> inChannels = new("--in-channels")
+    private readonly Option<int?> inChannels = new("--in-channels")
     {
-        Description = "Image channels the model takes (3 for RGB, 1 for grey).",
-        DefaultValueFactory = _ => 3,
+        Description = "Image channels the model takes (3 for RGB, 1 for grey); default 3, or what --weights say.",
     };
 
-    private readonly Option<int> classes = new("--classes")
+    private readonly Option<int?> classes = new("--classes")
     {
-        Description = "Output channels: 1 for foreground/background (sigmoid), more for competing classes (softmax).",
-        DefaultValueFactory = _ => 1,
+        Description = "Output channels: 1 for foreground/background (sigmoid), more for competing classes (softmax); default 1, or what --weights say.",
     };
 
     private readonly Option<bool> deepSupervision = new("--deep-supervision")
     {
-        Description = "Four heads instead of one, which enables the fast L1–L3 modes and the accurate mode.",
+        Description = "Four heads instead of one, which enables the fast L1–L3 modes and the accurate mode; --weights with four heads imply it.",
     };
 
     private readonly Option<string?> weights = new("--weights")
     {
-        Description = "A PyTorch state dict saved as safetensors; without it, weights are drawn from --seed.",
+        Description = "A PyTorch state dict saved as safetensors, whose shapes give the filters, channels, classes and heads; without it, weights are drawn from --seed.",
     };
 
     private readonly Option<int> seed = new("--seed")
@@ -90,13 +88,8 @@ internal sealed class ModelBuildCommand : Command
     private int Run(ParseResult parse, Terminal terminal)
     {
         var path = parse.GetRequiredValue(outPath);
-        var options = new NestedUNetOptions
-        {
-            Filters = parse.GetValue(filters) is { Length: > 0 } widths ? widths : new NestedUNetOptions().Filters,
-            InChannels = Positive(parse.GetValue(inChannels), "--in-channels"),
-            Classes = Positive(parse.GetValue(classes), "--classes"),
-            DeepSupervision = parse.GetValue(deepSupervision),
-        };
+        var weightsPath = parse.GetValue(weights);
+        var options = ChooseOptions(parse, weightsPath);
         var tile = parse.GetValue(tileSize);
         if (tile <= 0 || tile % 16 != 0)
         {
@@ -120,7 +113,6 @@ internal sealed class ModelBuildCommand : Command
             card = card with { Threshold = limit };
         }
 
-        var weightsPath = parse.GetValue(weights);
         var tensors = weightsPath is null
             ? NestedUNetWeights.CreateInitial(options, parse.GetValue(seed))
             : NestedUNetWeights.LoadSafetensors(weightsPath, options);
@@ -146,6 +138,41 @@ internal sealed class ModelBuildCommand : Command
         output.WriteLine($"  Precision   {card.Precision}");
         output.WriteLine($"  Modes       {string.Join(", ", card.Modes)}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The options given, and for the rest what the weights' shapes say (or the defaults without weights);
+    /// an option that contradicts the weights is refused rather than left to fail as a list of shapes.
+    /// </summary>
+    private NestedUNetOptions ChooseOptions(ParseResult parse, string? weightsPath)
+    {
+        var defaults = new NestedUNetOptions { DeepSupervision = false };
+        var given = new NestedUNetOptions
+        {
+            Filters = parse.GetValue(filters) is { Length: > 0 } widths ? widths : defaults.Filters,
+            InChannels = parse.GetValue(inChannels) is { } channels ? Positive(channels, "--in-channels") : defaults.InChannels,
+            Classes = parse.GetValue(classes) is { } count ? Positive(count, "--classes") : defaults.Classes,
+            DeepSupervision = parse.GetValue(deepSupervision),
+        };
+        if (weightsPath is null)
+        {
+            return given;
+        }
+
+        var found = NestedUNetWeights.ReadOptions(weightsPath, given);
+        void Agree(Option option, bool same, string theirs)
+        {
+            if (parse.GetResult(option) is { Implicit: false } && !same)
+            {
+                throw new UsageException($"{option.Name} contradicts {weightsPath}, whose tensors say {theirs}; leave {option.Name} out to use the weights as they are.");
+            }
+        }
+
+        Agree(filters, given.Filters.SequenceEqual(found.Filters), $"filters {string.Join(",", found.Filters)}");
+        Agree(inChannels, given.InChannels == found.InChannels, found.InChannels == 1 ? "1 input channel" : $"{found.InChannels} input channels");
+        Agree(classes, given.Classes == found.Classes, found.Classes == 1 ? "1 class" : $"{found.Classes} classes");
+        Agree(deepSupervision, given.DeepSupervision == found.DeepSupervision, found.DeepSupervision ? "four heads" : "one head");
+        return found;
     }
 
     private static int Positive(int value, string option) =>

@@ -67,25 +67,40 @@ internal sealed class ModelInfoCommand : Command
         return ExitCodes.Success;
     }
 
+    /// <summary>One row per key, named as the card names it, so what the table shows is what a card file holds.</summary>
     private static Table CardTable(ModelCard card)
     {
-        var table = new Table { Border = TableBorder.Rounded }.AddColumns("Card", "Value");
-        void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        var table = new Table { Border = TableBorder.Rounded }.AddColumns("Card key", "Value");
+        foreach (var (key, value) in Keys(JsonNode.Parse(card.ToJson())!.AsObject(), ""))
+        {
+            table.AddRow(Markup.Escape(key), Markup.Escape(value));
+        }
 
-        Row("Architecture", card.Architecture);
-        Row("Filters", card.Filters.Count == 0 ? "-" : string.Join(", ", card.Filters));
-        Row("In channels", Number(card.InChannels));
-        Row("Classes", Number(card.Classes));
-        Row("Activation", card.HeadsAreLogits ? card.Activation : $"{card.Activation} (heads already probabilities)");
-        Row("Normalisation mean", Floats(card.Normalization.Mean));
-        Row("Normalisation std", Floats(card.Normalization.Std));
-        Row("Threshold", card.Threshold.ToString(CultureInfo.InvariantCulture));
-        Row("Tile size hint", Number(card.TileSize));
-        Row("Precision", card.Precision);
-        Row("Input", card.InputName);
-        Row("Head outputs", string.Join(", ", card.HeadOutputs));
-        Row("Modes", string.Join(", ", card.Modes));
         return table;
+    }
+
+    private static IEnumerable<(string Key, string Value)> Keys(JsonObject card, string prefix)
+    {
+        foreach (var (name, node) in card)
+        {
+            if (node is JsonObject inner)
+            {
+                foreach (var row in Keys(inner, $"{prefix}{name}."))
+                {
+                    yield return row;
+                }
+            }
+            else
+            {
+                yield return ($"{prefix}{name}", node switch
+                {
+                    null => "-",
+                    JsonArray { Count: 0 } => "-",
+                    JsonArray items => string.Join(", ", items.Select(i => i?.ToString() ?? "-")),
+                    _ => node.ToString(),
+                });
+            }
+        }
     }
 
     private static Table ModesTable(IReadOnlyList<ModeFigures> figures, ImageSize size)
@@ -122,9 +137,6 @@ internal sealed class ModelInfoCommand : Command
     };
 
     private static string Number(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Floats(IEnumerable<float> values) =>
-        string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     private static ImageSize ParseSize(ArgumentResult result)
     {

@@ -160,6 +160,11 @@ public sealed record ModelCard
         ModelCard? card;
         try
         {
+            using (var document = JsonDocument.Parse(json))
+            {
+                CardKeys.Check(document.RootElement, Json);
+            }
+
             card = JsonSerializer.Deserialize<ModelCard>(json, Json);
         }
         catch (JsonException e)

@@ -61,6 +61,26 @@ public static class ModelFile
             throw ModelException.For(path, $"the card names head output '{missing}', but the graph has no such value");
         }
 
+        foreach (var head in model.Graph.Output.Where(o => card.HeadOutputs.Contains(o.Name)))
+        {
+            if (FixedDimension(head, 1) is { } headChannels && headChannels != card.Classes)
+            {
+                throw ModelException.For(path, SizeProbe.ClassMismatch(card, head.Name, headChannels));
+            }
+        }
+
+        // This project's builder makes graphs that take any size; a graph from elsewhere has to show it.
+        if (model.ProducerName != NestedUNetBuilder.ProducerName)
+        {
+            if (FixedDimension(input, 2) is { } height && FixedDimension(input, 3) is { } width)
+            {
+                throw ModelException.For(
+                    path, $"input '{input.Name}' takes only {height}×{width} images, and the engine runs tiles of other sizes. {SizeProbe.FixedAtExport(card)}");
+            }
+
+            SizeProbe.Check(path, model, card, FixedDimension(input, 0) ?? 1);
+        }
+
         return new LoadedModel(path, model, card) { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) };
     }
 

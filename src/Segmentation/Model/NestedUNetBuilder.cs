@@ -14,6 +14,9 @@ public static class NestedUNetBuilder
 {
     public const string InputName = "input";
 
+    /// <summary>The file's producer name, by which a loader knows the graph takes any H × W.</summary>
+    public const string ProducerName = "UNetPP.Cluster";
+
     /// <summary>Opset 17: Shape with start/end and Resize's align_corners are there, and every current runtime has it.</summary>
     public const int Opset = 17;
 
@@ -94,7 +97,7 @@ public static class NestedUNetBuilder
         var model = new ModelProto
         {
             IrVersion = IrVersion,
-            ProducerName = "UNetPP.Cluster",
+            ProducerName = ProducerName,
             Domain = "unetpp",
             DocString = "UNet++ (NestedUNet); heads are logits; see metadata unetpp.card.",
             Graph = graph,

@@ -9,6 +9,8 @@ public sealed class NestedUNetWeights
 {
     private const string BatchCounterSuffix = ".num_batches_tracked";
 
+    private const string DataParallelPrefix = "module.";
+
     private readonly Dictionary<string, (int[] Shape, float[] Values)> tensors;
 
     private NestedUNetWeights(NestedUNetOptions options, IReadOnlyList<string> names, Dictionary<string, (int[], float[])> tensors)
@@ -91,8 +93,34 @@ public sealed class NestedUNetWeights
     }
 
     /// <summary>
+    /// The options a state dict was trained with, read from its tensor shapes: filters from each level's first
+    /// convolution, input channels from the first one, heads and classes from <c>final</c> or <c>final1..final4</c>.
+    /// What the file does not say keeps <paramref name="fallback"/>'s value, and loading then names what is missing.
+    /// </summary>
+    public static NestedUNetOptions ReadOptions(string path, NestedUNetOptions fallback)
+    {
+        var shapes = Named(SafetensorsFile.Read(path)).ToDictionary(e => e.Name, e => e.Entry.Shape, StringComparer.Ordinal);
+        long? Axis(string name, int axis) =>
+            shapes.TryGetValue(name, out var shape) && shape.Length > axis ? shape[axis] : null;
+
+        var filters = Enumerable.Range(0, NestedUNetOptions.Levels)
+            .Select(i => Axis($"{NestedUNetLayout.Module(i, 0)}.conv1.weight", 0))
+            .ToList();
+        var deepSupervision = shapes.ContainsKey("final1.weight") || (!shapes.ContainsKey("final.weight") && fallback.DeepSupervision);
+        var head = NestedUNetLayout.HeadNames(deepSupervision)[0];
+        return new NestedUNetOptions
+        {
+            Filters = filters.All(f => f is > 0) ? [.. filters.Select(f => (int)f!.Value)] : fallback.Filters,
+            InChannels = (int)(Axis($"{NestedUNetLayout.Module(0, 0)}.conv1.weight", 1) ?? fallback.InChannels),
+            Classes = (int)(Axis($"{head}.weight", 0) ?? fallback.Classes),
+            DeepSupervision = deepSupervision,
+        };
+    }
+
+    /// <summary>
     /// Reads a state dict saved as safetensors; every tensor the architecture needs must be there with the right
     /// shape, and nothing else (batch-norm's <c>num_batches_tracked</c> is training bookkeeping and is skipped).
+    /// A checkpoint saved from <c>nn.DataParallel</c> has every name under <c>module.</c>, which is taken off.
     /// </summary>
     public static NestedUNetWeights LoadSafetensors(string path, NestedUNetOptions options)
     {
@@ -101,31 +129,45 @@ public sealed class NestedUNetWeights
         var layout = NestedUNetLayout.Tensors(options);
         var expected = layout.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
         var found = new Dictionary<string, SafetensorsFile.Entry>(StringComparer.Ordinal);
-        var problems = new List<string>();
-        foreach (var entry in file.Entries)
+        var misShaped = new List<string>();
+        var unexpected = new List<string>();
+        foreach (var (name, entry) in Named(file))
         {
-            if (expected.TryGetValue(entry.Name, out var shape))
+            if (expected.TryGetValue(name, out var shape))
             {
-                found[entry.Name] = entry;
+                found[name] = entry;
                 if (!entry.Shape.SequenceEqual(shape.Select(d => (long)d)))
                 {
-                    problems.Add($"{entry.Name} has shape {SafetensorsFile.Format(entry.Shape)} but the model needs {SafetensorsFile.Format(shape.Select(d => (long)d))}");
+                    misShaped.Add($"{name} is {SafetensorsFile.Format(entry.Shape)}, not {SafetensorsFile.Format(shape.Select(d => (long)d))}");
                 }
             }
-            else if (!entry.Name.EndsWith(BatchCounterSuffix, StringComparison.Ordinal))
+            else if (!name.EndsWith(BatchCounterSuffix, StringComparison.Ordinal))
             {
-                problems.Add($"unexpected tensor {entry.Name} (not part of this architecture)");
+                unexpected.Add(name);
             }
         }
 
-        problems.AddRange(layout.Where(t => !found.ContainsKey(t.Name)).Select(t => $"missing tensor {t.Name}"));
-        if (problems.Count > 0)
+        var missing = layout.Where(t => !found.ContainsKey(t.Name)).Select(t => t.Name).ToList();
+        if (missing.Count + misShaped.Count + unexpected.Count > 0)
         {
-            const int Shown = 5;
-            var more = problems.Count > Shown ? $"; and {problems.Count - Shown} more problems" : "";
-            throw ModelException.For(
-                path,
-                $"the weights do not fit {Describe(options)}: {string.Join("; ", problems.Take(Shown))}{more}");
+            var lines = new List<string>();
+            if (missing.Count > 0)
+            {
+                lines.Add($"missing {Count(missing.Count, "tensor")}: {string.Join(", ", missing)}");
+            }
+
+            if (misShaped.Count > 0)
+            {
+                lines.Add($"{Count(misShaped.Count, "tensor")} of the wrong shape: {string.Join("; ", misShaped)}");
+            }
+
+            if (unexpected.Count > 0)
+            {
+                lines.Add($"{Count(unexpected.Count, "tensor")} not part of this architecture: {string.Join(", ", unexpected)}");
+            }
+
+            lines.AddRange(Hints(options, ReadOptions(path, options), unexpected));
+            throw ModelException.For(path, $"the weights do not fit {Describe(options)}:\n  {string.Join("\n  ", lines)}");
         }
 
         return Create(options, (name, _) => file.ReadFloats(found[name]));
@@ -134,6 +176,50 @@ public sealed class NestedUNetWeights
     /// <summary>Writes the tensors as F32 safetensors, atomically.</summary>
     public void SaveSafetensors(string path) =>
         SafetensorsFile.Write(path, Names.Select(n => (n, (IReadOnlyList<int>)tensors[n].Shape, tensors[n].Values)));
+
+    /// <summary>The file's tensors under their module names, without a <c>module.</c> prefix that every name shares.</summary>
+    private static IEnumerable<(string Name, SafetensorsFile.Entry Entry)> Named(SafetensorsFile file)
+    {
+        var wrapped = file.Entries.Count > 0 && file.Entries.All(e => e.Name.StartsWith(DataParallelPrefix, StringComparison.Ordinal));
+        return file.Entries.Select(e => (wrapped ? e.Name[DataParallelPrefix.Length..] : e.Name, e));
+    }
+
+    /// <summary>What usually causes a mismatch, said in the options that fix it.</summary>
+    private static IEnumerable<string> Hints(NestedUNetOptions wanted, NestedUNetOptions found, IReadOnlyList<string> unexpected)
+    {
+        if (wanted.DeepSupervision != found.DeepSupervision)
+        {
+            yield return found.DeepSupervision
+                ? "hint: the weights have four heads (final1..final4): build with --deep-supervision, or leave it out"
+                : "hint: the weights have one head (final): build without --deep-supervision";
+        }
+
+        if (!wanted.Filters.SequenceEqual(found.Filters))
+        {
+            yield return $"hint: the weights' filters are {string.Join(",", found.Filters)}: build with --filters {string.Join(",", found.Filters)}, or leave it out";
+        }
+
+        if (wanted.InChannels != found.InChannels)
+        {
+            yield return $"hint: the weights take {found.InChannels} input channels: build with --in-channels {found.InChannels}, or leave it out";
+        }
+
+        if (wanted.Classes != found.Classes)
+        {
+            yield return $"hint: the weights give {found.Classes} classes: build with --classes {found.Classes}, or leave it out";
+        }
+
+        var names = NestedUNetLayout.Tensors(wanted).Select(t => "." + t.Name).ToList();
+        var prefix = unexpected
+            .Select(n => names.FirstOrDefault(k => n.EndsWith(k, StringComparison.Ordinal)) is { } known ? n[..^(known.Length - 1)] : null)
+            .FirstOrDefault(p => p is not null);
+        if (prefix is not null)
+        {
+            yield return $"hint: the names start with '{prefix}': save the state dict of the NestedUNet itself, without the module that wraps it (see docs/models.md)";
+        }
+    }
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     private static bool IsConvolution(string name) =>
         name.Contains(".conv", StringComparison.Ordinal) || name.StartsWith("final", StringComparison.Ordinal);

@@ -65,6 +65,17 @@ public sealed class ModelCardTests
     }
 
     [Theory]
+    [InlineData("{\"normalisation\": {\"mean\": [0.5], \"std\": [0.5]}}", "unknown key 'normalisation'; did you mean 'normalization'?")]
+    [InlineData("{\"InChannels\": 1}", "unknown key 'InChannels'; did you mean 'inChannels'?")]
+    [InlineData("{\"normalization\": {\"mean\": [0.5, 0.5, 0.5], \"stdev\": [1, 1, 1]}}", "unknown key 'normalization.stdev'; did you mean 'normalization.std'?")]
+    public void UnknownKeysAreRefusedNamingTheNearestKnownKey(string json, string reason)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => ModelCard.FromJson(json));
+
+        Assert.Equal($"model card: {reason}", error.Message);
+    }
+
+    [Theory]
     [InlineData("L1", InferenceMode.L1)]
     [InlineData("l3", InferenceMode.L3)]
     [InlineData(" Accurate ", InferenceMode.Accurate)]

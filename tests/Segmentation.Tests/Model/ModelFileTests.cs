@@ -47,7 +47,7 @@ public sealed class ModelFileTests : IDisposable
     public void CardWithoutMetadataIsInferredFromTheGraph()
     {
         var path = Path.Combine(directory, "plain.onnx");
-        ModelFile.Save(OneConvModel([1, 3, 8, 8], outChannels: 1), path);
+        ModelFile.Save(OneConvModel(inChannels: 3, outChannels: 1), path);
 
         var card = ModelFile.Load(path).Card;
 
@@ -98,7 +98,7 @@ public sealed class ModelFileTests : IDisposable
     public void RankThreeInputIsRefused()
     {
         var path = Path.Combine(directory, "rank3.onnx");
-        var model = OneConvModel([1, 3, 8, 8], outChannels: 1);
+        var model = OneConvModel(inChannels: 3, outChannels: 1);
         model.Graph.Input[0].Type.TensorType.Shape.Dim.RemoveAt(3);
         ModelFile.Save(model, path);
 
@@ -111,7 +111,7 @@ public sealed class ModelFileTests : IDisposable
     public void CardThatDisagreesWithTheInputChannelsIsRefused()
     {
         var path = Path.Combine(directory, "m.onnx");
-        ModelFile.Save(OneConvModel([1, 3, 8, 8], outChannels: 1), path);
+        ModelFile.Save(OneConvModel(inChannels: 3, outChannels: 1), path);
         var card = new ModelCard
         {
             Architecture = "exported",
@@ -138,33 +138,112 @@ public sealed class ModelFileTests : IDisposable
         Assert.StartsWith(path + ".card.json", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>x [N, C, H, W] → 1×1 Conv → y, with no card.</summary>
-    private static ModelProto OneConvModel(long[] inputShape, int outChannels)
+    [Fact]
+    public void CardWhoseClassCountDisagreesWithTheHeadsIsRefusedAtLoad()
     {
-        var graph = new GraphProto { Name = "one-conv" };
-        graph.Input.Add(Value("x", inputShape));
-        graph.Output.Add(Value("y", [inputShape[0], outChannels, inputShape[2], inputShape[3]]));
-        var weight = new TensorProto { Name = "w", DataType = 1 };
-        weight.Dims.AddRange([outChannels, inputShape[1], 1, 1]);
-        weight.FloatData.AddRange(Enumerable.Repeat(0.5f, (int)(outChannels * inputShape[1])));
-        graph.Initializer.Add(weight);
-        var conv = new NodeProto { OpType = "Conv", Name = "conv" };
-        conv.Input.AddRange(["x", "w"]);
-        conv.Output.Add("y");
-        graph.Node.Add(conv);
+        var path = Path.Combine(directory, "m.onnx");
+        ModelFile.Save(Built, path);
+        var card = ModelCard.ForNestedUNet(Options) with { Classes = 2, Activation = ModelCard.Softmax };
+        File.WriteAllText(path + ".card.json", card.ToJson());
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path));
+
+        Assert.Equal($"{path}: the card says 2 classes but head output 'final1' has 1 channel; set \"classes\": 1 in the card", error.Message);
+    }
+
+    [Fact]
+    public void CardNamingAHeadTheGraphDoesNotHaveIsRefused()
+    {
+        var path = Path.Combine(directory, "m.onnx");
+        ModelFile.Save(Built, path);
+        var card = ModelCard.ForNestedUNet(Options) with { HeadOutputs = ["final1", "final2", "final3", "out4"] };
+        File.WriteAllText(path + ".card.json", card.ToJson());
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path));
+
+        Assert.Equal($"{path}: the card names head output 'out4', but the graph has no such value", error.Message);
+    }
+
+    [Fact]
+    public void ForeignGraphWhoseHeadsGiveAnotherClassCountIsRefusedByRunningIt()
+    {
+        var path = Path.Combine(directory, "exported.onnx");
+        ModelFile.Save(SizeFreeGraph(outChannels: 2, bakedPad: false), path);
+        var card = new ModelCard { Architecture = "exported", InputName = "x", HeadOutputs = ["y"], Classes = 1 };
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path, card));
+
+        Assert.Equal($"{path}: the card says 1 class but head output 'y' has 2 channels; set \"classes\": 2 in the card", error.Message);
+        Assert.Equal(2, ModelFile.Load(path, card with { Classes = 2, Activation = ModelCard.Softmax }).Card.Classes);
+    }
+
+    [Fact]
+    public void GraphWithPadsBakedInAtExportIsRefusedWithTheFix()
+    {
+        var path = Path.Combine(directory, "traced-at-97.onnx");
+        ModelFile.Save(SizeFreeGraph(outChannels: 1, bakedPad: true), path);
+
+        var card = new ModelCard { Architecture = "exported", InputName = "x", HeadOutputs = ["y"] };
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path, card));
+
+        Assert.StartsWith($"{path}: the graph fails on a 32×32 tile. Its padding or reshape sizes were fixed when it was exported", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dynamic_axes={'x': {0: 'batch', 2: 'height', 3: 'width'}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("multiples of 16", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GraphExportedForOneImageSizeIsRefusedWithTheFix()
+    {
+        var path = Path.Combine(directory, "fixed.onnx");
+        var model = OneConvModel(inChannels: 3, outChannels: 1);
+        foreach (var value in new[] { model.Graph.Input[0], model.Graph.Output[0] })
+        {
+            value.Type.TensorType.Shape.Dim[2] = new TensorShapeProto.Types.Dimension { DimValue = 97 };
+            value.Type.TensorType.Shape.Dim[3] = new TensorShapeProto.Types.Dimension { DimValue = 97 };
+        }
+
+        ModelFile.Save(model, path);
+
+        var error = Assert.Throws<ModelException>(() => ModelFile.Load(path));
+
+        Assert.StartsWith($"{path}: input 'x' takes only 97×97 images, and the engine runs tiles of other sizes. Its padding", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// x [N, 3, H, W] → MaxPool 2 → Resize ×2 → (Pad right and bottom by 1) → Concat with x → 1×1 Conv → y: the
+    /// seed's Up as a trace at an odd size leaves it, whose constant pad only fits inputs of odd size.
+    /// </summary>
+    private static ModelProto SizeFreeGraph(int outChannels, bool bakedPad)
+    {
+        var graph = new GraphProto { Name = "exported" };
+        graph.Input.Add(OnnxGraph.FloatValue("x", "N", 3, "H", "W"));
+        graph.Output.Add(OnnxGraph.FloatValue("y", "N", "C", "H", "W"));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("scales", [4], [1f, 1f, 2f, 2f]));
+        graph.Initializer.Add(OnnxGraph.Int64Tensor("pads", 0, 0, 0, 0, 0, 0, 1, 1));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("w", [outChannels, 6, 1, 1], Enumerable.Repeat(0.25f, outChannels * 6).ToArray()));
+        graph.Node.Add(OnnxGraph.Node("MaxPool", "pool", ["x"], "pool", OnnxGraph.Ints("kernel_shape", 2, 2), OnnxGraph.Ints("strides", 2, 2)));
+        graph.Node.Add(OnnxGraph.Node("Resize", "up", ["pool", "", "scales"], "up", OnnxGraph.String("mode", "nearest")));
+        graph.Node.Add(bakedPad
+            ? OnnxGraph.Node("Pad", "pad", ["up", "pads"], "padded", OnnxGraph.String("mode", "constant"))
+            : OnnxGraph.Node("Pad", "pad", ["x", "pads"], "padded.unused", OnnxGraph.String("mode", "constant")));
+        graph.Node.Add(OnnxGraph.Node("Concat", "cat", ["x", bakedPad ? "padded" : "x"], "cat", OnnxGraph.Int("axis", 1)));
+        graph.Node.Add(OnnxGraph.Node("Conv", "conv", ["cat", "w"], "y", OnnxGraph.Ints("kernel_shape", 1, 1)));
         var model = new ModelProto { IrVersion = 8, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
         return model;
     }
 
-    private static ValueInfoProto Value(string name, long[] dims)
+    /// <summary>x [1, C, H, W] → 1×1 Conv → y, with no card.</summary>
+    private static ModelProto OneConvModel(int inChannels, int outChannels)
     {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } },
-        };
+        var graph = new GraphProto { Name = "one-conv" };
+        graph.Input.Add(OnnxGraph.FloatValue("x", 1, inChannels, "H", "W"));
+        graph.Output.Add(OnnxGraph.FloatValue("y", 1, outChannels, "H", "W"));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("w", [outChannels, inChannels, 1, 1], Enumerable.Repeat(0.5f, outChannels * inChannels).ToArray()));
+        graph.Node.Add(OnnxGraph.Node("Conv", "conv", ["x", "w"], "y"));
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
+        return model;
     }
 }

@@ -69,7 +69,7 @@ public sealed class NestedUNetWeightsTests : IDisposable
         var error = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(Write("missing.safetensors", tensors), Small()));
 
         Assert.Contains("missing.safetensors", error.Message, StringComparison.Ordinal);
-        Assert.Contains("missing tensor conv2_1.bn1.running_var", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing 1 tensor: conv2_1.bn1.running_var", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class NestedUNetWeightsTests : IDisposable
 
         var error = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(Write("extra.safetensors", tensors), Small()));
 
-        Assert.Contains("unexpected tensor decoder.extra", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1 tensor not part of this architecture: decoder.extra", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,7 +92,70 @@ public sealed class NestedUNetWeightsTests : IDisposable
         var error = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(path, Small()));
 
         Assert.Contains(
-            "conv0_0.conv1.weight has shape [4, 1, 3, 3] but the model needs [4, 3, 3, 3]", error.Message, StringComparison.Ordinal);
+            "conv0_0.conv1.weight is [4, 1, 3, 3], not [4, 3, 3, 3]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hint: the weights take 1 input channels: build with --in-channels 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, 1, false, "")]
+    [InlineData(3, 2, true, "module.")]
+    public void OptionsAreReadFromTheTensorShapes(int inChannels, int classes, bool deepSupervision, string prefix)
+    {
+        var weights = Weights(Small(inChannels, classes, deepSupervision));
+        var tensors = Tensors(weights).ToDictionary(t => prefix + t.Key, t => t.Value);
+
+        var options = NestedUNetWeights.ReadOptions(Write("w.safetensors", tensors), new NestedUNetOptions { DeepSupervision = !deepSupervision });
+
+        Assert.Equal(SmallFilters, options.Filters);
+        Assert.Equal(inChannels, options.InChannels);
+        Assert.Equal(classes, options.Classes);
+        Assert.Equal(deepSupervision, options.DeepSupervision);
+    }
+
+    [Fact]
+    public void DataParallelPrefixIsTakenOff()
+    {
+        var weights = Weights(Small());
+        var tensors = Tensors(weights).ToDictionary(t => "module." + t.Key, t => t.Value);
+
+        var loaded = NestedUNetWeights.LoadSafetensors(Write("parallel.safetensors", tensors), Small());
+
+        Assert.Equal(weights.Values("final3.weight"), loaded.Values("final3.weight"));
+    }
+
+    [Fact]
+    public void FourHeadWeightsLoadedAsOneHeadListMissingFirstWithAHint()
+    {
+        var path = Path.Combine(directory, "four-heads.safetensors");
+        Weights(Small()).SaveSafetensors(path);
+
+        var error = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(path, Small(deepSupervision: false)));
+
+        var lines = error.Message.Split('\n');
+        Assert.Equal(
+            [
+                $"{path}: the weights do not fit NestedUNet(filters 4,8,16,32,64, in 3, classes 1, deep supervision off):",
+                "  missing 2 tensors: final.weight, final.bias",
+                "  8 tensors not part of this architecture: final1.weight, final1.bias, final2.weight, final2.bias, final3.weight, final3.bias, final4.weight, final4.bias",
+                "  hint: the weights have four heads (final1..final4): build with --deep-supervision, or leave it out",
+            ],
+            lines);
+    }
+
+    [Fact]
+    public void WrappedNamesAndSmallFiltersGetAHintEach()
+    {
+        var tensors = Tensors(Weights(Small())).ToDictionary(t => "model." + t.Key, t => t.Value);
+        var path = Write("wrapped.safetensors", tensors);
+        var plain = Path.Combine(directory, "plain.safetensors");
+        Weights(Small()).SaveSafetensors(plain);
+
+        var wrapped = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(path, Small()));
+        var filters = Assert.Throws<ModelException>(() => NestedUNetWeights.LoadSafetensors(plain, new NestedUNetOptions()));
+
+        Assert.Contains("hint: the names start with 'model.'", wrapped.Message, StringComparison.Ordinal);
+        Assert.StartsWith("  missing ", wrapped.Message.Split('\n')[1], StringComparison.Ordinal);
+        Assert.Contains("hint: the weights' filters are 4,8,16,32,64: build with --filters 4,8,16,32,64", filters.Message, StringComparison.Ordinal);
     }
 
     [Fact]
