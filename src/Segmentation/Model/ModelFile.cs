@@ -70,14 +70,8 @@ public static class ModelFile
         }
 
         // This project's builder makes graphs that take any size; a graph from elsewhere has to show it.
-        if (model.ProducerName != NestedUNetBuilder.ProducerName)
+        if (model.ProducerName != NestedUNetBuilder.ProducerName && FixedDimension(input, 2) is null && FixedDimension(input, 3) is null)
         {
-            if (FixedDimension(input, 2) is { } height && FixedDimension(input, 3) is { } width)
-            {
-                throw ModelException.For(
-                    path, $"input '{input.Name}' takes only {height}×{width} images, and the engine runs tiles of other sizes. {SizeProbe.FixedAtExport(card)}");
-            }
-
             SizeProbe.Check(path, model, card, FixedDimension(input, 0) ?? 1);
         }
 

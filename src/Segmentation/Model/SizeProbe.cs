@@ -49,7 +49,7 @@ internal static class SizeProbe
         }
         catch (OnnxRuntimeException e)
         {
-            throw ModelException.For(path, $"the graph fails on a {size}×{size} tile. {FixedAtExport(card)}", e);
+            throw ModelException.For(path, $"the graph fails on a {size}×{size} tile. {BakedIn(card)}", e);
         }
 
         using (results)
@@ -71,7 +71,7 @@ internal static class SizeProbe
                 if (shape[2] != size || shape[3] != size)
                 {
                     throw ModelException.For(
-                        path, $"head output '{head}' gives {shape[2]}×{shape[3]} for a {size}×{size} tile. {FixedAtExport(card)}");
+                        path, $"head output '{head}' gives {shape[2]}×{shape[3]} for a {size}×{size} tile. {BakedIn(card)}");
                 }
             }
         }
@@ -81,8 +81,7 @@ internal static class SizeProbe
     public static string ClassMismatch(ModelCard card, string head, long channels) =>
         $"the card says {card.Classes} {(card.Classes == 1 ? "class" : "classes")} but head output '{head}' has {channels} {(channels == 1 ? "channel" : "channels")}; set \"classes\": {channels} in the card";
 
-    /// <summary>Why a graph fixed to one image size cannot be used, and the export that fixes it.</summary>
-    public static string FixedAtExport(ModelCard card) =>
+    private static string BakedIn(ModelCard card) =>
         "Its padding or reshape sizes were fixed when it was exported at one image size, so it cannot run on tiles. "
         + $"Export it again with torch.onnx.export(..., dynamic_axes={{'{card.InputName}': {{0: 'batch', 2: 'height', 3: 'width'}}, ...}}) "
         + "from an example input whose height and width are multiples of 16 (see docs/models.md)";
