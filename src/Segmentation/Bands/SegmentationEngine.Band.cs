@@ -27,6 +27,7 @@ public sealed partial class SegmentationEngine
         var device = Device.ToString();
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
+        var statistics = PerImageStatistics(name, image);
         using var source = _decoder.Open(name, image);
         var (width, height) = (source.Width, source.Height);
         var grid = new TileGrid(height, width, TileSize, _options.Overlap);
@@ -50,7 +51,7 @@ public sealed partial class SegmentationEngine
         {
             var clock = Stopwatch.StartNew();
             stages.Enter(PipelineStage.Decode);
-            windowTop = Slide(source, window, windowTop, tileRow.Top);
+            windowTop = Slide(source, statistics, window, windowTop, tileRow.Top);
             var decode = clock.Elapsed;
 
             stages.Enter(PipelineStage.Inference);
@@ -108,10 +109,25 @@ public sealed partial class SegmentationEngine
     }
 
     /// <summary>
+    /// The whole image's statistics when the normalisation is per image, read in a pass of their own over
+    /// every row: a band normalised by its own rows would not match its neighbours at the cut.
+    /// </summary>
+    private IntensityStatistics? PerImageStatistics(string name, Stream image)
+    {
+        if (!_input.Normalization.PerImage)
+        {
+            return null;
+        }
+
+        using var whole = _decoder.Open(name, image);
+        return whole.Measure(_input);
+    }
+
+    /// <summary>
     /// Moves the input window down to start at <paramref name="top"/>: rows it already holds are kept,
     /// the rest are decoded. Returns the window's new top.
     /// </summary>
-    private int Slide(StreamedImage source, ImageTensor window, int windowTop, int top)
+    private int Slide(StreamedImage source, IntensityStatistics? statistics, ImageTensor window, int windowTop, int top)
     {
         var height = window.Height;
         var plane = (long)height * window.Width;
@@ -125,7 +141,7 @@ public sealed partial class SegmentationEngine
             }
         }
 
-        source.ReadTensorRows(_input, top + kept, height - kept, window, kept);
+        source.ReadTensorRows(_input, top + kept, height - kept, window, kept, statistics);
         return top;
     }
 }

@@ -94,7 +94,6 @@ public sealed class ImageDecoder
         CheckDecodable(name, image, info);
         var height = image.Height;
 
-        var conversion = TensorConversion.For(name, info, spec);
         var channels = spec.Channels;
         var planeLength = (long)image.Width * height;
         if (planeLength * channels > Array.MaxLength)
@@ -106,14 +105,35 @@ public sealed class ImageDecoder
         var width = image.Width;
         var row = new float[width * info.Bands];
         using var pixels = RenderedPixels.Render(name, image, Options.DecodeTimeout);
+        IntensityStatistics? statistics = null;
+        if (spec.Normalization.PerImage)
+        {
+            statistics = new IntensityStatistics(channels);
+            var measure = TensorConversion.For(name, info, spec, null);
+            for (var y = 0; y < height; y++)
+            {
+                pixels.ReadRow(y, row);
+                measure.Measure(row, statistics);
+            }
+        }
+
+        var conversion = TensorConversion.For(name, info, spec, statistics);
+        var peak = 0f;
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
-            conversion.Row(row, data, planeLength, (long)y * width);
+            peak = MathF.Max(peak, conversion.Row(row, data, planeLength, (long)y * width));
         }
 
-        return new ImageTensor(channels, height, width, data);
+        return new ImageTensor(channels, height, width, data) { Faint = !spec.Normalization.PerImage && IsFaint(image.Format, peak) };
     }
+
+    /// <summary>
+    /// Whether integer samples reach at most an eighth of their type's range (a 12-bit image in a 16-bit
+    /// file, say): a fixed normalisation then shows the model a nearly black image.
+    /// </summary>
+    internal static bool IsFaint(Enums.BandFormat format, float peak) =>
+        format is Enums.BandFormat.Uchar or Enums.BandFormat.Ushort && peak <= 1f / 8;
 
     /// <summary>
     /// Decodes an image to 8-bit RGB for people to look at (overlays): gray is replicated, alpha is
@@ -319,6 +339,11 @@ public sealed class ImageDecoder
         if (Array.Exists(normalization.Std, s => s == 0f || !float.IsFinite(s)))
         {
             throw new ArgumentException("Every normalisation std must be finite and non-zero.", nameof(spec));
+        }
+
+        if (normalization.Problem() is { } problem)
+        {
+            throw new ArgumentException($"The normalisation cannot be used: {problem}.", nameof(spec));
         }
     }
 

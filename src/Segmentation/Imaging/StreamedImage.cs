@@ -37,10 +37,11 @@ public sealed class StreamedImage : IDisposable
     /// of <paramref name="destination"/>, a planar tensor as wide as the image, with the values
     /// <see cref="ImageDecoder.Decode"/> gives the same rows of the whole image.
     /// </summary>
-    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row)
+    /// <param name="statistics">The whole image's (<see cref="Measure"/>), for a per-image normalisation; otherwise null.</param>
+    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row, IntensityStatistics? statistics = null)
     {
         ImageDecoder.ValidateSpec(spec);
-        var conversion = TensorConversion.For(_name, Info, spec);
+        var conversion = TensorConversion.For(_name, Info, spec, statistics);
         if (destination.Width != Width || destination.Channels != conversion.Channels || row < 0 || row + count > destination.Height)
         {
             throw new ArgumentException(FormattableString.Invariant(
@@ -52,6 +53,23 @@ public sealed class StreamedImage : IDisposable
         {
             conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width);
         }
+    }
+
+    /// <summary>
+    /// Reads every row, top to bottom, into the statistics a per-image normalisation needs, so that every
+    /// band of the image is normalised alike; rows cannot be read again afterwards.
+    /// </summary>
+    public IntensityStatistics Measure(InputSpec spec)
+    {
+        ImageDecoder.ValidateSpec(spec);
+        var conversion = TensorConversion.For(_name, Info, spec, null);
+        var statistics = new IntensityStatistics(conversion.Channels);
+        for (var y = 0; y < Height; y++)
+        {
+            conversion.Measure(NextRow(y), statistics);
+        }
+
+        return statistics;
     }
 
     /// <summary>Decodes rows as 8-bit RGB, [count, width, 3], as the overlay preview shows them.</summary>
