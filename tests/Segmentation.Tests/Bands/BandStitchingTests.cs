@@ -72,6 +72,34 @@ public sealed class BandStitchingTests
         Assert.True(labels.Count >= 2 && labels.All(l => l.Value > width * height / 50), string.Join(", ", labels));
     }
 
+    [Theory]
+    [InlineData("percentile")]
+    [InlineData("zscore")]
+    public async Task BandsOfAPerImageNormalisedImageUseTheWholeImagesStatistics(string normalize)
+    {
+        // 12-bit data in a 16-bit TIFF, brighter towards the bottom: a band measured on its own rows would differ at every cut.
+        const int width = 301, height = 227;
+        var png = EngineTestKit.Ellipses(width, height, seed: 21);
+        var samples = EngineTestKit.ReadPng(png).Samples;
+        var image = TestImages.Tiff16([.. samples.Select((s, i) => (ushort)((s * 16) + (i / (3 * width) * 8)))], width, height, 3);
+        var options = new SegmentationOptions { Probabilities = true, Normalize = NormalizationChoice.Parse(normalize) };
+        using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5, tileSize: Tile), options);
+        var whole = await engine.SegmentAsync("big.png", image, null, CancellationToken.None);
+
+        var parts = new List<byte[]>();
+        foreach (var band in BandPlanner.Split(width, height, Tile, 0.25, 48))
+        {
+            parts.Add(await SegmentBand(engine, image, band, null));
+        }
+
+        using var mask = new MemoryStream();
+        using var probability = new MemoryStream();
+        await Stitch(parts, null, new StitchOutputs(mask, probability));
+
+        Assert.Equal(whole.MaskPng, mask.ToArray());
+        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+    }
+
     [Fact]
     public async Task ABandInfersOnlyTheTileRowsThatTouchIt()
     {
