@@ -147,6 +147,20 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TheSampleMaskIsTheBytesItWasBeforePerImageNormalisationExisted()
+    {
+        const string name = "field-000.png", sha256 = "3923e918ea50866ec34115fecd3c60fd60c91eb7541de92c7a30ea265a4167a8";
+        // The hash of the mask the sample run wrote before the card had a method: fixed stays the very same arithmetic.
+        var image = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "samples", "images", name));
+        using var engine = EngineTestKit.Engine(DefaultModel.Load());
+
+        var result = await engine.SegmentAsync(name, image, null, CancellationToken.None);
+
+        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(result.MaskPng)));
+        Assert.Null(result.Warning);
+    }
+
+    [Fact]
     public void OnlyIntegerImagesReachingAnEighthOfTheirRangeAreFaint()
     {
         Assert.True(ImageDecoder.IsFaint(Enums.BandFormat.Ushort, 4095 / 65535f));
