@@ -81,7 +81,8 @@ public sealed class ImageDecoder
     /// dropped, gray is replicated for a three-channel model, colour becomes BT.601 luma for a one-channel
     /// model only when <see cref="InputSpec.AllowColorToGray"/> is set. Samples are scaled to [0, 1] by
     /// the sample type's maximum (float TIFF samples are taken as already scaled), then normalised per
-    /// channel as (x − mean) / std.
+    /// channel as <see cref="InputSpec.Normalization"/> says: by the card's mean and std, or by the
+    /// image's own percentiles or mean and deviation, measured in a first pass over its pixels.
     /// </summary>
     /// <param name="name">The image's name, for errors.</param>
     /// <param name="bytes">The encoded image.</param>

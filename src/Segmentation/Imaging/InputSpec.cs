@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UNetPP.Cluster.Segmentation.Imaging;
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
     public double High { get; init; } = 99.8;
 
     /// <summary>Whether the image's own statistics are needed before any of its pixels can be normalised.</summary>
+    [JsonIgnore]
     public bool PerImage => Method != Fixed;
 
     /// <summary>What is wrong with the method or its percentiles, in the card's words; null when nothing is.</summary>

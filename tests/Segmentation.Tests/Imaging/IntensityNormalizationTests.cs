@@ -161,6 +161,22 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ACardSaysItsMethodReadsItBackAndRefusesAnUnknownOne()
+    {
+        var card = DefaultModel.Load().Card with { Normalization = InputNormalization.ImageNet with { Method = InputNormalization.Percentile, Low = 2, High = 99 } };
+
+        var json = card.ToJson();
+        var read = ModelCard.FromJson(json).Normalization;
+
+        Assert.Contains("\"method\": \"percentile\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("perImage", json, StringComparison.Ordinal);
+        Assert.Equal((InputNormalization.Percentile, 2.0, 99.0), (read.Method, read.Low, read.High));
+        Assert.Equal(InputNormalization.Fixed, ModelCard.FromJson(json.Replace("\"method\": \"percentile\",", "", StringComparison.Ordinal)).Normalization.Method);
+        var refusal = Assert.Throws<InvalidDataException>(() => ModelCard.FromJson(json.Replace("\"percentile\"", "\"minmax\"", StringComparison.Ordinal)));
+        Assert.Contains("'minmax'", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OnlyIntegerImagesReachingAnEighthOfTheirRangeAreFaint()
     {
         Assert.True(ImageDecoder.IsFaint(Enums.BandFormat.Ushort, 4095 / 65535f));
