@@ -23,6 +23,19 @@ public sealed class IntensityStatistics
 
     public int Channels => _histogram.Length;
 
+    /// <summary>
+    /// Why an image of <paramref name="values"/> samples (all channels) cannot be measured as it streams in;
+    /// null when it can. Values off the grid are kept one by one, four bytes each, which a giant float
+    /// or colour-to-gray image would turn into gigabytes.
+    /// </summary>
+    public static string? WhyNotMeasurable(bool onGrid, long values) =>
+        onGrid || values <= MostKeptOneByOne
+            ? null
+            : "a per-image normalisation of float or colour-to-gray samples needs every value kept, and this image is too large for that; use --normalize fixed, or store it as 8- or 16-bit gray or matching channels";
+
+    /// <summary>Half a gigabyte of values kept one by one.</summary>
+    private const long MostKeptOneByOne = 1L << 27;
+
     /// <summary>Values counted per channel.</summary>
     public long Count { get; private set; }
 

@@ -63,6 +63,12 @@ public sealed class StreamedImage : IDisposable
     {
         ImageDecoder.ValidateSpec(spec);
         var conversion = TensorConversion.For(_name, Info, spec, null);
+        var onGrid = _image.Format is Enums.BandFormat.Uchar or Enums.BandFormat.Ushort && !conversion.ToGray;
+        if (IntensityStatistics.WhyNotMeasurable(onGrid, Info.PixelCount * conversion.Channels) is { } reason)
+        {
+            throw new ImageRejectedException(_name, reason);
+        }
+
         var statistics = new IntensityStatistics(conversion.Channels);
         for (var y = 0; y < Height; y++)
         {

@@ -30,6 +30,9 @@ internal sealed class TensorConversion
 
     public int Channels { get; }
 
+    /// <summary>Whether colour becomes BT.601 luma, whose values fall between 8- and 16-bit steps.</summary>
+    public bool ToGray => _toGray;
+
     /// <param name="statistics">The whole image's, for a per-image normalisation; null to only <see cref="Measure"/>.</param>
     /// <exception cref="ImageRejectedException">The image's channels do not fit the model's input.</exception>
     public static TensorConversion For(string name, ImageInfo info, InputSpec spec, IntensityStatistics? statistics)

@@ -62,6 +62,14 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void OnlyAGiantImageOffTheSampleGridIsTooLargeToMeasureWhileStreaming()
+    {
+        Assert.Null(IntensityStatistics.WhyNotMeasurable(onGrid: true, 3L * 40_000 * 40_000));
+        Assert.Null(IntensityStatistics.WhyNotMeasurable(onGrid: false, 4096L * 4096));
+        Assert.Contains("--normalize fixed", IntensityStatistics.WhyNotMeasurable(onGrid: false, 3L * 40_000 * 40_000), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ZScoreGivesTheImagesOwnZeroMeanAndUnitVariance()
     {
         // 0, 10, 20, 30 repeated: mean 15, population standard deviation √125.
