@@ -117,5 +117,5 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
 
     // Logged in the device worker's category, whose ids start at 101 (DeviceWorker.Log.cs).
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "{Image}: {Warning}.")]
-    private static partial void LogImageWarning(ILogger logger, string image, string warning);
+    internal static partial void LogImageWarning(ILogger logger, string image, string warning);
 }

@@ -101,7 +101,7 @@ public sealed partial class SegmentationEngine
             times = times.Add(new StageTimes(decode, infer, blend, post, TimeSpan.Zero));
         }
 
-        writer.Finish(rows.Tiles, totals!, truth is null ? null : SegmentationQuality.Combine(quality));
+        writer.Finish(rows.Tiles, totals!, truth is null ? null : SegmentationQuality.Combine(quality), !_input.Normalization.PerImage && source.Faint);
 
         // A band is encoded with the others when its image is stitched, so it has no encode time of its own.
         Record(device, times, rows.Tiles);

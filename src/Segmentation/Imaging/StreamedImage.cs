@@ -15,6 +15,7 @@ public sealed class StreamedImage : IDisposable
     private readonly float[] _row;
     private readonly GuardedSource _source;
     private int _next;
+    private float _peak;
 
     internal StreamedImage(string name, Image image, ImageInfo info, GuardedSource source)
     {
@@ -27,6 +28,12 @@ public sealed class StreamedImage : IDisposable
     }
 
     public ImageInfo Info { get; }
+
+    /// <summary>
+    /// Whether the rows read into tensors so far use at most an eighth of their sample range
+    /// (<see cref="ImageTensor.Faint"/>); meaningful under a fixed normalisation.
+    /// </summary>
+    public bool Faint => ImageDecoder.IsFaint(_image.Format, _peak);
 
     public int Width => Info.Width;
 
@@ -51,7 +58,7 @@ public sealed class StreamedImage : IDisposable
         var plane = (long)destination.Height * Width;
         for (var r = 0; r < count; r++)
         {
-            conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width);
+            _peak = MathF.Max(_peak, conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width));
         }
     }
 

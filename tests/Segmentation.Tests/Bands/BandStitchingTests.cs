@@ -75,6 +75,7 @@ public sealed class BandStitchingTests
     [Theory]
     [InlineData("percentile")]
     [InlineData("zscore")]
+    [InlineData("fixed")]
     public async Task BandsOfAPerImageNormalisedImageUseTheWholeImagesStatistics(string normalize)
     {
         // 12-bit data in a 16-bit TIFF, brighter towards the bottom: a band measured on its own rows would differ at every cut.
@@ -94,10 +95,14 @@ public sealed class BandStitchingTests
 
         using var mask = new MemoryStream();
         using var probability = new MemoryStream();
-        await Stitch(parts, null, new StitchOutputs(mask, probability));
+        var stitched = await Stitch(parts, null, new StitchOutputs(mask, probability));
 
         Assert.Equal(whole.MaskPng, mask.ToArray());
         Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+
+        // The fixed normalisation leaves 12-bit data nearly black, and says so, cut or uncut.
+        Assert.Equal(normalize == "fixed" ? SegmentationEngine.FaintWarning : null, whole.Warning);
+        Assert.Equal(whole.Warning, stitched.Warning);
     }
 
     [Fact]
