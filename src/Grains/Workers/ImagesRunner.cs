@@ -73,8 +73,16 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
             var info = SegmentationEngine.ReadInfo(name, stream);
             if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
             {
-                // Too much for one worker to do alone in good time: the coordinator shares it out in bands.
-                return (new ImageOversized { Name = name, Size = new ImageSize(info.Width, info.Height, engine.TileSize), Silo = silo }, 0);
+                // Too much for one worker to do alone in good time: the coordinator shares it out in bands,
+                // with the whole image's normalisation measured here once rather than by every band.
+                var intensity = await Task.Run(() => engine.MeasureIntensity(name, stream), cancellationToken);
+                return (new ImageOversized
+                {
+                    Name = name,
+                    Size = new ImageSize(info.Width, info.Height, engine.TileSize),
+                    Intensity = intensity is { } m ? new ImageIntensity(m.Offset, m.Divisor) : null,
+                    Silo = silo,
+                }, 0);
             }
 
             bytes = new byte[stream.Length];

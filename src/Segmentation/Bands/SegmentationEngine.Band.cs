@@ -21,13 +21,14 @@ public sealed partial class SegmentationEngine
     /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
     /// </summary>
     /// <returns>The grid tiles inferred for the band, those it shares with its neighbours included.</returns>
-    public async Task<int> SegmentBandAsync(string name, Stream image, PixelRect band, GroundTruth? groundTruth, Stream part, CancellationToken cancellationToken)
+    /// <param name="intensity">The whole image's per-image normalisation (<see cref="MeasureIntensity"/>); null measures it here.</param>
+    public async Task<int> SegmentBandAsync(string name, Stream image, PixelRect band, GroundTruth? groundTruth, Stream part, CancellationToken cancellationToken, (float[] Offset, float[] Divisor)? intensity = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var device = Device.ToString();
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
-        var statistics = PerImageStatistics(name, image);
+        var scale = intensity ?? MeasureIntensity(name, image);
         using var source = _decoder.Open(name, image);
         var (width, height) = (source.Width, source.Height);
         var grid = new TileGrid(height, width, TileSize, _options.Overlap);
@@ -51,7 +52,7 @@ public sealed partial class SegmentationEngine
         {
             var clock = Stopwatch.StartNew();
             stages.Enter(PipelineStage.Decode);
-            windowTop = Slide(source, statistics, window, windowTop, tileRow.Top);
+            windowTop = Slide(source, scale, window, windowTop, tileRow.Top);
             var decode = clock.Elapsed;
 
             stages.Enter(PipelineStage.Inference);
@@ -109,10 +110,12 @@ public sealed partial class SegmentationEngine
     }
 
     /// <summary>
-    /// The whole image's statistics when the normalisation is per image, read in a pass of their own over
-    /// every row: a band normalised by its own rows would not match its neighbours at the cut.
+    /// The whole image's per-image normalisation, per channel, read in a pass of its own over every row
+    /// of an image in a seekable stream; null when the normalisation is fixed. A band normalised by its
+    /// own rows would not match its neighbours at the cut, so every band of an image is given this.
+    /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
     /// </summary>
-    private IntensityStatistics? PerImageStatistics(string name, Stream image)
+    public (float[] Offset, float[] Divisor)? MeasureIntensity(string name, Stream image)
     {
         if (!_input.Normalization.PerImage)
         {
@@ -120,14 +123,16 @@ public sealed partial class SegmentationEngine
         }
 
         using var whole = _decoder.Open(name, image);
-        return whole.Measure(_input);
+        var scale = _input.Normalization.For(whole.Measure(_input));
+        image.Position = 0;
+        return scale;
     }
 
     /// <summary>
     /// Moves the input window down to start at <paramref name="top"/>: rows it already holds are kept,
     /// the rest are decoded. Returns the window's new top.
     /// </summary>
-    private int Slide(StreamedImage source, IntensityStatistics? statistics, ImageTensor window, int windowTop, int top)
+    private int Slide(StreamedImage source, (float[] Offset, float[] Divisor)? scale, ImageTensor window, int windowTop, int top)
     {
         var height = window.Height;
         var plane = (long)height * window.Width;
@@ -141,7 +146,7 @@ public sealed partial class SegmentationEngine
             }
         }
 
-        source.ReadTensorRows(_input, top + kept, height - kept, window, kept, statistics);
+        source.ReadTensorRows(_input, top + kept, height - kept, window, kept, scale);
         return top;
     }
 }

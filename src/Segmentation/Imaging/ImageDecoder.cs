@@ -118,7 +118,7 @@ public sealed class ImageDecoder
             }
         }
 
-        var conversion = TensorConversion.For(name, info, spec, statistics);
+        var conversion = TensorConversion.For(name, info, spec, statistics is null ? null : spec.Normalization.For(statistics));
         var peak = 0f;
         for (var y = 0; y < height; y++)
         {

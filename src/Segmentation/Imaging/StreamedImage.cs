@@ -44,11 +44,11 @@ public sealed class StreamedImage : IDisposable
     /// of <paramref name="destination"/>, a planar tensor as wide as the image, with the values
     /// <see cref="ImageDecoder.Decode"/> gives the same rows of the whole image.
     /// </summary>
-    /// <param name="statistics">The whole image's (<see cref="Measure"/>), for a per-image normalisation; otherwise null.</param>
-    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row, IntensityStatistics? statistics = null)
+    /// <param name="scale">The whole image's per-image normalisation (from <see cref="Measure"/>); null when it is fixed.</param>
+    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row, (float[] Offset, float[] Divisor)? scale = null)
     {
         ImageDecoder.ValidateSpec(spec);
-        var conversion = TensorConversion.For(_name, Info, spec, statistics);
+        var conversion = TensorConversion.For(_name, Info, spec, scale);
         if (destination.Width != Width || destination.Channels != conversion.Channels || row < 0 || row + count > destination.Height)
         {
             throw new ArgumentException(FormattableString.Invariant(

@@ -33,9 +33,9 @@ internal sealed class TensorConversion
     /// <summary>Whether colour becomes BT.601 luma, whose values fall between 8- and 16-bit steps.</summary>
     public bool ToGray => _toGray;
 
-    /// <param name="statistics">The whole image's, for a per-image normalisation; null to only <see cref="Measure"/>.</param>
+    /// <param name="scale">The whole image's per-image normalisation (<see cref="InputNormalization.For"/>); null when it is fixed, or to only <see cref="Measure"/>.</param>
     /// <exception cref="ImageRejectedException">The image's channels do not fit the model's input.</exception>
-    public static TensorConversion For(string name, ImageInfo info, InputSpec spec, IntensityStatistics? statistics)
+    public static TensorConversion For(string name, ImageInfo info, InputSpec spec, (float[] Offset, float[] Divisor)? scale)
     {
         var channels = spec.Channels;
         var colorBands = info.ColorBands;
@@ -53,9 +53,13 @@ internal sealed class TensorConversion
             }
         }
 
-        var (offset, divisor) = statistics is null && spec.Normalization.PerImage
-            ? (null, null)
-            : spec.Normalization.For(statistics);
+        var (offset, divisor) = spec.Normalization.PerImage
+            ? (scale?.Offset, scale?.Divisor)
+            : spec.Normalization.For(null);
+        if (offset is not null && (offset.Length != channels || divisor!.Length != channels))
+        {
+            throw new ArgumentException(FormattableString.Invariant($"The normalisation of {name} has {offset.Length} channels for a model that takes {channels}."), nameof(scale));
+        }
         return new TensorConversion(channels, info.Bands, colorBands, toGray, offset, divisor, info.Width);
     }
 

@@ -87,10 +87,13 @@ public sealed class BandStitchingTests
         using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5, tileSize: Tile), options);
         var whole = await engine.SegmentAsync("big.png", image, null, CancellationToken.None);
 
+        // Measured once for the image, as the cluster does; the first band measures on its own, as a band given nothing must.
+        var intensity = engine.MeasureIntensity("big.png", new MemoryStream(image));
+        Assert.Equal(normalize == "fixed", intensity is null);
         var parts = new List<byte[]>();
-        foreach (var band in BandPlanner.Split(width, height, Tile, 0.25, 48))
+        foreach (var (band, index) in BandPlanner.Split(width, height, Tile, 0.25, 48).Select((b, i) => (b, i)))
         {
-            parts.Add(await SegmentBand(engine, image, band, null));
+            parts.Add(await SegmentBand(engine, image, band, null, index == 0 ? null : intensity));
         }
 
         using var mask = new MemoryStream();
@@ -239,10 +242,10 @@ public sealed class BandStitchingTests
         Assert.Equal(height, bands[^1].Bottom);
     }
 
-    private static async Task<byte[]> SegmentBand(SegmentationEngine engine, byte[] image, PixelRect band, GroundTruth? truth)
+    private static async Task<byte[]> SegmentBand(SegmentationEngine engine, byte[] image, PixelRect band, GroundTruth? truth, (float[] Offset, float[] Divisor)? intensity = null)
     {
         using var part = new MemoryStream();
-        await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, truth, part, CancellationToken.None);
+        await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, truth, part, CancellationToken.None, intensity);
         return part.ToArray();
     }
 
