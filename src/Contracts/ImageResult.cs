@@ -58,6 +58,9 @@ public sealed record ImageLeftOut : ImageResult
 public sealed record ImageOversized : ImageResult
 {
     [Id(0)] public required ImageSize Size { get; init; }
+
+    /// <summary>The whole image's normalisation for its bands, when the job's is per image; null when fixed.</summary>
+    [Id(1)] public ImageIntensity? Intensity { get; init; }
 }
 
 /// <summary>The shard was one band of the image, and its band part is stored.</summary>

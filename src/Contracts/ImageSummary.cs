@@ -17,6 +17,9 @@ public sealed record ImageSummary
 
     /// <summary>The mask's name under the job's output.</summary>
     [Id(5)] public string Mask { get; init; } = "";
+
+    /// <summary>What the user should know about the image's input (too faint for a fixed normalisation, say); null when nothing.</summary>
+    [Id(6)] public string? Warning { get; init; }
 }
 
 /// <summary>What was found in one class of one image.</summary>

@@ -93,4 +93,5 @@ public sealed record ReportQuality(int Images, [property: JsonPropertyName("mean
 
 /// <param name="Seconds">See <see cref="JobReport.Times"/>.</param>
 /// <param name="MadeBy">For an image skipped as done and current, the job whose run made its outputs.</param>
-public sealed record ImageReport(string Name, string Mask, int Width, int Height, int Tiles, IReadOnlyList<ClassSummary> Classes, double Seconds, string? MadeBy = null);
+/// <param name="Warning">What the user should know about the image's input (too faint for a fixed normalisation, say).</param>
+public sealed record ImageReport(string Name, string Mask, int Width, int Height, int Tiles, IReadOnlyList<ClassSummary> Classes, double Seconds, string? MadeBy = null, string? Warning = null);

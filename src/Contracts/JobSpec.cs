@@ -90,6 +90,12 @@ public sealed record JobSpec
     /// </summary>
     [Id(19)] public bool RetryFailed { get; init; }
 
+    /// <summary>
+    /// How intensities become model input, in place of the model card's: <c>fixed</c>, <c>percentile</c>,
+    /// <c>percentile:low,high</c> or <c>zscore</c>; null keeps the card's.
+    /// </summary>
+    [Id(20)] public string? Normalize { get; init; }
+
     /// <summary>Whether the job continues an earlier job's output rather than starting one afresh.</summary>
     public bool Continues => Resume || RetryFailed;
 

@@ -35,7 +35,8 @@ public sealed record ImagesWork([property: Id(0)] IReadOnlyList<string> Names) :
 /// <summary>
 /// Band <see cref="Index"/> of <see cref="Count"/> of a large image: the full-width rows from
 /// <see cref="Top"/>, <see cref="Height"/> high. Its worker computes every tile that touches them and
-/// stores the result as the image's band part of that index.
+/// stores the result as the image's band part of that index. <see cref="Intensity"/> is the whole
+/// image's per-image normalisation, measured once for all its bands; null when the job's is fixed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("unetpp.BandWork")]
 public sealed record BandWork(
@@ -44,7 +45,8 @@ public sealed record BandWork(
     [property: Id(2)] int Count,
     [property: Id(3)] int Width,
     [property: Id(4)] int Top,
-    [property: Id(5)] int Height) : ShardWork
+    [property: Id(5)] int Height,
+    [property: Id(6)] ImageIntensity? Intensity = null) : ShardWork
 {
     public override IReadOnlyList<string> Images => [Image];
 

@@ -36,6 +36,7 @@ public static class ReportPage
         Quality(page, report);
         Previews(page, report, previews);
         Failures(page, report);
+        Warnings(page, report);
         Continued(page, report);
         page.Append("<footer>Written by UNetPP.Cluster when the job ended. Every figure of every image is in <a href=\"report.json\">report.json</a>, beside this page.</footer>\n</main>\n</body>\n</html>\n");
         return page.ToString();
@@ -63,6 +64,10 @@ public static class ReportPage
         Figure(page, Invariant($"{counts.Total}"), "images");
         Figure(page, Invariant($"{counts.Done}"), "segmented");
         Figure(page, Invariant($"{counts.Failed}"), "failed", counts.Failed > 0 ? "bad" : "");
+        if (report.Images.Count(i => i.Warning is not null) is > 0 and var warned)
+        {
+            Figure(page, Invariant($"{warned}"), "warned", "bad");
+        }
         Figure(page, Duration(speed.Seconds), "duration");
         Figure(page, Invariant($"{speed.ImagesPerSecond:0.00}"), "images / s");
         Figure(page, Invariant($"{speed.TilesPerSecond:0.00}"), "tiles / s");
@@ -224,6 +229,25 @@ public static class ReportPage
         foreach (var (failure, number) in report.Failures.Select((f, i) => (f, i + 1)))
         {
             Append(page, $"<tr class=\"failure\"><td class=\"num\">{number}</td><td class=\"name\">{E(failure.Name)}</td><td class=\"reason\">{E(failure.Reason)}</td></tr>");
+        }
+
+        page.Append("</tbody></table></div></section>\n");
+    }
+
+    /// <summary>Images segmented with a warning (input too faint for a fixed normalisation, say), each with what fits it; nothing when none was warned.</summary>
+    private static void Warnings(StringBuilder page, JobReport report)
+    {
+        var warned = report.Images.Where(i => i.Warning is not null).ToList();
+        if (warned.Count == 0)
+        {
+            return;
+        }
+
+        Append(page, $"<section id=\"warnings\"><h2>Warnings ({warned.Count})</h2><p class=\"note\">Images that were segmented, but whose masks may not be what you expect.</p>");
+        page.Append("<div class=\"scroll\"><table><thead><tr><th>Image</th><th>Warning</th></tr></thead><tbody>");
+        foreach (var image in warned)
+        {
+            Append(page, $"<tr><td class=\"name\">{E(image.Name)}</td><td class=\"reason\">{E(image.Warning!)}</td></tr>");
         }
 
         page.Append("</tbody></table></div></section>\n");

@@ -37,6 +37,7 @@ public sealed class OptionMessageTests : IDisposable
                 ("--region-size", ["abc", "-1"]),
                 ("--max-attempts", ["abc", "0"]),
                 ("--mode", ["L5"]),
+                ("--normalize", ["minmax", "percentile:99,1", "percentile:a,b"]),
             })
             {
                 foreach (var value in values)

@@ -185,6 +185,35 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TwelveBitDataIsWarnedUnderTheFixedNormalisationAndNormalisedPerImageOnRequest()
+    {
+        var images = Directory.CreateDirectory(_temp.File("twelve")).FullName;
+        var sixteen = Path.Combine(images, "faint.tif");
+        TestImages.WriteDiscs(sixteen, 70, 70, bands: 3, sixteenBit: true);
+        using (var full = Image.NewFromFile(sixteen))
+        using (var twelve = full.Linear([16.0 / 257], [0.0]).Cast(Enums.BandFormat.Ushort))
+        {
+            twelve.WriteToFile(Path.Combine(images, "twelve.tif"));
+        }
+
+        File.Delete(sixteen);
+        var (plain, percentile) = (_temp.File("plain"), _temp.File("percentile"));
+
+        var warned = await CliRunner.RunAsync("segment", images, "--out", plain, "--model", _model, "--probabilities");
+        var normalised = await CliRunner.RunAsync("segment", images, "--out", percentile, "--model", _model, "--probabilities", "--normalize", "percentile:1,99.8");
+
+        Assert.Equal(ExitCodes.Success, warned.ExitCode);
+        Assert.Equal(ExitCodes.Success, normalised.ExitCode);
+        var warning = JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(plain, "report.json"))).Images.Single().Warning;
+        Assert.Contains("--normalize percentile", warning, StringComparison.Ordinal);
+        Assert.Contains("Warnings (1)", await File.ReadAllTextAsync(Path.Combine(plain, "report.html")), StringComparison.Ordinal);
+        Assert.Null(JobReport.FromJson(await File.ReadAllTextAsync(Path.Combine(percentile, "report.json"))).Images.Single().Warning);
+        Assert.NotEqual(
+            await File.ReadAllBytesAsync(Path.Combine(plain, "probabilities", "twelve.png")),
+            await File.ReadAllBytesAsync(Path.Combine(percentile, "probabilities", "twelve.png")));
+    }
+
+    [Fact]
     public async Task GroundTruthAddsIoUAndDice()
     {
         var labels = Directory.CreateDirectory(_temp.File("labels")).FullName;

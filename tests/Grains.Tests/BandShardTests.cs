@@ -61,6 +61,21 @@ public sealed class BandShardTests(CoordinatorFixture cluster)
     }
 
     [Fact]
+    public async Task EveryBandIsGivenTheWholeImagesNormalisationMeasuredOnce()
+    {
+        var (job, _) = await SubmitAsync(["big.tif"], shardSize: 1);
+        var lease = Assert.Single(await job.LeaseAsync("worker-a", 1));
+        var intensity = new ImageIntensity([0.01f, 0.02f, 0.03f], [0.5f, 0.6f, 0.7f]);
+
+        await job.CompleteAsync(Work.Result(lease, "worker-a", [Oversized("big.tif") with { Intensity = intensity }]));
+        var bands = await job.LeaseAsync("worker-b", 100);
+
+        Assert.True(bands.Count > 1);
+        Assert.All(bands, b => Assert.Equal(intensity.Offset, Band(b).Intensity!.Offset));
+        Assert.All(bands, b => Assert.Equal(intensity.Divisor, Band(b).Intensity!.Divisor));
+    }
+
+    [Fact]
     public async Task ABandThatFailsForGoodFailsItsImageOnceNamingTheBandAndDropsTheRest()
     {
         var (job, spec) = await SubmitAsync(["big.tif"], shardSize: 1, maxAttempts: 2);

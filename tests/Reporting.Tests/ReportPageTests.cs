@@ -74,6 +74,18 @@ public sealed partial class ReportPageTests
     }
 
     [Fact]
+    public void WarnedImagesAreCountedAndListedWithTheirWarning()
+    {
+        var faint = Image("faint.tif") with { Warning = "its values use at most an eighth of the sample range; --normalize percentile fits it" };
+        var html = Render(Report([faint, Image("bright.png")]));
+
+        Assert.Contains("<div class=\"value\">1</div><div class=\"label\">warned</div>", html, StringComparison.Ordinal);
+        Assert.Contains("Warnings (1)", html, StringComparison.Ordinal);
+        Assert.Contains("--normalize percentile fits it", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Warnings", Render(Report([Image("bright.png")])), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NamesReasonsSilosAndPathsFromUsersAreEscaped()
     {
         var failures = new[] { new ImageFailure("<img src=x onerror=alert(1)>.png", "bad \"quote\" & <b>bold</b>") };

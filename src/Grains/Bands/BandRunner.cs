@@ -28,7 +28,7 @@ public sealed class BandRunner(ShardFiles files, ImageAttempt attempt, string si
             var rows = new PixelRect(0, band.Top, band.Width, band.Height);
 
             // Off the caller's thread: the image is decoded as it streams in, with blocking reads.
-            var tiles = await Task.Run(() => engine.SegmentBandAsync(band.Image, image, rows, truth, part, cancellationToken), cancellationToken);
+            var tiles = await Task.Run(() => engine.SegmentBandAsync(band.Image, image, rows, truth, part, cancellationToken, band.Intensity is { } i ? (i.Offset, i.Divisor) : null), cancellationToken);
             await files.WriteAsync(spec.Output, OutputNames.BandPart(lease.JobId, band.Image, band.Index), part, cancellationToken);
             return ((ImageResult)new BandStored { Name = band.Image, Index = band.Index, Silo = silo, Leased = leased }, tiles);
         }, cancellationToken);

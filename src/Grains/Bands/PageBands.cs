@@ -13,7 +13,7 @@ internal static class PageBands
 {
     /// <summary>Adds the image's band shards to the page.</summary>
     /// <returns>Null when the image was cut; otherwise why it cannot be, for its failure.</returns>
-    public static string? Cut(JobPageRecord page, string image, ImageSize size)
+    public static string? Cut(JobPageRecord page, string image, ImageSize size, ImageIntensity? intensity)
     {
         IReadOnlyList<Segmentation.Imaging.PixelRect> bands;
         try
@@ -32,7 +32,7 @@ internal static class PageBands
             page.Shards.Add(new ShardRecord
             {
                 Id = page.Shards.Count,
-                Work = new BandWork(image, index, bands.Count, band.Width, band.Y, band.Height),
+                Work = new BandWork(image, index, bands.Count, band.Width, band.Y, band.Height, intensity),
             });
         }
 

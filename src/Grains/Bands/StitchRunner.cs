@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
@@ -16,7 +17,7 @@ namespace UNetPP.Cluster.Grains.Bands;
 /// image's manifest is removed before they are written and written after them, with the input's
 /// hash taken by streaming it.
 /// </summary>
-public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
+public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo, ILogger logger)
 {
     private readonly BandStitcher _stitcher = new(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()));
 
@@ -51,7 +52,12 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             }
 
             metrics.ImageCompleted(device);
-            var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started);
+            var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started) with { Warning = image.Warning };
+            if (image.Warning is { } warning)
+            {
+                ImagesRunner.LogImageWarning(logger, stitch.Image, warning);
+            }
+
             await using var input = await files.Storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken);
             var (inputBytes, inputSha) = await ImageManifests.HashAsync(input, cancellationToken);
             await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, stitch.Image, inputBytes, inputSha, engine, written, summary, lease.JobId), cancellationToken);

@@ -179,7 +179,7 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
                 return;
             case (ImageOversized oversized, ImagesWork):
                 shard.Finished.Add(image.Name);
-                if (PageBands.Cut(record, image.Name, oversized.Size) is { } unusable)
+                if (PageBands.Cut(record, image.Name, oversized.Size, oversized.Intensity) is { } unusable)
                 {
                     Fail(shard, image.Name, unusable, change);
                 }

@@ -15,7 +15,7 @@ public static class JobReportBuilder
         var images = pages.SelectMany(p => p.Segmented)
             .OrderBy(pair => pair.Key, StringComparer.Ordinal)
             .Select(pair => new ImageReport(
-                pair.Key, pair.Value.Mask, pair.Value.Width, pair.Value.Height, pair.Value.Tiles, pair.Value.Classes, pair.Value.Seconds, skipped.GetValueOrDefault(pair.Key)))
+                pair.Key, pair.Value.Mask, pair.Value.Width, pair.Value.Height, pair.Value.Tiles, pair.Value.Classes, pair.Value.Seconds, skipped.GetValueOrDefault(pair.Key), pair.Value.Warning))
             .ToList();
         var failures = pages.SelectMany(p => p.Failures).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         var silos = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Model;
 
@@ -30,7 +31,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
-            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta);
+            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize);
         var lazy = _engines.GetOrAdd(key, NewBuild);
 
         // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
@@ -73,6 +74,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Probabilities = key.Probabilities,
             Overlays = key.Overlays,
             Tta = key.Tta,
+            Normalize = key.Normalize is null ? null : NormalizationChoice.Parse(key.Normalize),
         };
         return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger, runtime));
     }
@@ -104,5 +106,5 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return ModelFile.Load(path) with { Path = location };
     }
 
-    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta);
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
@@ -16,7 +17,7 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// continues an earlier one's output skips the images whose manifests say their outputs are current.
 /// Every image's manifest is removed before its outputs are written and written after them.
 /// </summary>
-public sealed class ImagesRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo)
+public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo, ILogger logger)
 {
     /// <param name="leased">When the shard was leased: each image's time runs from then to its outputs written.</param>
     /// <param name="stopping">Set when the job has been cancelled: images not started by then are not started.</param>
@@ -72,8 +73,16 @@ public sealed class ImagesRunner(ShardFiles files, ImageManifests manifests, Ima
             var info = SegmentationEngine.ReadInfo(name, stream);
             if (info.PixelCount > spec.RegionPixels && info.PixelCount <= spec.MaxPixels)
             {
-                // Too much for one worker to do alone in good time: the coordinator shares it out in bands.
-                return (new ImageOversized { Name = name, Size = new ImageSize(info.Width, info.Height, engine.TileSize), Silo = silo }, 0);
+                // Too much for one worker to do alone in good time: the coordinator shares it out in bands,
+                // with the whole image's normalisation measured here once rather than by every band.
+                var intensity = await Task.Run(() => engine.MeasureIntensity(name, stream), cancellationToken);
+                return (new ImageOversized
+                {
+                    Name = name,
+                    Size = new ImageSize(info.Width, info.Height, engine.TileSize),
+                    Intensity = intensity is { } m ? new ImageIntensity(m.Offset, m.Divisor) : null,
+                    Silo = silo,
+                }, 0);
             }
 
             bytes = new byte[stream.Length];
@@ -97,7 +106,12 @@ public sealed class ImagesRunner(ShardFiles files, ImageManifests manifests, Ima
         }
 
         metrics.ImageCompleted(device);
-        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased);
+        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased) with { Warning = image.Warning };
+        if (image.Warning is { } warning)
+        {
+            LogImageWarning(logger, name, warning);
+        }
+
         var (inputBytes, inputSha) = (bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, name, inputBytes, inputSha, engine, outputs, summary, lease.JobId), cancellationToken);
         return (new ImageSegmented { Name = name, Summary = summary, Silo = silo, Redone = redone }, image.Tiles);
@@ -108,4 +122,8 @@ public sealed class ImagesRunner(ShardFiles files, ImageManifests manifests, Ima
             outputs[output] = content.LongLength;
         }
     }
+
+    // Logged in the device worker's category, whose ids start at 101 (DeviceWorker.Log.cs).
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "{Image}: {Warning}.")]
+    internal static partial void LogImageWarning(ILogger logger, string image, string warning);
 }

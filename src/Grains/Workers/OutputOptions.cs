@@ -27,6 +27,12 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             ["--overlays"] = Flag(spec.Overlays),
             ["--labels"] = spec.Labels is null ? "none" : StorageLocation.RedactSignature(spec.Labels),
         };
+        // Only when given, so that outputs made before the option existed stay current for --resume.
+        if (spec.Normalize is { } normalize)
+        {
+            values["--normalize"] = normalize;
+        }
+
         var text = string.Concat(values.Select(pair => $"{pair.Key}={pair.Value}\n"));
         return new OutputOptions(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), values);
     }

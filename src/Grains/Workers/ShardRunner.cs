@@ -30,9 +30,9 @@ public sealed class ShardRunner
         var files = new ShardFiles(storage, _device);
         var manifests = new ImageManifests(storage);
         var attempt = new ImageAttempt(metrics, _device, storageOutageTolerance, logger);
-        _images = new ImagesRunner(files, manifests, attempt, metrics, _device, silo);
+        _images = new ImagesRunner(files, manifests, attempt, metrics, _device, silo, logger);
         _bands = new BandRunner(files, attempt, silo);
-        _stitches = new StitchRunner(files, manifests, attempt, metrics, _device, silo);
+        _stitches = new StitchRunner(files, manifests, attempt, metrics, _device, silo, logger);
     }
 
     /// <summary>How long the oldest model run now going on the worker's device has been running.</summary>

@@ -9,7 +9,8 @@ namespace UNetPP.Cluster.Segmentation.Bands;
 /// <param name="Tiles">Grid tiles segmented for this band, those shared with neighbouring bands included.</param>
 /// <param name="Totals">Pixels and probability sums per class over the band.</param>
 /// <param name="Quality">Agreement with ground truth over the band, when there was ground truth.</param>
-public sealed record BandPartSummary(int Tiles, ClassTotals Totals, IReadOnlyList<ClassQuality>? Quality);
+/// <param name="Faint">Whether the band's input rows were too faint for the fixed normalisation.</param>
+public sealed record BandPartSummary(int Tiles, ClassTotals Totals, IReadOnlyList<ClassQuality>? Quality, bool Faint);
 
 /// <summary>
 /// Reads one band's part (<see cref="BandPartFormat"/>) row by row. Every problem with the bytes
@@ -139,7 +140,7 @@ public sealed class BandPartReader : IDisposable
                 }
             }
 
-            return new BandPartSummary(tiles, new ClassTotals(pixels, sums), quality);
+            return new BandPartSummary(tiles, new ClassTotals(pixels, sums), quality, _reader.ReadBoolean());
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
         {

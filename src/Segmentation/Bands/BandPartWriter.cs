@@ -87,7 +87,8 @@ public sealed class BandPartWriter : IDisposable
     }
 
     /// <summary>Ends the part with what the stitcher adds up; every row must have been written.</summary>
-    public void Finish(int tiles, ClassTotals totals, IReadOnlyList<ClassQuality>? quality)
+    /// <param name="faint">Whether the band's input rows were too faint for the fixed normalisation (<see cref="StreamedImage.Faint"/>).</param>
+    public void Finish(int tiles, ClassTotals totals, IReadOnlyList<ClassQuality>? quality, bool faint = false)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
         if (_rows != Band.Height)
@@ -111,6 +112,8 @@ public sealed class BandPartWriter : IDisposable
             _writer.Write(q.PredictedPixels);
             _writer.Write(q.TruthPixels);
         }
+
+        _writer.Write(faint);
 
         _finished = true;
         _writer.Dispose();

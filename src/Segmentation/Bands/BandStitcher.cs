@@ -12,7 +12,11 @@ namespace UNetPP.Cluster.Segmentation.Bands;
 public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stream? Overlay = null);
 
 /// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
-public sealed record StitchedImage(string Name, int Width, int Height, int Tiles, ImageMaskSummary Summary, IReadOnlyList<ClassQuality>? Quality, StageTimes Times);
+public sealed record StitchedImage(string Name, int Width, int Height, int Tiles, ImageMaskSummary Summary, IReadOnlyList<ClassQuality>? Quality, StageTimes Times)
+{
+    /// <summary>As <see cref="SegmentedImage.Warning"/>: the image is faint only if every band is.</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>
 /// Puts a large image's bands back together as one stream: each part is read row by row, in order,
@@ -92,6 +96,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
         private ClassTotals? _totals;
         private int _rows;
         private int _tiles;
+        private bool _faint = true;
 
         public Image(string name, BandPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays)
         {
@@ -151,6 +156,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
             _tiles += summary.Tiles;
             _totals = _totals is null ? summary.Totals : _totals.Plus(summary.Totals);
             _quality.Add(summary.Quality);
+            _faint &= summary.Faint;
         }
 
         public StitchedImage Finish(TimeSpan elapsed)
@@ -167,7 +173,10 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
             var summary = MaskStatistics.Summarise(_width, _height, _classes, _objects.AreasByLabel(), _totals!);
             var quality = _quality.All(q => q is not null) ? SegmentationQuality.Combine(_quality!) : null;
             var times = new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, elapsed);
-            return new StitchedImage(_name, _width, _height, _tiles, summary, quality, times);
+            return new StitchedImage(_name, _width, _height, _tiles, summary, quality, times)
+            {
+                Warning = _faint ? SegmentationEngine.FaintWarning : null,
+            };
         }
 
         public void Dispose()

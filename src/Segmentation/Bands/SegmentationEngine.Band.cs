@@ -21,12 +21,14 @@ public sealed partial class SegmentationEngine
     /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
     /// </summary>
     /// <returns>The grid tiles inferred for the band, those it shares with its neighbours included.</returns>
-    public async Task<int> SegmentBandAsync(string name, Stream image, PixelRect band, GroundTruth? groundTruth, Stream part, CancellationToken cancellationToken)
+    /// <param name="intensity">The whole image's per-image normalisation (<see cref="MeasureIntensity"/>); null measures it here.</param>
+    public async Task<int> SegmentBandAsync(string name, Stream image, PixelRect band, GroundTruth? groundTruth, Stream part, CancellationToken cancellationToken, (float[] Offset, float[] Divisor)? intensity = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var device = Device.ToString();
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
+        var scale = intensity ?? MeasureIntensity(name, image);
         using var source = _decoder.Open(name, image);
         var (width, height) = (source.Width, source.Height);
         var grid = Grid(height, width);
@@ -50,7 +52,7 @@ public sealed partial class SegmentationEngine
         {
             var clock = Stopwatch.StartNew();
             stages.Enter(PipelineStage.Decode);
-            windowTop = Slide(source, window, windowTop, tileRow.Top);
+            windowTop = Slide(source, scale, window, windowTop, tileRow.Top);
             var decode = clock.Elapsed;
 
             stages.Enter(PipelineStage.Inference);
@@ -100,7 +102,7 @@ public sealed partial class SegmentationEngine
             times = times.Add(new StageTimes(decode, infer, blend, post, TimeSpan.Zero));
         }
 
-        writer.Finish(rows.Tiles, totals!, truth is null ? null : SegmentationQuality.Combine(quality));
+        writer.Finish(rows.Tiles, totals!, truth is null ? null : SegmentationQuality.Combine(quality), !_input.Normalization.PerImage && source.Faint);
 
         // A band is encoded with the others when its image is stitched, so it has no encode time of its own.
         Record(device, times, rows.Tiles);
@@ -108,10 +110,29 @@ public sealed partial class SegmentationEngine
     }
 
     /// <summary>
+    /// The whole image's per-image normalisation, per channel, read in a pass of its own over every row
+    /// of an image in a seekable stream; null when the normalisation is fixed. A band normalised by its
+    /// own rows would not match its neighbours at the cut, so every band of an image is given this.
+    /// Throws <see cref="ImageRejectedException"/> as <see cref="SegmentAsync"/> does.
+    /// </summary>
+    public (float[] Offset, float[] Divisor)? MeasureIntensity(string name, Stream image)
+    {
+        if (!_input.Normalization.PerImage)
+        {
+            return null;
+        }
+
+        using var whole = _decoder.Open(name, image);
+        var scale = _input.Normalization.For(whole.Measure(_input));
+        image.Position = 0;
+        return scale;
+    }
+
+    /// <summary>
     /// Moves the input window down to start at <paramref name="top"/>: rows it already holds are kept,
     /// the rest are decoded. Returns the window's new top.
     /// </summary>
-    private int Slide(StreamedImage source, ImageTensor window, int windowTop, int top)
+    private int Slide(StreamedImage source, (float[] Offset, float[] Divisor)? scale, ImageTensor window, int windowTop, int top)
     {
         var height = window.Height;
         var plane = (long)height * window.Width;
@@ -125,7 +146,7 @@ public sealed partial class SegmentationEngine
             }
         }
 
-        source.ReadTensorRows(_input, top + kept, height - kept, window, kept);
+        source.ReadTensorRows(_input, top + kept, height - kept, window, kept, scale);
         return top;
     }
 }

@@ -39,7 +39,8 @@ public sealed partial class SegmentationEngine : IDisposable
         _options = options;
         _augmentation = options.Tta ? TestTimeAugmentation.Mirrored : TestTimeAugmentation.None;
         _session = session;
-        _input = model.Card.ToInputSpec();
+        var card = model.Card.ToInputSpec();
+        _input = options.Normalize is { } normalize ? card with { Normalization = normalize.ApplyTo(card.Normalization) } : card;
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
         _padShortAxes = padShortAxes;
@@ -155,8 +156,15 @@ public sealed partial class SegmentationEngine : IDisposable
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
 
         Record(device, times, grid.Tiles.Count);
-        return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times);
+        return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times)
+        {
+            Warning = tensor.Faint ? FaintWarning : null,
+        };
     }
+
+    /// <summary>What a user is told about an image whose values reach at most an eighth of their range under a fixed normalisation.</summary>
+    public const string FaintWarning =
+        "its values use at most an eighth of the sample range (12-bit data in a 16-bit file?), so the fixed normalisation shows the model a nearly black image; --normalize percentile fits it";
 
     /// <summary>The header of an image in a seekable stream: its size, read without decoding pixels.</summary>
     public static ImageInfo ReadInfo(string name, Stream image) => ImageDecoder.ReadInfo(name, image);

@@ -1,3 +1,4 @@
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Model;
 
@@ -39,6 +40,9 @@ public sealed record SegmentationOptions
     /// double flips, as nnU-Net does by default. Smoother, more symmetric masks for four times the inference.
     /// </summary>
     public bool Tta { get; init; }
+
+    /// <summary>How intensities become model input for this job, in place of the card's method; null keeps the card's.</summary>
+    public NormalizationChoice? Normalize { get; init; }
 
     public void Validate()
     {

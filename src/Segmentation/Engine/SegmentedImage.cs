@@ -20,7 +20,11 @@ public sealed record SegmentedImage(
     byte[] MaskPng,
     byte[]? ProbabilityPng,
     byte[]? OverlayPng,
-    StageTimes Times);
+    StageTimes Times)
+{
+    /// <summary>Something the user should know about the input (too faint for the normalisation, say); null when nothing.</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>Ground truth for an image: the mask's name (for messages) and its encoded bytes.</summary>
 public sealed record GroundTruth(string Name, byte[] Bytes);

@@ -81,7 +81,8 @@ public sealed class ImageDecoder
     /// dropped, gray is replicated for a three-channel model, colour becomes BT.601 luma for a one-channel
     /// model only when <see cref="InputSpec.AllowColorToGray"/> is set. Samples are scaled to [0, 1] by
     /// the sample type's maximum (float TIFF samples are taken as already scaled), then normalised per
-    /// channel as (x − mean) / std.
+    /// channel as <see cref="InputSpec.Normalization"/> says: by the card's mean and std, or by the
+    /// image's own percentiles or mean and deviation, measured in a first pass over its pixels.
     /// </summary>
     /// <param name="name">The image's name, for errors.</param>
     /// <param name="bytes">The encoded image.</param>
@@ -94,7 +95,6 @@ public sealed class ImageDecoder
         CheckDecodable(name, image, info);
         var height = image.Height;
 
-        var conversion = TensorConversion.For(name, info, spec);
         var channels = spec.Channels;
         var planeLength = (long)image.Width * height;
         if (planeLength * channels > Array.MaxLength)
@@ -106,14 +106,35 @@ public sealed class ImageDecoder
         var width = image.Width;
         var row = new float[width * info.Bands];
         using var pixels = RenderedPixels.Render(name, image, Options.DecodeTimeout);
+        IntensityStatistics? statistics = null;
+        if (spec.Normalization.PerImage)
+        {
+            statistics = new IntensityStatistics(channels);
+            var measure = TensorConversion.For(name, info, spec, null);
+            for (var y = 0; y < height; y++)
+            {
+                pixels.ReadRow(y, row);
+                measure.Measure(row, statistics);
+            }
+        }
+
+        var conversion = TensorConversion.For(name, info, spec, statistics is null ? null : spec.Normalization.For(statistics));
+        var peak = 0f;
         for (var y = 0; y < height; y++)
         {
             pixels.ReadRow(y, row);
-            conversion.Row(row, data, planeLength, (long)y * width);
+            peak = MathF.Max(peak, conversion.Row(row, data, planeLength, (long)y * width));
         }
 
-        return new ImageTensor(channels, height, width, data);
+        return new ImageTensor(channels, height, width, data) { Faint = !spec.Normalization.PerImage && IsFaint(image.Format, peak) };
     }
+
+    /// <summary>
+    /// Whether integer samples reach at most an eighth of their type's range (a 12-bit image in a 16-bit
+    /// file, say): a fixed normalisation then shows the model a nearly black image.
+    /// </summary>
+    internal static bool IsFaint(Enums.BandFormat format, float peak) =>
+        format is Enums.BandFormat.Uchar or Enums.BandFormat.Ushort && peak <= 1f / 8;
 
     /// <summary>
     /// Decodes an image to 8-bit RGB for people to look at (overlays): gray is replicated, alpha is
@@ -319,6 +340,11 @@ public sealed class ImageDecoder
         if (Array.Exists(normalization.Std, s => s == 0f || !float.IsFinite(s)))
         {
             throw new ArgumentException("Every normalisation std must be finite and non-zero.", nameof(spec));
+        }
+
+        if (normalization.Problem() is { } problem)
+        {
+            throw new ArgumentException($"The normalisation cannot be used: {problem}.", nameof(spec));
         }
     }
 

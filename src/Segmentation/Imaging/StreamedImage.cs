@@ -15,6 +15,7 @@ public sealed class StreamedImage : IDisposable
     private readonly float[] _row;
     private readonly GuardedSource _source;
     private int _next;
+    private float _peak;
 
     internal StreamedImage(string name, Image image, ImageInfo info, GuardedSource source)
     {
@@ -28,6 +29,12 @@ public sealed class StreamedImage : IDisposable
 
     public ImageInfo Info { get; }
 
+    /// <summary>
+    /// Whether the rows read into tensors so far use at most an eighth of their sample range
+    /// (<see cref="ImageTensor.Faint"/>); meaningful under a fixed normalisation.
+    /// </summary>
+    public bool Faint => ImageDecoder.IsFaint(_image.Format, _peak);
+
     public int Width => Info.Width;
 
     public int Height => Info.Height;
@@ -37,10 +44,11 @@ public sealed class StreamedImage : IDisposable
     /// of <paramref name="destination"/>, a planar tensor as wide as the image, with the values
     /// <see cref="ImageDecoder.Decode"/> gives the same rows of the whole image.
     /// </summary>
-    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row)
+    /// <param name="scale">The whole image's per-image normalisation (from <see cref="Measure"/>); null when it is fixed.</param>
+    public void ReadTensorRows(InputSpec spec, int top, int count, ImageTensor destination, int row, (float[] Offset, float[] Divisor)? scale = null)
     {
         ImageDecoder.ValidateSpec(spec);
-        var conversion = TensorConversion.For(_name, Info, spec);
+        var conversion = TensorConversion.For(_name, Info, spec, scale);
         if (destination.Width != Width || destination.Channels != conversion.Channels || row < 0 || row + count > destination.Height)
         {
             throw new ArgumentException(FormattableString.Invariant(
@@ -50,8 +58,31 @@ public sealed class StreamedImage : IDisposable
         var plane = (long)destination.Height * Width;
         for (var r = 0; r < count; r++)
         {
-            conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width);
+            _peak = MathF.Max(_peak, conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width));
         }
+    }
+
+    /// <summary>
+    /// Reads every row, top to bottom, into the statistics a per-image normalisation needs, so that every
+    /// band of the image is normalised alike; rows cannot be read again afterwards.
+    /// </summary>
+    public IntensityStatistics Measure(InputSpec spec)
+    {
+        ImageDecoder.ValidateSpec(spec);
+        var conversion = TensorConversion.For(_name, Info, spec, null);
+        var onGrid = _image.Format is Enums.BandFormat.Uchar or Enums.BandFormat.Ushort && !conversion.ToGray;
+        if (IntensityStatistics.WhyNotMeasurable(onGrid, Info.PixelCount * conversion.Channels) is { } reason)
+        {
+            throw new ImageRejectedException(_name, reason);
+        }
+
+        var statistics = new IntensityStatistics(conversion.Channels);
+        for (var y = 0; y < Height; y++)
+        {
+            conversion.Measure(NextRow(y), statistics);
+        }
+
+        return statistics;
     }
 
     /// <summary>Decodes rows as 8-bit RGB, [count, width, 3], as the overlay preview shows them.</summary>

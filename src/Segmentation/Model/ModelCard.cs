@@ -127,6 +127,7 @@ public sealed record ModelCard
             Normalization.Mean.Length == InChannels && Normalization.Std.Length == InChannels,
             $"normalization has {Normalization.Mean.Length} means and {Normalization.Std.Length} stds for {InChannels} channels");
         Require(Normalization.Std.All(s => s > 0 && float.IsFinite(s)), "normalization std must be positive");
+        Require(Normalization.Problem() is null, Normalization.Problem() ?? "");
         Require(Threshold is > 0 and < 1, $"threshold must lie in (0, 1); got {Threshold}");
         Require(Precision is Fp32 or Fp16, $"precision must be '{Fp32}' or '{Fp16}'; got '{Precision}'");
         Require(TileSize > 0 && TileSize % 16 == 0, $"tileSize must be a positive multiple of 16; got {TileSize}");

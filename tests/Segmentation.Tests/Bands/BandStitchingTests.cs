@@ -72,6 +72,42 @@ public sealed class BandStitchingTests
         Assert.True(labels.Count >= 2 && labels.All(l => l.Value > width * height / 50), string.Join(", ", labels));
     }
 
+    [Theory]
+    [InlineData("percentile")]
+    [InlineData("zscore")]
+    [InlineData("fixed")]
+    public async Task BandsOfAPerImageNormalisedImageUseTheWholeImagesStatistics(string normalize)
+    {
+        // 12-bit data in a 16-bit TIFF, brighter towards the bottom: a band measured on its own rows would differ at every cut.
+        const int width = 301, height = 227;
+        var png = EngineTestKit.Ellipses(width, height, seed: 21);
+        var samples = EngineTestKit.ReadPng(png).Samples;
+        var image = TestImages.Tiff16([.. samples.Select((s, i) => (ushort)((s * 16) + (i / (3 * width) * 8)))], width, height, 3);
+        var options = new SegmentationOptions { Probabilities = true, Normalize = NormalizationChoice.Parse(normalize) };
+        using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5, tileSize: Tile), options);
+        var whole = await engine.SegmentAsync("big.png", image, null, CancellationToken.None);
+
+        // Measured once for the image, as the cluster does; the first band measures on its own, as a band given nothing must.
+        var intensity = engine.MeasureIntensity("big.png", new MemoryStream(image));
+        Assert.Equal(normalize == "fixed", intensity is null);
+        var parts = new List<byte[]>();
+        foreach (var (band, index) in BandPlanner.Split(width, height, Tile, 0.25, 48).Select((b, i) => (b, i)))
+        {
+            parts.Add(await SegmentBand(engine, image, band, null, index == 0 ? null : intensity));
+        }
+
+        using var mask = new MemoryStream();
+        using var probability = new MemoryStream();
+        var stitched = await Stitch(parts, null, new StitchOutputs(mask, probability));
+
+        Assert.Equal(whole.MaskPng, mask.ToArray());
+        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+
+        // The fixed normalisation leaves 12-bit data nearly black, and says so, cut or uncut.
+        Assert.Equal(normalize == "fixed" ? SegmentationEngine.FaintWarning : null, whole.Warning);
+        Assert.Equal(whole.Warning, stitched.Warning);
+    }
+
     [Fact]
     public async Task ABandInfersOnlyTheTileRowsThatTouchIt()
     {
@@ -206,10 +242,10 @@ public sealed class BandStitchingTests
         Assert.Equal(height, bands[^1].Bottom);
     }
 
-    private static async Task<byte[]> SegmentBand(SegmentationEngine engine, byte[] image, PixelRect band, GroundTruth? truth)
+    private static async Task<byte[]> SegmentBand(SegmentationEngine engine, byte[] image, PixelRect band, GroundTruth? truth, (float[] Offset, float[] Divisor)? intensity = null)
     {
         using var part = new MemoryStream();
-        await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, truth, part, CancellationToken.None);
+        await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, truth, part, CancellationToken.None, intensity);
         return part.ToArray();
     }
 
