@@ -77,6 +77,8 @@ public sealed class SeedPyTorchParityTests : IDisposable
 
     private static async Task<(int Code, string Output)> RunCheckAsync(params string[] arguments)
     {
+        TestTier.StartingProcess("python3 with PyTorch");
+
         // Debian's interpreter, the one python3-torch is installed for (a python3 earlier on the PATH may lack it).
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tools", "parity", "check.py"));
