@@ -70,7 +70,7 @@ internal sealed class JobSpecOptions
             RegionPixels = parse.GetValue(regionPixels),
             RegionSize = parse.GetValue(regionSize),
             Tta = parse.GetValue(tta),
-            Normalize = parse.GetValue(normalize) is { } n ? OptionValue.Read("--normalize", n, NormalizationChoice.Parse).ToString() : null,
+            Normalize = parse.GetValue(normalize) is { } n ? NormalizationChoice.Parse(n).ToString() : null,
             Overwrite = parse.GetValue(overwrite),
             Resume = parse.GetValue(resume),
             RetryFailed = parse.GetValue(retryFailed),

@@ -94,8 +94,9 @@ public sealed class OptionMessageTests : IDisposable
             Assert.DoesNotContain(machineWord, result.Error, StringComparison.Ordinal);
         }
 
-        // More than the option and value: the reason, or what it takes.
+        // More than the option and value: the reason, or what it takes; and the option and value said once.
         Assert.True(line.Length > $"error: {option} {value}: ".Length + 10, line);
+        Assert.Equal(line.IndexOf($"{option} {value}", StringComparison.Ordinal), line.LastIndexOf($"{option} {value}", StringComparison.Ordinal));
     }
 
     [Theory]

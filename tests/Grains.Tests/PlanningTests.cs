@@ -153,4 +153,18 @@ public sealed class PlanningTests(CoordinatorFixture cluster)
         Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
         Assert.False(File.Exists(Path.Combine(output, ".unetpp-job")));
     }
+
+    [Theory]
+    [InlineData("minmax", "--normalize minmax: use fixed, percentile")]
+    [InlineData("percentile:9,2", "--normalize percentile:9,2: percentiles must satisfy")]
+    public async Task ANormalisationThatDoesNotParseIsRefusedAtSubmitForEveryClient(string normalize, string expected)
+    {
+        var id = Work.NewJobId();
+        var job = cluster.Job(id);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.SubmitAsync(Work.Spec(cluster.Temp.Path, cluster.Temp.File(id)) with { Normalize = normalize }));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
+    }
 }

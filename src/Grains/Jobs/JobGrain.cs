@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
@@ -92,6 +93,12 @@ public sealed partial class JobGrain(
         }
 
         spec.Validate();
+        if (spec.Normalize is { } normalize)
+        {
+            // Refused here, for every client, rather than on each image once workers have it.
+            NormalizationChoice.Parse(normalize);
+        }
+
         if (OutputPlacement.WhyRefused(spec) is { } refusal)
         {
             throw new ArgumentException(refusal);
