@@ -161,6 +161,8 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // The exit can be seen before its last lines are read; this wait lets them arrive.
+                await _process.WaitForExitAsync(cancellationToken);
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} while starting.\n{Tail(60)}");
             }
 
