@@ -169,12 +169,20 @@ public sealed class SiloSettingsTests
     private static IHost Build(Dictionary<string, string?> overrides)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // Two free ports asked for one after the other can be the same one, which the silo rightly refuses.
+        var siloPort = SiloEndpointsTests.FreePort();
+        var gatewayPort = SiloEndpointsTests.FreePort();
+        while (gatewayPort == siloPort)
+        {
+            gatewayPort = SiloEndpointsTests.FreePort();
+        }
+
         var settings = new Dictionary<string, string?>
         {
             ["Cluster:Id"] = "unetpp-silo-tests",
             ["Cluster:Clustering"] = "Localhost",
-            ["Cluster:SiloPort"] = $"{SiloEndpointsTests.FreePort()}",
-            ["Cluster:GatewayPort"] = $"{SiloEndpointsTests.FreePort()}",
+            ["Cluster:SiloPort"] = $"{siloPort}",
+            ["Cluster:GatewayPort"] = $"{gatewayPort}",
             ["Inference:Devices"] = "cpu",
             ["Inference:Threads"] = "1",
             ["Inference:PollInterval"] = "00:00:00.100",
