@@ -2,6 +2,7 @@ using System.CommandLine;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Client;
@@ -34,12 +35,13 @@ internal sealed class JobSpecOptions
     private readonly Option<bool> resume = new("--resume") { Description = "Continue into an output that holds an earlier job's results: skip images whose outputs are complete and made from the same input, model and options." };
     private readonly Option<bool> retryFailed = new("--retry-failed") { Description = "Segment again only the images the output's earlier job failed (its report.json lists them)." };
     private readonly Option<string?> normalize = new("--normalize") { Description = "How intensities become model input: fixed (the model card's mean and std), percentile[:low,high] (each image's own 1st and 99.8th percentiles per channel map to 0 and 1; for 12- and 16-bit data) or zscore (each image's own mean and standard deviation). Default: the model card's." };
+    private readonly Option<string?> maskFormat = new("--mask-format") { Description = "How masks and probability maps are stored: png (default), tiff, or ome-tiff (tiled, pyramidal, with the input's pixel size; for QuPath, napari and libvips)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, tta, normalize, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maskFormat, tta, normalize, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
         {
             command.Options.Add(option);
         }
@@ -71,6 +73,7 @@ internal sealed class JobSpecOptions
             RegionSize = parse.GetValue(regionSize),
             Tta = parse.GetValue(tta),
             Normalize = parse.GetValue(normalize) is { } n ? NormalizationChoice.Parse(n).ToString() : null,
+            MaskFormat = parse.GetValue(maskFormat) is { } f ? MaskFormats.Of(f).ToName() : null,
             Overwrite = parse.GetValue(overwrite),
             Resume = parse.GetValue(resume),
             RetryFailed = parse.GetValue(retryFailed),

@@ -96,6 +96,12 @@ public sealed record JobSpec
     /// </summary>
     [Id(20)] public string? Normalize { get; init; }
 
+    /// <summary>
+    /// How masks and probability maps are stored: <c>png</c>, <c>tiff</c> or <c>ome-tiff</c> (tiled,
+    /// pyramidal, with the input's pixel size); null is PNG.
+    /// </summary>
+    [Id(21)] public string? MaskFormat { get; init; }
+
     /// <summary>Whether the job continues an earlier job's output rather than starting one afresh.</summary>
     public bool Continues => Resume || RetryFailed;
 

@@ -17,4 +17,23 @@ public sealed class LabelNamesTests
     {
         Assert.Equal(expected, LabelNames.Choose(stem, names));
     }
+
+    [Theory]
+    [InlineData("n1", new[] { "n1.ome.tif" }, "n1.ome.tif")]
+    [InlineData("n1", new[] { "n1_mask.ome.tiff" }, "n1_mask.ome.tiff")]
+    [InlineData("n1", new[] { "n1.ome.png", "n1.omega.tif" }, null)]
+    public void AnOmeTiffMaskOfAnEarlierJobIsTheLabelOfItsImage(string stem, string[] names, string? expected)
+    {
+        Assert.Equal(expected, LabelNames.Choose(stem, names));
+    }
+
+    [Theory]
+    [InlineData("n1.ome.tif", "n1")]
+    [InlineData("plate/n1.OME.TIFF", "plate/n1")]
+    [InlineData("n1.png", "n1")]
+    [InlineData("n1.ome.png", "n1.ome")]
+    public void AnOmeTiffImagesLabelsAreLookedForByItsStemWithoutOme(string image, string stem)
+    {
+        Assert.Equal(stem, LabelNames.StemOf(image));
+    }
 }

@@ -33,17 +33,21 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             await using var probabilityFile = spec.Probabilities ? ScratchFile.Create() : null;
             await using var overlayFile = spec.Overlays ? ScratchFile.Create() : null;
             await using var original = spec.Overlays ? await files.Storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken) : null;
-            var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile);
+            var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile)
+            {
+                Format = engine.MaskFormat,
+                PixelSize = engine.MaskFormat == MaskFormat.Png ? null : await PixelSizeAsync(spec, stitch.Image, cancellationToken),
+            };
             var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Bands, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
             StageMetrics.RecordDuration(PipelineStage.Encode, device, image.Times.Encode);
 
             await manifests.RemoveAsync(spec.Output, stitch.Image, cancellationToken);
             var written = new Dictionary<string, long>(StringComparer.Ordinal);
-            var mask = OutputNames.For(OutputNames.Masks, stitch.Image);
+            var mask = OutputNames.For(OutputNames.Masks, stitch.Image, engine.MaskFormat);
             await WriteAsync(mask, maskFile);
             if (probabilityFile is not null)
             {
-                await WriteAsync(OutputNames.For(OutputNames.Probabilities, stitch.Image), probabilityFile);
+                await WriteAsync(OutputNames.For(OutputNames.Probabilities, stitch.Image, engine.MaskFormat), probabilityFile);
             }
 
             if (overlayFile is not null)
@@ -73,5 +77,12 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
 
         Task<Stream> OpenPartAsync(int index, CancellationToken ct) =>
             files.Storage.OpenReadAsync(spec.Output, OutputNames.BandPart(lease.JobId, stitch.Image, index), ct);
+    }
+
+    /// <summary>The input's pixel size, from its header: only the first bytes of the image are fetched.</summary>
+    private async Task<PhysicalPixelSize?> PixelSizeAsync(JobSpec spec, string image, CancellationToken cancellationToken)
+    {
+        await using var input = await files.Storage.OpenReadAsync(spec.Input, image, cancellationToken);
+        return PhysicalPixelSize.Of(input);
     }
 }

@@ -4,6 +4,7 @@ using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
@@ -98,6 +99,9 @@ public sealed partial class JobGrain(
             // Refused here, for every client, rather than on each image once workers have it.
             NormalizationChoice.Parse(normalize);
         }
+
+        // As the normalisation: a format no worker could write is refused before the job starts.
+        MaskFormats.Of(spec.MaskFormat);
 
         if (OutputPlacement.WhyRefused(spec) is { } refusal)
         {

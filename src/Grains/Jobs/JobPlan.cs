@@ -1,5 +1,6 @@
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
@@ -34,9 +35,10 @@ public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
         // the first in name order keeps it, the other is refused with the reason.
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
+        var format = MaskFormats.Of(spec.MaskFormat);
         foreach (var image in images)
         {
-            var mask = OutputNames.For(OutputNames.Masks, image);
+            var mask = OutputNames.For(OutputNames.Masks, image, format);
             if (ObjectNames.WhyRefused(mask) is { } problem)
             {
                 // Refused now, with the reason, rather than after the image has been through the device.

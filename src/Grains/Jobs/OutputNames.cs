@@ -1,8 +1,12 @@
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Segmentation.Masks;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
-/// <summary>Where an image's outputs go under the job's output: the same relative name, as PNG, in one folder per kind.</summary>
+/// <summary>
+/// Where an image's outputs go under the job's output: the same relative name in one folder per kind,
+/// masks and probability maps in the job's format (<see cref="MaskFormats.FileName"/>), overlays as PNG.
+/// </summary>
 public static class OutputNames
 {
     public const string Masks = "masks";
@@ -18,7 +22,7 @@ public static class OutputNames
     /// </summary>
     public const string Owner = JobReport.OwnerFileName;
 
-    public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
+    public static string For(string folder, string imageName, MaskFormat format = MaskFormat.Png) => $"{folder}/{MaskFormats.FileName(imageName, format)}";
 
     /// <summary>The part of band <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>
     public static string BandPart(string jobId, string imageName, int index) => $"{BandParts}/{jobId}/{imageName}.{index}.band";

@@ -51,7 +51,7 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     public async Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken)
     {
         var store = Store(labels);
-        var stem = Path.ChangeExtension(imageName, null);
+        var stem = LabelNames.StemOf(imageName);
 
         // One listing of the names that start with the image's stem finds every convention at once.
         var candidates = new List<string>();

@@ -7,6 +7,7 @@ using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -31,7 +32,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
-            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize);
+            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize, MaskFormats.Of(spec.MaskFormat));
         var lazy = _engines.GetOrAdd(key, NewBuild);
 
         // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
@@ -75,6 +76,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlays = key.Overlays,
             Tta = key.Tta,
             Normalize = key.Normalize is null ? null : NormalizationChoice.Parse(key.Normalize),
+            MaskFormat = key.MaskFormat,
         };
         return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger, runtime));
     }
@@ -106,5 +108,5 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return ModelFile.Load(path) with { Path = location };
     }
 
-    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize);
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize, MaskFormat MaskFormat);
 }

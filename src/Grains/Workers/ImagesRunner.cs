@@ -93,11 +93,11 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
         var image = await engine.SegmentAsync(name, bytes, await files.GroundTruthAsync(spec, name, cancellationToken), cancellationToken);
         await manifests.RemoveAsync(spec.Output, name, cancellationToken);
         var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
-        var mask = OutputNames.For(OutputNames.Masks, name);
+        var mask = OutputNames.For(OutputNames.Masks, name, engine.MaskFormat);
         await WriteAsync(mask, image.MaskPng);
         if (image.ProbabilityPng is not null)
         {
-            await WriteAsync(OutputNames.For(OutputNames.Probabilities, name), image.ProbabilityPng);
+            await WriteAsync(OutputNames.For(OutputNames.Probabilities, name, engine.MaskFormat), image.ProbabilityPng);
         }
 
         if (image.OverlayPng is not null)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -33,6 +34,11 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             values["--normalize"] = normalize;
         }
 
+        if (MaskFormats.Of(spec.MaskFormat) is not MaskFormat.Png and var format)
+        {
+            values["--mask-format"] = format.ToName();
+        }
+
         var text = string.Concat(values.Select(pair => $"{pair.Key}={pair.Value}\n"));
         return new OutputOptions(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), values);
     }
@@ -52,6 +58,12 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             {
                 return $"option {name} changed ({before ?? "not set"} → {value})";
             }
+        }
+
+        // An option given before and not now (its default now): its value then is what differs.
+        foreach (var (name, value) in Values.Where(pair => !now.Values.ContainsKey(pair.Key)))
+        {
+            return $"option {name} changed ({value} → not set)";
         }
 
         return "options changed";

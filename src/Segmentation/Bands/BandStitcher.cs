@@ -6,10 +6,17 @@ using UNetPP.Cluster.Segmentation.Masks;
 namespace UNetPP.Cluster.Segmentation.Bands;
 
 /// <summary>Where a stitched image's files go; a null stream skips that file.</summary>
-/// <param name="Mask">The 8-bit mask PNG.</param>
-/// <param name="Probability">The 16-bit probability PNG, when the parts carry probabilities.</param>
+/// <param name="Mask">The 8-bit mask.</param>
+/// <param name="Probability">The 16-bit probability map, when the parts carry probabilities.</param>
 /// <param name="Overlay">The overlay preview PNG, when the original image is given.</param>
-public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stream? Overlay = null);
+public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stream? Overlay = null)
+{
+    /// <summary>How the mask and probability map are stored; the overlay is always PNG.</summary>
+    public MaskFormat Format { get; init; } = MaskFormat.Png;
+
+    /// <summary>The input's pixel size, for a format that records it; null when the input has none.</summary>
+    public PhysicalPixelSize? PixelSize { get; init; }
+}
 
 /// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
 public sealed record StitchedImage(string Name, int Width, int Height, int Tiles, ImageMaskSummary Summary, IReadOnlyList<ClassQuality>? Quality, StageTimes Times)
@@ -20,10 +27,11 @@ public sealed record StitchedImage(string Name, int Width, int Height, int Tiles
 
 /// <summary>
 /// Puts a large image's bands back together as one stream: each part is read row by row, in order,
-/// and every row goes at once to the mask, probability and overlay PNGs and to the object count
-/// (objects that cross a cut are counted once). Memory is a few rows, whatever the image's size.
+/// and every row goes at once to the mask, probability map and overlay and to the object count
+/// (objects that cross a cut are counted once). Memory is a few rows, whatever the image's size
+/// (a TIFF's rows wait on local disk, not in memory: <see cref="TiffRowWriter"/>).
 /// The files are byte for byte those of a one-machine run, because each band's pixels are and the
-/// PNGs are written the same way.
+/// files are written the same way.
 /// </summary>
 public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
 {
@@ -81,8 +89,8 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
         private readonly int _classes;
         private readonly StreamedImage? _original;
         private readonly MaskWriter _overlays;
-        private readonly PngStreamWriter _mask;
-        private readonly PngStreamWriter? _probability;
+        private readonly IRowWriter _mask;
+        private readonly IRowWriter? _probability;
         private readonly PngStreamWriter? _overlay;
         private readonly ConnectedComponents _objects;
         private readonly List<IReadOnlyList<ClassQuality>?> _quality = [];
@@ -109,8 +117,9 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
 
             _original = original;
             _overlays = overlays;
-            _mask = MaskWriter.MaskPng(outputs.Mask, _width, _height);
-            _probability = outputs.Probability is null ? null : MaskWriter.ProbabilityPng(outputs.Probability, _width, _height);
+            var masks = new MaskEncoder(outputs.Format);
+            _mask = masks.MaskRows(outputs.Mask, _width, _height, outputs.PixelSize);
+            _probability = outputs.Probability is null ? null : masks.ProbabilityRows(outputs.Probability, _width, _height, outputs.PixelSize);
             _overlay = original is null || outputs.Overlay is null ? null : MaskWriter.OverlayPng(outputs.Overlay, _width, _height);
             _objects = new ConnectedComponents(_width);
             _probabilityRow = new ushort[_width];

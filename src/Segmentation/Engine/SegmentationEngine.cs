@@ -24,6 +24,7 @@ public sealed partial class SegmentationEngine : IDisposable
     private readonly ImageDecoder _decoder;
     private readonly InputSpec _input;
     private readonly MaskWriter _maskWriter = new(new OverlayOptions());
+    private readonly MaskEncoder _masks;
     private readonly SegmentationOptions _options;
     private readonly TestTimeAugmentation _augmentation;
 
@@ -38,6 +39,7 @@ public sealed partial class SegmentationEngine : IDisposable
         Model = model;
         _options = options;
         _augmentation = options.Tta ? TestTimeAugmentation.Mirrored : TestTimeAugmentation.None;
+        _masks = new MaskEncoder(options.MaskFormat);
         _session = session;
         var card = model.Card.ToInputSpec();
         _input = options.Normalize is { } normalize ? card with { Normalization = normalize.ApplyTo(card.Normalization) } : card;
@@ -57,6 +59,9 @@ public sealed partial class SegmentationEngine : IDisposable
     public double Overlap => _options.Overlap;
 
     public int BatchSize => _options.BatchSize;
+
+    /// <summary>How the masks and probability maps are stored.</summary>
+    public MaskFormat MaskFormat => _options.MaskFormat;
 
     /// <summary>Whether each tile's prediction is averaged with those of its flips (test-time augmentation).</summary>
     public bool Tta => _options.Tta;
@@ -148,9 +153,10 @@ public sealed partial class SegmentationEngine : IDisposable
 
         stages.Enter(PipelineStage.Encode);
         clock.Restart();
-        var maskPng = MaskWriter.EncodeMaskPng(mask);
+        var pixelSize = _masks.KeepsPixelSize ? PhysicalPixelSize.Of(image) : null;
+        var maskPng = _masks.EncodeMask(mask, pixelSize);
         var probabilityPng = _options.Probabilities
-            ? MaskWriter.EncodeProbabilityPng(MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width), tensor.Width, tensor.Height)
+            ? _masks.EncodeProbability(MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width), tensor.Width, tensor.Height, pixelSize)
             : null;
         var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image), mask) : null;
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);

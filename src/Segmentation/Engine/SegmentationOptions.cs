@@ -1,5 +1,6 @@
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Segmentation.Engine;
@@ -43,6 +44,9 @@ public sealed record SegmentationOptions
 
     /// <summary>How intensities become model input for this job, in place of the card's method; null keeps the card's.</summary>
     public NormalizationChoice? Normalize { get; init; }
+
+    /// <summary>How masks and probability maps are stored: PNG, TIFF or pyramidal OME-TIFF.</summary>
+    public MaskFormat MaskFormat { get; init; } = MaskFormat.Png;
 
     public void Validate()
     {

@@ -4,7 +4,8 @@ namespace UNetPP.Cluster.Segmentation.Engine;
 
 /// <summary>
 /// One image's result: what was found, how good it is against ground truth (when given), and the
-/// encoded files, as bytes, so the caller decides where they are stored.
+/// encoded files, as bytes, so the caller decides where they are stored. The mask and probability map
+/// are in the engine's <see cref="SegmentationOptions.MaskFormat"/> (PNG unless asked otherwise); the overlay is always PNG.
 /// </summary>
 /// <param name="Tiles">
 /// Tiles of the image's grid. A tile counts once with test-time augmentation too, though the model then

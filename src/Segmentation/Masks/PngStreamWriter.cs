@@ -24,7 +24,7 @@ public enum PngPixels
 /// row is "Up"-filtered (the difference from the row above) and deflated; the same rows always give
 /// the same bytes, which is what makes a mask stitched from bands identical to a one-machine one.
 /// </summary>
-public sealed class PngStreamWriter : IDisposable
+public sealed class PngStreamWriter : IRowWriter
 {
     // Large IDAT chunks keep the per-chunk overhead negligible; a reader does not care about their size.
     private const int ChunkBytes = 1 << 20;

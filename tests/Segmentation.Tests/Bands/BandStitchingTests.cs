@@ -73,6 +73,32 @@ public sealed class BandStitchingTests
     }
 
     [Theory]
+    [InlineData(MaskFormat.OmeTiff)]
+    [InlineData(MaskFormat.Tiff)]
+    public async Task StitchedBandsGiveTheWholeImagesTiffByteForByte(MaskFormat format)
+    {
+        const int width = 301, height = 227;
+        var png = EngineTestKit.Ellipses(width, height, seed: 21);
+        var image = TestImages.Tiff(EngineTestKit.ReadPng(png).Samples.Select(s => (byte)s).ToArray(), width, height, 3);
+        var options = new SegmentationOptions { Probabilities = true, MaskFormat = format };
+        using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5, tileSize: Tile), options);
+        var whole = await engine.SegmentAsync("big.tif", image, null, CancellationToken.None);
+        var parts = new List<byte[]>();
+        foreach (var band in BandPlanner.Split(width, height, Tile, 0.25, 48))
+        {
+            parts.Add(await SegmentBand(engine, image, band, null));
+        }
+
+        using var mask = new MemoryStream();
+        using var probability = new MemoryStream();
+        await Stitch(parts, null, new StitchOutputs(mask, probability) { Format = format, PixelSize = PhysicalPixelSize.Of(new MemoryStream(image)) });
+
+        Assert.Equal(whole.MaskPng, mask.ToArray());
+        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+        Assert.Equal("II*\0"u8.ToArray(), whole.MaskPng[..4]);
+    }
+
+    [Theory]
     [InlineData("percentile")]
     [InlineData("zscore")]
     [InlineData("fixed")]

@@ -1,0 +1,87 @@
+using NetVips;
+using UNetPP.Cluster.Segmentation.Imaging;
+
+namespace UNetPP.Cluster.Segmentation.Masks;
+
+/// <summary>
+/// Writes masks and probability maps as TIFF through libvips: tiled and deflated, with the input's
+/// resolution; as OME-TIFF also pyramidal (each level half the one above, down to the first whose
+/// longest side fits one tile, stored as SubIFDs) with OME-XML in the first IFD. A mask's levels take
+/// the nearest label, never a blend of labels no class has; a probability map's take the mean.
+/// libvips writes as it reads, so an image read from disk in strips is written with the memory of a strip.
+/// </summary>
+public sealed class TiffMaskWriter
+{
+    /// <summary>The tile edge; also where the pyramid stops: its last level's longest side is at most this.</summary>
+    public const int TileSize = 1024;
+
+    /// <summary>
+    /// The tile edge of an image: <see cref="TileSize"/>, or a smaller image's longest side rounded up to
+    /// TIFF's multiple of 16, as libvips refuses to read tiles far larger than their image.
+    /// </summary>
+    public static int TileFor(int width, int height) => Math.Min(TileSize, (Math.Max(width, height) + 15) / 16 * 16);
+
+    static TiffMaskWriter() => VipsSettings.Apply();
+
+    public TiffMaskWriter(MaskFormat format)
+    {
+        ArgumentOutOfRangeException.ThrowIfEqual(format, MaskFormat.Png);
+        Format = format;
+    }
+
+    public MaskFormat Format { get; }
+
+    /// <summary>The file's bytes, for an image held in memory.</summary>
+    /// <param name="pixels">One band of 8-bit labels or 16-bit probabilities.</param>
+    /// <param name="channel">What the samples are, for the OME-XML (<c>mask</c>, <c>probability</c>).</param>
+    /// <param name="pixelSize">The input's pixel size, or null when it has none.</param>
+    public byte[] Encode(Image pixels, string channel, PhysicalPixelSize? pixelSize)
+    {
+        using var described = Describe(pixels, channel, pixelSize);
+        return (byte[])Operation.Call("tiffsave_buffer", Options(pixels, pixelSize), described);
+    }
+
+    /// <summary>Writes the file at <paramref name="path"/>, reading <paramref name="pixels"/> once, top to bottom.</summary>
+    public void Save(Image pixels, string channel, PhysicalPixelSize? pixelSize, string path)
+    {
+        using var described = Describe(pixels, channel, pixelSize);
+        Operation.Call("tiffsave", Options(pixels, pixelSize), described, path);
+    }
+
+    private Image Describe(Image pixels, string channel, PhysicalPixelSize? pixelSize)
+    {
+        var sixteenBit = pixels.Format == Enums.BandFormat.Ushort;
+        using var gray = pixels.Copy(interpretation: sixteenBit ? Enums.Interpretation.Grey16 : Enums.Interpretation.Bw);
+        return Format == MaskFormat.OmeTiff
+            ? gray.Mutate(image => image.Set(GValue.GStrType, "image-description", OmeTiffMetadata.Describe(channel, pixels.Width, pixels.Height, sixteenBit, pixelSize)))
+            : gray.Copy();
+    }
+
+    private VOption Options(Image pixels, PhysicalPixelSize? pixelSize)
+    {
+        var options = new VOption
+        {
+            { "compression", Enums.ForeignTiffCompression.Deflate },
+            { "predictor", Enums.ForeignTiffPredictor.Horizontal },
+            { "tile", true },
+            { "tile_width", TileFor(pixels.Width, pixels.Height) },
+            { "tile_height", TileFor(pixels.Width, pixels.Height) },
+        };
+        if (Format == MaskFormat.OmeTiff)
+        {
+            options.Add("pyramid", true);
+            options.Add("subifd", true);
+            options.Add("depth", Enums.ForeignDzDepth.Onetile);
+            options.Add("region_shrink", pixels.Format == Enums.BandFormat.Ushort ? Enums.RegionShrink.Mean : Enums.RegionShrink.Nearest);
+        }
+
+        if (pixelSize is not null)
+        {
+            options.Add("resunit", Enums.ForeignTiffResunit.Cm);
+            options.Add("xres", pixelSize.XPixelsPerMillimetre);
+            options.Add("yres", pixelSize.YPixelsPerMillimetre);
+        }
+
+        return options;
+    }
+}
