@@ -36,6 +36,7 @@ public sealed class OptionMessageTests : IDisposable
                 ("--region-pixels", ["abc", "0"]),
                 ("--region-size", ["abc", "-1"]),
                 ("--max-attempts", ["abc", "0"]),
+                ("--mask-format", ["jpeg"]),
                 ("--mode", ["L5"]),
                 ("--normalize", ["minmax", "percentile:99,1", "percentile:a,b"]),
             })

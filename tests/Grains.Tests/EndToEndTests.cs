@@ -1,9 +1,12 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetVips;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Grains.Tests;
@@ -56,6 +59,63 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         Assert.All(workers, w => Assert.True(w.Answering, $"{w.Report.WorkerId} last heard {w.Age} ago"));
         Assert.Equal(2, workers.Select(w => w.Report.Silo).Distinct().Count());
         Assert.Subset(workers.Select(w => w.Report.Silo).ToHashSet(), report.ImagesBySilo.Keys.ToHashSet());
+    }
+
+    [Fact]
+    public async Task OmeTiffMasksOfWholeImagesAndBandsAreThoseOfAOneMachineRunWithTheInputsPixelSize()
+    {
+        var id = Work.NewJobId();
+        var input = cluster.Temp.File(id + "-ome");
+        var output = cluster.Temp.File(id);
+        var images = new[] { ("large.tif", 333, 290), ("small.ome.tif", 60, 50) };
+        foreach (var (name, width, height) in images)
+        {
+            // A microscope's TIFF: 0.5 µm pixels, said as 20,000 pixels per centimetre.
+            var png = Path.Combine(input, Path.ChangeExtension(name, ".png"));
+            EndToEndFixture.WriteImage(png, width, height, seed: width);
+            using (var image = Image.NewFromFile(png))
+            {
+                image.Tiffsave(Path.Combine(input, name), resunit: Enums.ForeignTiffResunit.Cm, xres: 2000, yres: 2000);
+            }
+
+            File.Delete(png);
+        }
+
+        var job = cluster.Client.GetGrain<IJobGrain>(id);
+        var spec = new JobSpec
+        {
+            Input = input,
+            Output = output,
+            Model = cluster.Model,
+            Probabilities = true,
+            MaskFormat = "ome-tiff",
+            RegionPixels = 20_000,
+            RegionSize = 96,
+        };
+
+        await job.SubmitAsync(spec);
+        var status = await Work.WaitUntilFinishedAsync(job, Patience);
+
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {string.Join("; ", status.Failures.Select(f => $"{f.Name}: {f.Reason}"))} {status.Error}");
+        using var engine = SegmentationEngine.Create(
+            ModelFile.Load(cluster.Model),
+            new SegmentationOptions { Probabilities = true, MaskFormat = MaskFormat.OmeTiff, Device = new DeviceSessionOptions { IntraOpThreads = 1 } },
+            NullLogger.Instance);
+        foreach (var (name, stem) in new[] { ("large.tif", "large"), ("small.ome.tif", "small") })
+        {
+            var alone = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(Path.Combine(input, name)), null, CancellationToken.None);
+            Assert.Equal(alone.MaskPng, await File.ReadAllBytesAsync(Path.Combine(output, "masks", stem + ".ome.tif")));
+            Assert.Equal(alone.ProbabilityPng, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", stem + ".ome.tif")));
+            using var mask = Image.NewFromFile(Path.Combine(output, "masks", stem + ".ome.tif"));
+            var pixels = XDocument.Parse((string)mask.Get("image-description")).Descendants().Single(e => e.Name.LocalName == "Pixels");
+            Assert.Equal(0.5, (double)pixels.Attribute("PhysicalSizeX")!, 6);
+        }
+
+        var report = await Work.ReadReportAsync(output);
+        Assert.Equal(["masks/large.ome.tif", "masks/small.ome.tif"], report.Images.Select(i => i.Mask));
+        var html = await File.ReadAllTextAsync(Path.Combine(output, JobReport.PageFileName));
+        Assert.Equal(2, Regex.Count(html, "<img"));
+        Assert.DoesNotContain("No thumbnail", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -154,6 +154,18 @@ public sealed class PlanningTests(CoordinatorFixture cluster)
         Assert.False(File.Exists(Path.Combine(output, ".unetpp-job")));
     }
 
+    [Fact]
+    public async Task AnUnknownMaskFormatIsRefusedAtSubmitInOneLine()
+    {
+        var id = Work.NewJobId();
+        var job = cluster.Job(id);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.SubmitAsync(Work.Spec(cluster.Temp.Path, cluster.Temp.File(id)) with { MaskFormat = "jpeg" }));
+
+        Assert.Equal("--mask-format jpeg: use png, tiff or ome-tiff.", error.Message);
+        Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
+    }
+
     [Theory]
     [InlineData("minmax", "--normalize minmax: use fixed, percentile")]
     [InlineData("percentile:9,2", "--normalize percentile:9,2: percentiles must satisfy")]
