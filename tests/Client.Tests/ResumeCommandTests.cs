@@ -85,6 +85,26 @@ public sealed class ResumeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumeWithAnotherMaskFormatDoesEveryImageAgainInThatFormat()
+    {
+        var output = _temp.File("out");
+        Assert.Equal(ExitCodes.Success, (await SegmentAsync(output)).ExitCode);
+
+        Assert.Equal(ExitCodes.Success, (await SegmentAsync(output, "--resume", "--mask-format", "ome-tiff")).ExitCode);
+        var report = await ReportAsync(output);
+        Assert.Equal(["option --mask-format changed (not set → ome-tiff)"], Redone(report).Select(r => r.Reason).Distinct());
+        Assert.Equal(3, Redone(report).Count);
+        Assert.Equal(["masks/a.ome.tif", "masks/b.ome.tif", "masks/c.ome.tif"], report.Images.Select(i => i.Mask));
+        Assert.All(report.Images, i => Assert.True(File.Exists(Path.Combine(output, i.Mask)), i.Mask));
+
+        Assert.Equal(ExitCodes.Success, (await SegmentAsync(output, "--resume", "--mask-format", "ome-tiff")).ExitCode);
+        Assert.Equal(new ReportCounts(3, 3, 0, Skipped: 3), (await ReportAsync(output)).Counts);
+
+        await SegmentAsync(output, "--resume", "--mask-format", "png");
+        Assert.Equal(["option --mask-format changed (ome-tiff → not set)"], Redone(await ReportAsync(output)).Select(r => r.Reason).Distinct());
+    }
+
+    [Fact]
     public async Task RetryFailedSegmentsOnlyTheEarlierFailuresAndLeavesOutWhatIsNotCurrent()
     {
         var broken = Path.Combine(_images, "d.png");
