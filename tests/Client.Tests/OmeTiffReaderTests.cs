@@ -71,19 +71,13 @@ public sealed class OmeTiffReaderTests : IDisposable
         start.ArgumentList.Add(Script);
         start.ArgumentList.Add(path);
         using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
+        var (output, error) = (process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            throw;
         }
 
+        await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"tifffile could not read {path} (./test.sh installs Debian's python3-tifffile): {await error}");
         return await output;
     }
