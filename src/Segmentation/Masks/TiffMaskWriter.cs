@@ -38,32 +38,38 @@ public sealed class TiffMaskWriter
     public byte[] Encode(Image pixels, string channel, PhysicalPixelSize? pixelSize)
     {
         using var described = Describe(pixels, channel, pixelSize);
-        return (byte[])Operation.Call("tiffsave_buffer", Options(pixels, pixelSize), described);
+        return (byte[])Operation.Call("tiffsave_buffer", Options(pixels), described);
     }
 
     /// <summary>Writes the file at <paramref name="path"/>, reading <paramref name="pixels"/> once, top to bottom.</summary>
     public void Save(Image pixels, string channel, PhysicalPixelSize? pixelSize, string path)
     {
         using var described = Describe(pixels, channel, pixelSize);
-        Operation.Call("tiffsave", Options(pixels, pixelSize), described, path);
+        Operation.Call("tiffsave", Options(pixels), described, path);
     }
 
     private Image Describe(Image pixels, string channel, PhysicalPixelSize? pixelSize)
     {
         var sixteenBit = pixels.Format == Enums.BandFormat.Ushort;
-        using var gray = pixels.Copy(interpretation: sixteenBit ? Enums.Interpretation.Grey16 : Enums.Interpretation.Bw);
+        // Set whatever the pixels came from (memory, a streamed PNG), so the same pixels give the same bytes.
+        // Without the input's pixel size this is libvips' own 1 pixel per millimetre: TIFF's tags cannot say "unknown".
+        using var gray = pixels.Copy(
+            interpretation: sixteenBit ? Enums.Interpretation.Grey16 : Enums.Interpretation.Bw,
+            xres: pixelSize?.XPixelsPerMillimetre ?? 1,
+            yres: pixelSize?.YPixelsPerMillimetre ?? 1);
         return Format == MaskFormat.OmeTiff
             ? gray.Mutate(image => image.Set(GValue.GStrType, "image-description", OmeTiffMetadata.Describe(channel, pixels.Width, pixels.Height, sixteenBit, pixelSize)))
             : gray.Copy();
     }
 
-    private VOption Options(Image pixels, PhysicalPixelSize? pixelSize)
+    private VOption Options(Image pixels)
     {
         var options = new VOption
         {
             { "compression", Enums.ForeignTiffCompression.Deflate },
             { "predictor", Enums.ForeignTiffPredictor.Horizontal },
             { "tile", true },
+            { "resunit", Enums.ForeignTiffResunit.Cm },
             { "tile_width", TileFor(pixels.Width, pixels.Height) },
             { "tile_height", TileFor(pixels.Width, pixels.Height) },
         };
@@ -73,13 +79,6 @@ public sealed class TiffMaskWriter
             options.Add("subifd", true);
             options.Add("depth", Enums.ForeignDzDepth.Onetile);
             options.Add("region_shrink", pixels.Format == Enums.BandFormat.Ushort ? Enums.RegionShrink.Mean : Enums.RegionShrink.Nearest);
-        }
-
-        if (pixelSize is not null)
-        {
-            options.Add("resunit", Enums.ForeignTiffResunit.Cm);
-            options.Add("xres", pixelSize.XPixelsPerMillimetre);
-            options.Add("yres", pixelSize.YPixelsPerMillimetre);
         }
 
         return options;

@@ -1,15 +1,16 @@
-using System.Runtime.InteropServices;
+using System.IO.Compression;
 using NetVips;
 using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Masks;
 
 /// <summary>
-/// Writes a TIFF or OME-TIFF row by row for an image too large to hold: the rows go to a raw file on
-/// local disk as they come, and when the last is there libvips makes the TIFF from that file, reading it
-/// in strips, and it is copied to the output. Memory stays a few rows and libvips' strip however large
-/// the image; the disk holds the raw samples for a while. The same rows give the same bytes as
-/// <see cref="TiffMaskWriter.Encode"/> of the whole image.
+/// Writes a TIFF or OME-TIFF row by row for an image too large to hold: the rows go to a PNG on local
+/// disk as they come (quickly deflated; libvips reads a PNG as a stream, where a raw file would be mapped
+/// and its pages, once read, count as the process's memory), and when the last is there libvips makes the
+/// TIFF from it, top to bottom, and it is copied to the output. Memory stays a few rows and libvips'
+/// strips however large the image; the disk holds the samples for a while. The same rows give the same
+/// bytes as <see cref="TiffMaskWriter.Encode"/> of the whole image.
 /// </summary>
 public sealed class TiffRowWriter : IRowWriter
 {
@@ -19,10 +20,9 @@ public sealed class TiffRowWriter : IRowWriter
     private readonly Stream _output;
     private readonly string _channel;
     private readonly PhysicalPixelSize? _pixelSize;
-    private readonly bool _sixteenBit;
-    private readonly string _rawPath;
-    private readonly FileStream _raw;
-    private int _rows;
+    private readonly string _scratchPath;
+    private readonly FileStream _scratch;
+    private readonly PngStreamWriter _rows;
     private bool _finished;
 
     /// <param name="tiff">How the TIFF is written.</param>
@@ -34,58 +34,29 @@ public sealed class TiffRowWriter : IRowWriter
     /// <param name="pixelSize">The input's pixel size, or null when it has none.</param>
     public TiffRowWriter(TiffMaskWriter tiff, Stream output, int width, int height, bool sixteenBit, string channel, PhysicalPixelSize? pixelSize)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        (_tiff, _output, Width, Height, _sixteenBit, _channel, _pixelSize) = (tiff, output, width, height, sixteenBit, channel, pixelSize);
+        (_tiff, _output, _channel, _pixelSize) = (tiff, output, channel, pixelSize);
         Directory.CreateDirectory(Folder);
-        _rawPath = Path.Combine(Folder, $"{Guid.NewGuid():N}.raw");
-        _raw = new FileStream(_rawPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
+        _scratchPath = Path.Combine(Folder, $"{Guid.NewGuid():N}.png");
+        _scratch = new FileStream(_scratchPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
+        _rows = new PngStreamWriter(_scratch, width, height, sixteenBit ? PngPixels.Gray16 : PngPixels.Gray8, CompressionLevel.Fastest);
     }
 
-    public int Width { get; }
+    public void WriteRow(ReadOnlySpan<byte> row) => _rows.WriteRow(row);
 
-    public int Height { get; }
-
-    public void WriteRow(ReadOnlySpan<byte> row)
-    {
-        ObjectDisposedException.ThrowIf(_finished, this);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(row.Length, Width * (_sixteenBit ? 2 : 1), nameof(row));
-        if (_rows == Height)
-        {
-            throw new InvalidOperationException($"All {Height} rows have been written.");
-        }
-
-        _raw.Write(row);
-        _rows++;
-    }
-
-    /// <summary>Appends a row of 16-bit samples, kept in this machine's byte order, which is what libvips reads raw.</summary>
-    public void WriteRow(ReadOnlySpan<ushort> row)
-    {
-        if (!_sixteenBit)
-        {
-            throw new InvalidOperationException("16-bit rows are for 16-bit images.");
-        }
-
-        WriteRow(MemoryMarshal.AsBytes(row));
-    }
+    public void WriteRow(ReadOnlySpan<ushort> row) => _rows.WriteRow(row);
 
     public void Finish()
     {
         ObjectDisposedException.ThrowIf(_finished, this);
-        if (_rows != Height)
-        {
-            throw new InvalidOperationException($"{_rows} of {Height} rows were written.");
-        }
-
+        _rows.Finish();
         _finished = true;
-        _raw.Dispose();
-        var tiffPath = Path.ChangeExtension(_rawPath, ".tif");
+        _scratch.Dispose();
+        var tiffPath = Path.ChangeExtension(_scratchPath, ".tif");
         try
         {
-            using (var raw = Image.Rawload(_rawPath, Width, Height, 1, format: _sixteenBit ? Enums.BandFormat.Ushort : Enums.BandFormat.Uchar))
+            using (var rows = Image.NewFromFile(_scratchPath, access: Enums.Access.Sequential))
             {
-                _tiff.Save(raw, _channel, _pixelSize, tiffPath);
+                _tiff.Save(rows, _channel, _pixelSize, tiffPath);
             }
 
             using var written = File.OpenRead(tiffPath);
@@ -94,7 +65,7 @@ public sealed class TiffRowWriter : IRowWriter
         finally
         {
             File.Delete(tiffPath);
-            File.Delete(_rawPath);
+            File.Delete(_scratchPath);
         }
     }
 
@@ -103,8 +74,9 @@ public sealed class TiffRowWriter : IRowWriter
         if (!_finished)
         {
             _finished = true;
-            _raw.Dispose();
-            File.Delete(_rawPath);
+            _rows.Dispose();
+            _scratch.Dispose();
+            File.Delete(_scratchPath);
         }
     }
 }

@@ -114,8 +114,11 @@ public sealed class MaskFormatTests
         Assert.NotNull(PhysicalPixelSize.Of(new MemoryStream(raster.TiffsaveBuffer(resunit: Enums.ForeignTiffResunit.Inch, xres: 10))));
     }
 
-    [Fact]
-    public void RowsWrittenOneByOneGiveTheBytesOfTheWholeImage()
+    [Theory]
+    [InlineData(MaskFormat.OmeTiff, 0.25)]
+    [InlineData(MaskFormat.OmeTiff, null)]
+    [InlineData(MaskFormat.Tiff, null)]
+    public void RowsWrittenOneByOneGiveTheBytesOfTheWholeImage(MaskFormat format, double? micrometres)
     {
         const int width = 1500, height = 1100;
         var labels = new byte[width * height];
@@ -125,8 +128,8 @@ public sealed class MaskFormatTests
             (labels[i], probabilities[i]) = ((byte)((i / 7 % 5 == 0) ? 255 : 0), (ushort)(i * 31));
         }
 
-        var encoder = new MaskEncoder(MaskFormat.OmeTiff);
-        var size = new PhysicalPixelSize(0.25, 0.25);
+        var encoder = new MaskEncoder(format);
+        var size = micrometres is { } m ? new PhysicalPixelSize(m, m) : null;
         using var mask = new MemoryStream();
         using var probability = new MemoryStream();
         using (var maskRows = encoder.MaskRows(mask, width, height, size))
