@@ -153,13 +153,16 @@ internal sealed record InputTranslation(InputNormalization Normalization, double
         var min = step.Arguments?.Find("min")?.Number ?? double.NegativeInfinity;
         var max = step.Arguments?.Find("max")?.Number ?? double.PositiveInfinity;
         var inside = low is not null && high is not null && step.Arguments?.Find("min_percentile") is null && step.Arguments?.Find("max_percentile") is null
-            && gain.Select((g, c) => (g * low.Value) + offset[c]).All(v => v >= min)
-            && gain.Select((g, c) => (g * high.Value) + offset[c]).All(v => v <= max);
+            && gain.Select((g, c) => (g * low.Value) + offset[c]).All(v => v >= min - Slack(min))
+            && gain.Select((g, c) => (g * high.Value) + offset[c]).All(v => v <= max + Slack(max));
         if (!inside)
         {
             throw new InvalidDataException($"{step} would cut values off, and the card's normalisation cannot clip; unetpp takes a clip only where the input's range already lies inside it");
         }
     }
+
+    /// <summary>Rounding room, so a clip at exactly the ends of the input's range counts as inside it.</summary>
+    private static double Slack(double bound) => 1e-6 * Math.Max(1, Math.Abs(bound));
 
     /// <summary>The maximum the engine divides by, with the range it assumes; null when the description does not say.</summary>
     private static (double? Scale, string Range) RawScale(TensorDescription input)

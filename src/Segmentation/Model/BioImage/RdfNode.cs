@@ -35,7 +35,7 @@ internal sealed class RdfNode(YamlNode node, string where)
 
     public RdfNode? Find(string key) =>
         node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var child)
-            && !(child is YamlScalarNode { Value: null or "null" or "~" } scalar && scalar.Style == YamlDotNet.Core.ScalarStyle.Plain)
+            && !(child is YamlScalarNode { Value: null or "" or "null" or "~" } scalar && scalar.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any)
             ? new RdfNode(child, Where.Length == 0 ? key : $"{Where}.{key}")
             : null;
 
