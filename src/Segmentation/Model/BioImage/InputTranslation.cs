@@ -43,9 +43,10 @@ internal sealed record InputTranslation(InputNormalization Normalization, double
                     Compose(step, gain, offset, PerChannel(step, arguments?.Find("gain"), channels, 1), PerChannel(step, arguments?.Find("offset"), channels, 0));
                     break;
                 case "fixed_zero_mean_unit_variance":
-                    var eps = arguments?.Find("eps")?.Number ?? 0;
-                    var mean = PerChannel(step, arguments?["mean"], channels, 0);
-                    var std = PerChannel(step, arguments?["std"], channels, 1);
+                    var given = arguments ?? throw new InvalidDataException($"{step} has no kwargs with its mean and std");
+                    var eps = given.Find("eps")?.Number ?? 0;
+                    var mean = PerChannel(step, given["mean"], channels, 0);
+                    var std = PerChannel(step, given["std"], channels, 1);
                     Compose(step, gain, offset, [.. std.Select(s => 1 / (s + eps))], [.. mean.Select((m, c) => -m / (std[c] + eps))]);
                     break;
                 case "zero_mean_unit_variance":
@@ -77,8 +78,11 @@ internal sealed record InputTranslation(InputNormalization Normalization, double
 
         if (scale is null)
         {
+            var declared = input.RangeMax is { } top
+                ? $"values up to {top.ToString(CultureInfo.InvariantCulture)}"
+                : $"{input.DataType} values with no data range";
             throw new InvalidDataException(
-                $"input '{input.Id}' takes {input.DataType} values with a fixed normalisation and no data range, so unetpp cannot tell whether images come as 0–255 or 0–65535 (it divides by that maximum first); give the input's data range in the description (data: range: [0, 255] for 8-bit)");
+                $"input '{input.Id}' takes {declared} under a fixed normalisation, but unetpp first divides images by 255 (8-bit) or 65535 (16-bit) and cannot tell which this model was given; set the input's data range in the description to [0, 255] or [0, 65535]");
         }
 
         // (u - mean) / std with u = raw / scale equals gain × raw + offset.

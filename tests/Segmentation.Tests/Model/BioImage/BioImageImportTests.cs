@@ -130,7 +130,7 @@ public sealed class BioImageImportTests : IDisposable
     [InlineData("- id: scale_mean_variance\n  kwargs: {reference_tensor: raw}", "inputs[0].preprocessing[0] 'scale_mean_variance': unetpp cannot do this step before the model")]
     [InlineData("- id: scale_range\n  kwargs: {axes: [y, x]}\n- id: clip\n  kwargs: {min: 0, max: 1}", "inputs[0].preprocessing[1] 'clip' comes after the per-image normalisation 'scale_range'")]
     [InlineData("- id: scale_range\n  kwargs: {axes: [y]}", "inputs[0].preprocessing[0] 'scale_range' pools its statistics over axes 'y'")]
-    [InlineData("- id: scale_linear\n  kwargs: {gain: 2}", "input 'raw' takes float32 values with a fixed normalisation and no data range")]
+    [InlineData("- id: scale_linear\n  kwargs: {gain: 2}", "input 'raw' takes float32 values with no data range under a fixed normalisation, but unetpp first divides images by 255 (8-bit) or 65535 (16-bit)")]
     [InlineData("- id: ensure_dtype\n  kwargs: {dtype: uint8}", "inputs[0].preprocessing[0] 'ensure_dtype' casts to uint8")]
     public void PreprocessingTheEngineCannotDoIsRefusedNamingTheStep(string preprocessing, string message)
     {
