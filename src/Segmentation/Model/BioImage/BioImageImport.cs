@@ -26,9 +26,6 @@ public static class BioImageImport
 {
     public const string Architecture = "bioimage.io";
 
-    /// <summary>What the engine feeds a model and reads from it: batch, channel, y, x.</summary>
-    private const string Layout = "bcyx";
-
     /// <summary>Imports <paramref name="path"/> (a description, a folder or a zip); throws <see cref="ModelException"/> naming the package and the reason.</summary>
     public static ImportedModel Import(string path)
     {
@@ -49,15 +46,15 @@ public static class BioImageImport
         var (input, output) = (description.Input, description.Output);
         foreach (var tensor in new[] { input, output })
         {
-            if (tensor.Axes != Layout)
+            if (!AxisOrder.IsReorderable(tensor.Axes))
             {
                 throw new InvalidDataException(
-                    $"tensor '{tensor.Id}' has axes '{tensor.Axes}'; unetpp runs 2D models whose tensors are batch, channel, y, x ('{Layout}')");
+                    $"tensor '{tensor.Id}' has axes '{tensor.Axes}'; unetpp runs 2D models whose tensors have a batch, a channel, a y and an x axis ('{AxisOrder.Engine}' in any order)");
             }
         }
 
-        var testInput = ReadTensor(package, input, "test input");
-        var testOutput = ReadTensor(package, output, "test output");
+        var testInput = AxisOrder.Reorder(ReadTensor(package, input, "test input"), input.Axes);
+        var testOutput = AxisOrder.Reorder(ReadTensor(package, output, "test output"), output.Axes);
         var model = ReadOnnx(package, description.OnnxWeights);
         var channels = (int)testInput.Shape[1];
         var classes = (int)testOutput.Shape[1];
@@ -86,8 +83,8 @@ public static class BioImageImport
             Architecture = Architecture,
             InChannels = channels,
             Classes = classes,
-            InputName = graphInputs[0].Name,
-            HeadOutputs = [model.Graph.Output[0].Name],
+            InputName = AxisOrder.ReorderInput(model.Graph, graphInputs[0], input.Axes),
+            HeadOutputs = [AxisOrder.ReorderOutput(model.Graph, model.Graph.Output[0], output.Axes)],
             HeadsAreLogits = postprocessing.Activation is not null,
             Activation = postprocessing.Activation ?? ModelCard.DefaultActivation(classes),
             Normalization = normalization.Normalization,
@@ -107,14 +104,19 @@ public static class BioImageImport
     {
         var source = tensor.TestTensor
             ?? throw new InvalidDataException($"tensor '{tensor.Id}' has no {role}, and unetpp accepts a package only when its own test reproduces");
+        NpyArray array;
         try
         {
-            return NpyArray.Read(package.Read(source));
+            array = NpyArray.Read(package.Read(source));
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{role} '{source}': {e.Message}", e);
         }
+
+        return array.Shape.Count == tensor.Axes.Length
+            ? array
+            : throw new InvalidDataException($"{role} '{source}' has {array.Shape.Count} axes, but tensor '{tensor.Id}' has {tensor.Axes.Length} ('{tensor.Axes}')");
     }
 
     private static ModelProto ReadOnnx(ModelPackage package, string source)

@@ -299,17 +299,35 @@ public sealed class BioImageImportTests : IDisposable
     }
 
     [Fact]
-    public void TensorsInAnotherAxisOrderAreRefused()
+    public void TensorsWithTheChannelLastAreTurnedToTheEnginesOrderAroundTheSameWeights()
     {
         var input = Image(peak: 1000);
-        var rdf = Write(Folder("yxc"), Rdf("- id: scale_range\n  kwargs: {axes: [y, x]}").Replace(
-            "      - type: batch\n      - type: channel\n        channel_names: [dapi]\n      - {type: space, id: y, size: {min: 64, step: 16}}\n      - {type: space, id: x, size: {min: 64, step: 16}}",
-            "      - type: batch\n      - {type: space, id: y, size: {min: 64, step: 16}}\n      - {type: space, id: x, size: {min: 64, step: 16}}\n      - type: channel\n        channel_names: [dapi]",
-            StringComparison.Ordinal), input, input);
+        var rdf = Write(
+            Folder("byxc"),
+            Rdf("- id: scale_range\n  kwargs: {axes: [y, x], min_percentile: 1, max_percentile: 99.8}", axes: "byxc"),
+            input,
+            Probabilities(Network(), ScaleRange(input, 1, 99.8)),
+            axes: "byxc");
+
+        var imported = BioImageImport.Import(rdf);
+
+        Assert.Equal(("outside.bcyx", "outside.out.bcyx"), (imported.Card.InputName, imported.Card.HeadOutputs.Single()));
+        Assert.Equal(0, imported.Test.Mismatched);
+    }
+
+    [Fact]
+    public void ThreeDimensionalTensorsAreRefused()
+    {
+        var input = Image(peak: 1000);
+        var rdf = Write(
+            Folder("bczyx"),
+            Rdf("- id: scale_range\n  kwargs: {axes: [y, x]}", axes: "bczyx"),
+            input,
+            input);
 
         var error = Assert.Throws<ModelException>(() => BioImageImport.Import(rdf));
 
-        Assert.Contains("tensor 'raw' has axes 'byxc'; unetpp runs 2D models whose tensors are batch, channel, y, x ('bcyx')", error.Message, StringComparison.Ordinal);
+        Assert.Contains("tensor 'raw' has axes 'bczyx'; unetpp runs 2D models whose tensors have a batch, a channel, a y and an x axis", error.Message, StringComparison.Ordinal);
     }
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_folder, name)).FullName;

@@ -84,30 +84,28 @@ internal static class BioImagePackage
     /// Writes a package into <paramref name="folder"/>: weights.onnx, test_input.npy (<paramref name="inputType"/>:
     /// <c>&lt;f4</c> or <c>|u1</c>), test_output.npy, and <paramref name="rdf"/> as rdf.yaml. Returns the rdf.yaml path.
     /// </summary>
-    public static string Write(string folder, string rdf, float[] input, float[] output, string inputType = "<f4")
+    public static string Write(string folder, string rdf, float[] input, float[] output, string inputType = "<f4", string axes = "bcyx")
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, "weights.onnx"), Network().ToByteArray());
-        WriteNpy(Path.Combine(folder, "test_input.npy"), input, inputType);
-        WriteNpy(Path.Combine(folder, "test_output.npy"), output, "<f4");
+        File.WriteAllBytes(Path.Combine(folder, "weights.onnx"), InOrder(Network(), axes).ToByteArray());
+        // With one channel, the values of a 64 × 64 image lie in the same order whichever place the channel axis takes.
+        var shape = $"({string.Join(", ", axes.Select(a => a is 'y' or 'x' ? Size : 1))})";
+        WriteNpy(Path.Combine(folder, "test_input.npy"), input, inputType, shape);
+        WriteNpy(Path.Combine(folder, "test_output.npy"), output, "<f4", shape);
         var path = Path.Combine(folder, "rdf.yaml");
         File.WriteAllText(path, rdf);
         return path;
     }
 
-    /// <summary>A format 0.5 description of the test model; the parts a test varies are given as YAML.</summary>
-    public static string Rdf(string preprocessing, string postprocessing = "- id: sigmoid", string data = "", string config = "") => $$$"""
+    /// <summary>A format 0.5 description of the test model, its axes in <paramref name="axes"/>' order; the parts a test varies are given as YAML.</summary>
+    public static string Rdf(string preprocessing, string postprocessing = "- id: sigmoid", string data = "", string config = "", string axes = "bcyx") => $$$"""
         format_version: 0.5.4
         type: model
         name: Test nuclei
         inputs:
           - id: raw
             axes:
-              - type: batch
-              - type: channel
-                channel_names: [dapi]
-              - {type: space, id: y, size: {min: 64, step: 16}}
-              - {type: space, id: x, size: {min: 64, step: 16}}
+        {{{Indent(string.Join('\n', axes.Select(a => InputAxes[a])), 6)}}}
             {{{data}}}
             test_tensor: {source: test_input.npy}
             preprocessing:
@@ -115,11 +113,7 @@ internal static class BioImagePackage
         outputs:
           - id: probability
             axes:
-              - type: batch
-              - type: channel
-                channel_names: [nuclei]
-              - {type: space, id: y, halo: 40, size: {tensor_id: raw, axis_id: y}}
-              - {type: space, id: x, halo: 40, size: {tensor_id: raw, axis_id: x}}
+        {{{Indent(string.Join('\n', axes.Select(a => OutputAxes[a])), 6)}}}
             test_tensor: {source: test_output.npy}
             postprocessing:
         {{{Indent(postprocessing, 6)}}}
@@ -128,13 +122,68 @@ internal static class BioImagePackage
         {{{config}}}
         """;
 
+    private static readonly Dictionary<char, string> InputAxes = new()
+    {
+        ['b'] = "- type: batch",
+        ['c'] = "- type: channel\n  channel_names: [dapi]",
+        ['z'] = "- {type: space, id: z, size: 8}",
+        ['y'] = "- {type: space, id: y, size: {min: 64, step: 16}}",
+        ['x'] = "- {type: space, id: x, size: {min: 64, step: 16}}",
+    };
+
+    private static readonly Dictionary<char, string> OutputAxes = new()
+    {
+        ['b'] = "- type: batch",
+        ['c'] = "- type: channel\n  channel_names: [nuclei]",
+        ['z'] = "- {type: space, id: z, size: {tensor_id: raw, axis_id: z}}",
+        ['y'] = "- {type: space, id: y, halo: 40, size: {tensor_id: raw, axis_id: y}}",
+        ['x'] = "- {type: space, id: x, halo: 40, size: {tensor_id: raw, axis_id: x}}",
+    };
+
     private static string Indent(string yaml, int spaces) =>
         string.Join('\n', yaml.Split('\n').Select(line => new string(' ', spaces) + line));
 
-    /// <summary>numpy's .npy format 1.0, C order, shape 1 × 1 × 64 × 64.</summary>
-    private static void WriteNpy(string path, float[] values, string descr)
+    /// <summary>The network as an export that takes and gives its tensors with the axes in <paramref name="axes"/>' order.</summary>
+    private static ModelProto InOrder(ModelProto model, string axes)
     {
-        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': (1, 1, {Size}, {Size}), }}";
+        if (axes == "bcyx")
+        {
+            return model;
+        }
+
+        var graph = model.Graph;
+        var (input, output) = (graph.Input[0], graph.Output[0]);
+        graph.Node.Insert(0, Transpose("outside", input.Name, [.. "bcyx".Select(a => (long)axes.IndexOf(a))]));
+        graph.Node.Add(Transpose(output.Name, "outside.out", [.. axes.Select(a => (long)"bcyx".IndexOf(a))]));
+        graph.Input[0] = new ValueInfoProto { Name = "outside", Type = Reordered(input.Type, axes) };
+        graph.Output[0] = new ValueInfoProto { Name = "outside.out", Type = Reordered(output.Type, axes) };
+        return model;
+    }
+
+    private static TypeProto Reordered(TypeProto type, string axes)
+    {
+        var reordered = type.Clone();
+        var dims = type.TensorType.Shape.Dim;
+        reordered.TensorType.Shape.Dim.Clear();
+        reordered.TensorType.Shape.Dim.AddRange(axes.Select(a => dims["bcyx".IndexOf(a)]));
+        return reordered;
+    }
+
+    private static NodeProto Transpose(string from, string to, long[] perm)
+    {
+        var node = new NodeProto { OpType = "Transpose", Name = to };
+        node.Input.Add(from);
+        node.Output.Add(to);
+        var attribute = new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(perm);
+        node.Attribute.Add(attribute);
+        return node;
+    }
+
+    /// <summary>numpy's .npy format 1.0, C order.</summary>
+    private static void WriteNpy(string path, float[] values, string descr, string shape)
+    {
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
         var total = (10 + header.Length + 1 + 63) / 64 * 64;
         header = header.PadRight(total - 10 - 1) + "\n";
         using var file = File.Create(path);
