@@ -24,7 +24,7 @@ public sealed record ImportedModel(
 /// </summary>
 public static class BioImageImport
 {
-    public const string Architecture = "bioimage.io";
+    private const string Architecture = "bioimage.io";
 
     /// <summary>Imports <paramref name="path"/> (a description, a folder or a zip); throws <see cref="ModelException"/> naming the package and the reason.</summary>
     public static ImportedModel Import(string path)
