@@ -17,6 +17,7 @@ internal static class BenchCommandLine
             SamplesCommand.Create(),
             RunCommand.Create(),
             QualityCommand.Create(),
+            TiledReadsCommand.Create(),
         };
 
         // Ctrl-C and SIGTERM cancel the command's token, so that it stops the silo and Azurite processes it

@@ -56,13 +56,16 @@ public sealed class ImageDecoder
 
     /// <summary>
     /// Opens an image in a seekable stream to be read row by row, top to bottom, holding only the rows
-    /// asked for: a very large image is decoded with the memory of a band of it. The header is checked
-    /// as <see cref="Decode"/> checks it; the stream must stay open until the result is disposed.
+    /// asked for: a very large image is decoded with the memory of a band of it. A tiled TIFF (as
+    /// whole-slide images are stored) is read by region, so rows far down it are read without the tiles
+    /// above them: a band of a giant image reads about its share of the file. libvips reads other
+    /// formats, stripped TIFF included, from the top. The header is checked as
+    /// <see cref="Decode"/> checks it; the stream must stay open until the result is disposed.
     /// </summary>
     public StreamedImage Open(string name, Stream image)
     {
         var source = new GuardedSource(image);
-        var header = OpenHeader(name, source, out var format);
+        var header = OpenHeader(name, source, out var format, tiffAccess: Enums.Access.Random);
         try
         {
             var info = Describe(header, format);
@@ -359,7 +362,11 @@ public sealed class ImageDecoder
         }, Corrupt);
 
     /// <summary>As <see cref="OpenHeader(string, byte[], out ImageFormat, int)"/>, reading from a seekable stream (from its start) as pixels are asked for.</summary>
-    private static Image OpenHeader(string name, GuardedSource stream, out ImageFormat format, int jpegShrink = 1)
+    /// <param name="tiffAccess">
+    /// How a TIFF is read: in sequence, or by region (libvips then reads only the tiles asked for, while
+    /// a stripped TIFF is still read in sequence). PNG and JPEG can only be read in sequence.
+    /// </param>
+    private static Image OpenHeader(string name, GuardedSource stream, out ImageFormat format, int jpegShrink = 1, Enums.Access tiffAccess = Enums.Access.Sequential)
     {
         if (!stream.CanSeek)
         {
@@ -374,7 +381,7 @@ public sealed class ImageDecoder
         {
             ImageFormat.Png => Image.PngloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             ImageFormat.Jpeg => Image.JpegloadStream(stream, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
-            _ => Image.TiffloadStream(stream, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
+            _ => Image.TiffloadStream(stream, access: tiffAccess, failOn: Enums.FailOn.Error),
         }, stream.Explain);
     }
 

@@ -18,7 +18,10 @@ public sealed record PhysicalPixelSize(double XMicrometres, double YMicrometres)
     /// <summary>Pixels per millimetre down.</summary>
     public double YPixelsPerMillimetre => MicrometresPerMillimetre / YMicrometres;
 
-    /// <summary>The pixel size of an encoded image, or null when its file does not say (a PNG, a TIFF without a resolution unit).</summary>
+    /// <summary>
+    /// The pixel size of an encoded image: an OME-TIFF's PhysicalSizeX and PhysicalSizeY, else a TIFF's
+    /// resolution tags; null when its file does not say (a PNG, a TIFF without a resolution unit).
+    /// </summary>
     public static PhysicalPixelSize? Of(byte[] image)
     {
         using var header = Image.NewFromBuffer(image, access: Enums.Access.Sequential);
@@ -37,14 +40,34 @@ public sealed record PhysicalPixelSize(double XMicrometres, double YMicrometres)
 
     private static PhysicalPixelSize? Of(Image header)
     {
-        // libvips gives every image a resolution (1 pixel/mm where the file has none); only a TIFF
-        // whose resolution tags name a unit says a size on the specimen. A JPEG's 72 dpi does not.
+        // libvips gives every image a resolution (1 pixel/mm where the file has none); only a TIFF says a
+        // size on the specimen: in its OME-XML, or in resolution tags that name a unit. A JPEG's 72 dpi does not.
         var tiff = header.Contains("vips-loader") && header.Get("vips-loader") is string loader && loader.StartsWith("tiffload", StringComparison.Ordinal);
-        if (!tiff || !header.Contains("resolution-unit") || header.Xres <= 0 || header.Yres <= 0)
+        if (!tiff)
         {
             return null;
         }
 
-        return new PhysicalPixelSize(MicrometresPerMillimetre / header.Xres, MicrometresPerMillimetre / header.Yres);
+        if (Ome(header) is { PhysicalSizeX: { } x, PhysicalSizeY: { } y })
+        {
+            return new PhysicalPixelSize(x, y);
+        }
+
+        return header.Contains("resolution-unit") && header.Xres > 0 && header.Yres > 0
+            ? new PhysicalPixelSize(MicrometresPerMillimetre / header.Xres, MicrometresPerMillimetre / header.Yres)
+            : null;
+    }
+
+    /// <summary>The file's OME-XML; null where it has none, or none that can be read (its tags may still say the size).</summary>
+    private static OmeImage? Ome(Image header)
+    {
+        try
+        {
+            return header.Contains("image-description") ? OmeImage.Parse(header.Get("image-description") as string) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

@@ -3,17 +3,27 @@ using NetVips;
 namespace UNetPP.Cluster.Segmentation.Imaging;
 
 /// <summary>
-/// An image read row by row from top to bottom, as a very large image must be: libvips decodes in
-/// sequence and keeps only the rows in flight, so memory is that of the rows asked for, not of the
-/// image. Made by <see cref="ImageDecoder.Open"/>, which has checked the header. Not thread-safe.
+/// An image read row by row from top to bottom, as a very large image must be: libvips keeps only the
+/// rows in flight, so memory is that of the rows asked for, not of the image. Rows are fetched a block
+/// at a time, never past the last row a caller asks for, so a TIFF read by region decodes each of its
+/// tiles once and reads no tile below the rows wanted. Made by <see cref="ImageDecoder.Open"/>, which
+/// has checked the header. Not thread-safe.
 /// </summary>
 public sealed class StreamedImage : IDisposable
 {
+    private const int BlockBytes = 4 << 20;
+    private const int MaxBlockRows = 256;
+
     private readonly string _name;
     private readonly Image _image;
     private readonly Region _region;
     private readonly float[] _row;
     private readonly GuardedSource _source;
+    private readonly int _rowBytes;
+    private readonly int _blockRows;
+    private byte[] _block = [];
+    private int _blockTop;
+    private int _blockCount;
     private int _next;
     private float _peak;
 
@@ -25,6 +35,10 @@ public sealed class StreamedImage : IDisposable
         Info = info;
         _region = Region.New(image);
         _row = new float[image.Width * image.Bands];
+        _rowBytes = image.Width * image.Bands * ImageDecoder.SampleBytes(image.Format);
+
+        // Blocks of a few megabytes: few enough calls into libvips, little memory even for a wide image.
+        _blockRows = Math.Clamp(BlockBytes / _rowBytes, 1, MaxBlockRows);
     }
 
     public ImageInfo Info { get; }
@@ -58,7 +72,7 @@ public sealed class StreamedImage : IDisposable
         var plane = (long)destination.Height * Width;
         for (var r = 0; r < count; r++)
         {
-            _peak = MathF.Max(_peak, conversion.Row(NextRow(top + r), destination.Data, plane, (long)(row + r) * Width));
+            _peak = MathF.Max(_peak, conversion.Row(NextRow(top + r, top + count), destination.Data, plane, (long)(row + r) * Width));
         }
     }
 
@@ -79,7 +93,7 @@ public sealed class StreamedImage : IDisposable
         var statistics = new IntensityStatistics(conversion.Channels);
         for (var y = 0; y < Height; y++)
         {
-            conversion.Measure(NextRow(y), statistics);
+            conversion.Measure(NextRow(y, Height), statistics);
         }
 
         return statistics;
@@ -91,7 +105,7 @@ public sealed class StreamedImage : IDisposable
         ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count * Width * 3, nameof(destination));
         for (var r = 0; r < count; r++)
         {
-            ImageDecoder.RgbRow(NextRow(top + r), Info.Bands, Info.ColorBands < 3, destination.Slice(r * Width * 3, Width * 3));
+            ImageDecoder.RgbRow(NextRow(top + r, top + count), Info.Bands, Info.ColorBands < 3, destination.Slice(r * Width * 3, Width * 3));
         }
     }
 
@@ -107,7 +121,7 @@ public sealed class StreamedImage : IDisposable
         ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count * Width, nameof(destination));
         for (var r = 0; r < count; r++)
         {
-            ImageDecoder.GrayRow(NextRow(top + r), Info.Bands, Info.ColorBands == 3, destination.Slice(r * Width, Width));
+            ImageDecoder.GrayRow(NextRow(top + r, top + count), Info.Bands, Info.ColorBands == 3, destination.Slice(r * Width, Width));
         }
     }
 
@@ -117,27 +131,36 @@ public sealed class StreamedImage : IDisposable
         _image.Dispose();
     }
 
-    /// <summary>Row <paramref name="y"/> as unit samples; rows are read forwards only, skipped ones decoded and dropped.</summary>
-    private float[] NextRow(int y)
+    /// <summary>
+    /// Row <paramref name="y"/> as unit samples; rows are read forwards only, skipped ones dropped (and,
+    /// read in sequence, decoded). A new block is fetched from <paramref name="y"/> up to at most
+    /// <paramref name="end"/>, the row after the caller's last.
+    /// </summary>
+    private float[] NextRow(int y, int end)
     {
         if (y < _next || y >= Height)
         {
             throw new ArgumentOutOfRangeException(nameof(y), y, FormattableString.Invariant($"Rows are read top to bottom: row {_next} or later of {Height} is next."));
         }
 
-        byte[] bytes;
-        try
+        if (y >= _blockTop + _blockCount || y < _blockTop)
         {
-            bytes = _region.Fetch(0, y, Width, 1);
-        }
-        catch (VipsException e)
-        {
-            // A store that stopped answering is not a damaged image: the caller may try again.
-            throw _source.Explain(_name, e);
+            var count = Math.Min(_blockRows, Math.Min(end, Height) - y);
+            try
+            {
+                _block = _region.Fetch(0, y, Width, count);
+            }
+            catch (VipsException e)
+            {
+                // A store that stopped answering is not a damaged image: the caller may try again.
+                throw _source.Explain(_name, e);
+            }
+
+            (_blockTop, _blockCount) = (y, count);
         }
 
         _next = y + 1;
-        ImageDecoder.ToUnit(bytes, _image.Format, _row);
+        ImageDecoder.ToUnit(_block.AsSpan((y - _blockTop) * _rowBytes, _rowBytes), _image.Format, _row);
         return _row;
     }
 }

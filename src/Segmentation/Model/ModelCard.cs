@@ -71,6 +71,13 @@ public sealed record ModelCard
     /// <summary>Names of the inference modes this file supports (see <see cref="InferenceModes"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = [InferenceMode.L4.ToName()];
 
+    /// <summary>
+    /// Where a model brought in from elsewhere came from and what was assumed to bring it in (for a
+    /// bioimage.io package, the input range its fixed normalisation holds for), for the people who use it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Origin { get; init; }
+
     /// <summary>The card of a NestedUNet built by this project with <paramref name="options"/>.</summary>
     public static ModelCard ForNestedUNet(NestedUNetOptions options)
     {

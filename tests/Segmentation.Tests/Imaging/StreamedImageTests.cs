@@ -1,3 +1,4 @@
+using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Tests.Imaging;
@@ -65,6 +66,33 @@ public sealed class StreamedImageTests
         mask.ReadGrayRows(0, 4, first);
         mask.ReadGrayRows(4, 5, last);
         Assert.Equal(gray.Pixels, first.Concat(last));
+    }
+
+    [Fact]
+    public void ABandLowDownATiledTiffReadsAboutItsShareOfTheFile()
+    {
+        // Noise compresses little, so each tile carries its share of the file's bytes. (libvips reads a
+        // stripped TIFF in sequence only, so only tiled ones, as whole-slide images are, are read by region.)
+        const int width = 1024, height = 2048;
+        var samples = new byte[width * height];
+        new Random(7).NextBytes(samples);
+        using var raster = TestImages.Raster(samples, width, height, 1);
+        var tiff = raster.TiffsaveBuffer(tile: true, tileWidth: 128, tileHeight: 128, compression: NetVips.Enums.ForeignTiffCompression.Deflate);
+        var whole = decoder.Decode("slide.tif", tiff, Gray);
+
+        // The last eighth of the rows, read as a band's window is.
+        var counting = new CountingStream(new MemoryStream(tiff));
+        using (var image = decoder.Open("slide.tif", counting))
+        {
+            const int top = height - (height / 8), count = height / 8;
+            var window = new ImageTensor(1, count, width, new float[count * width]);
+            image.ReadTensorRows(Gray, top, 100, window, 0);
+            image.ReadTensorRows(Gray, top + 100, count - 100, window, 100);
+            Assert.Equal(whole.Data.AsSpan(top * width, count * width).ToArray(), window.Data);
+        }
+
+        // An eighth of the rows, plus the header and the tile index: far from the whole file.
+        Assert.InRange(counting.BytesRead, tiff.Length / 8, tiff.Length / 5);
     }
 
     [Fact]
