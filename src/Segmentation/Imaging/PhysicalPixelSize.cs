@@ -1,3 +1,4 @@
+using System.Globalization;
 using NetVips;
 
 namespace UNetPP.Cluster.Segmentation.Imaging;
@@ -54,9 +55,16 @@ public sealed record PhysicalPixelSize(double XMicrometres, double YMicrometres)
         }
 
         return header.Contains("resolution-unit") && header.Xres > 0 && header.Yres > 0
-            ? new PhysicalPixelSize(MicrometresPerMillimetre / header.Xres, MicrometresPerMillimetre / header.Yres)
+            ? new PhysicalPixelSize(FromTag(header.Xres), FromTag(header.Yres))
             : null;
     }
+
+    /// <summary>
+    /// Micrometres from pixels per millimetre as a TIFF tag stores them, to the seven digits its float holds:
+    /// 0.325 µm written as 30,769.23 pixels/cm reads back as 0.325, not 0.3249999980.
+    /// </summary>
+    private static double FromTag(double pixelsPerMillimetre) =>
+        double.Parse((MicrometresPerMillimetre / pixelsPerMillimetre).ToString("G7", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>The file's OME-XML; null where it has none, or none that can be read (its tags may still say the size).</summary>
     private static OmeImage? Ome(Image header)

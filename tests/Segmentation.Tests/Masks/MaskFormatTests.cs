@@ -84,7 +84,7 @@ public sealed class MaskFormatTests
 
         // 0.325 µm by 0.5 µm pixels, as a microscope's TIFF says them: pixels per centimetre.
         var input = raster.TiffsaveBuffer(resunit: Enums.ForeignTiffResunit.Cm, xres: 1000 / 0.325, yres: 1000 / 0.5);
-        Assert.Equal(new PhysicalPixelSize(0.325, 0.5), Rounded(PhysicalPixelSize.Of(input)!));
+        Assert.Equal(new PhysicalPixelSize(0.325, 0.5), PhysicalPixelSize.Of(input));
         using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5), new SegmentationOptions { MaskFormat = format });
 
         var mask = (await engine.SegmentAsync("scan.tif", input, null, CancellationToken.None)).MaskPng;
@@ -92,13 +92,11 @@ public sealed class MaskFormatTests
         var top = TiffDirectory.Read(mask)[0];
         Assert.Equal(TiffDirectory.Centimetre, top[TiffDirectory.ResolutionUnit]);
         Assert.Equal(10_000 / 0.325, top.XPixelsPerUnit, 0.5);
-        using var decoded = Image.NewFromBuffer(mask);
-        Assert.Equal(new PhysicalPixelSize(0.325, 0.5), Rounded(new PhysicalPixelSize(1000 / decoded.Xres, 1000 / decoded.Yres)));
+        Assert.Equal(new PhysicalPixelSize(0.325, 0.5), PhysicalPixelSize.Of(mask));
         if (format == MaskFormat.OmeTiff)
         {
             var pixels = XDocument.Parse(top.Description!).Root!.Element(Ome + "Image")!.Element(Ome + "Pixels")!;
-            Assert.Equal(0.325, (double)pixels.Attribute("PhysicalSizeX")!, 4);
-            Assert.Equal(0.5, (double)pixels.Attribute("PhysicalSizeY")!, 4);
+            Assert.Equal(("0.325", "0.5"), ((string)pixels.Attribute("PhysicalSizeX")!, (string)pixels.Attribute("PhysicalSizeY")!));
             Assert.Equal(("µm", "µm"), ((string)pixels.Attribute("PhysicalSizeXUnit")!, (string)pixels.Attribute("PhysicalSizeYUnit")!));
         }
     }
