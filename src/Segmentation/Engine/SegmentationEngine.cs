@@ -13,7 +13,7 @@ namespace UNetPP.Cluster.Segmentation.Engine;
 
 /// <summary>
 /// Segments images with one model in one mode on one device: decode → tile → batched inference
-/// (shared with every other image in flight) → Gaussian blend → mask, statistics → PNG bytes.
+/// (shared with every other image in flight) → Gaussian blend → mask, statistics → PNG or TIFF bytes.
 /// Safe to call from many tasks at once; that is how the device's batches fill up. Large images
 /// take the band path instead (Bands/SegmentationEngine.Band.cs).
 /// </summary>

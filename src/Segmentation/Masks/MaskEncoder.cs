@@ -17,11 +17,8 @@ public sealed class MaskEncoder
 
     public MaskEncoder(MaskFormat format)
     {
-        Format = format;
         _tiff = format == MaskFormat.Png ? null : new TiffMaskWriter(format);
     }
-
-    public MaskFormat Format { get; }
 
     /// <summary>Whether the format records a pixel size, so the input's is worth reading.</summary>
     public bool KeepsPixelSize => _tiff is not null;

@@ -23,13 +23,13 @@ public sealed class TiffMaskWriter
 
     static TiffMaskWriter() => VipsSettings.Apply();
 
+    private readonly bool _ome;
+
     public TiffMaskWriter(MaskFormat format)
     {
         ArgumentOutOfRangeException.ThrowIfEqual(format, MaskFormat.Png);
-        Format = format;
+        _ome = format == MaskFormat.OmeTiff;
     }
-
-    public MaskFormat Format { get; }
 
     /// <summary>The file's bytes, for an image held in memory.</summary>
     /// <param name="pixels">One band of 8-bit labels or 16-bit probabilities.</param>
@@ -57,7 +57,7 @@ public sealed class TiffMaskWriter
             interpretation: sixteenBit ? Enums.Interpretation.Grey16 : Enums.Interpretation.Bw,
             xres: pixelSize?.XPixelsPerMillimetre ?? 1,
             yres: pixelSize?.YPixelsPerMillimetre ?? 1);
-        return Format == MaskFormat.OmeTiff
+        return _ome
             ? gray.Mutate(image => image.Set(GValue.GStrType, "image-description", OmeTiffMetadata.Describe(channel, pixels.Width, pixels.Height, sixteenBit, pixelSize)))
             : gray.Copy();
     }
@@ -73,7 +73,7 @@ public sealed class TiffMaskWriter
             { "tile_width", TileFor(pixels.Width, pixels.Height) },
             { "tile_height", TileFor(pixels.Width, pixels.Height) },
         };
-        if (Format == MaskFormat.OmeTiff)
+        if (_ome)
         {
             options.Add("pyramid", true);
             options.Add("subifd", true);
