@@ -58,6 +58,28 @@ public sealed class ReportThumbnailTests
         Assert.Equal([255, 255, 0], pixel(191, 48));
     }
 
+    [Theory]
+    [InlineData(MaskFormat.Tiff)]
+    [InlineData(MaskFormat.OmeTiff)]
+    public void ATiffOrOmeTiffMaskGivesTheThumbnailOfThePngMask(MaskFormat format)
+    {
+        // Wide enough for the OME-TIFF to have smaller levels beside the full-resolution one.
+        var labels = new byte[2500 * 300];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (byte)(i % 2500 / 250 % 2 == 0 ? 255 : 0);
+        }
+
+        var mask = new SegmentationMask(2500, 300, 1, labels);
+        var image = Flat(2500, 300, 100);
+        var thumbnails = new ReportThumbnail(decoder);
+
+        var fromPng = thumbnails.Make("a.png", new MemoryStream(image), "masks/a.png", new MemoryStream(MaskWriter.EncodeMaskPng(mask)));
+        var fromTiff = thumbnails.Make("a.png", new MemoryStream(image), "masks/a.tif", new MemoryStream(new MaskEncoder(format).EncodeMask(mask, null)));
+
+        Assert.Equal(fromPng, fromTiff);
+    }
+
     [Fact]
     public void ALargeJpegIsShrunkOnLoadToTheSameThumbnail()
     {
