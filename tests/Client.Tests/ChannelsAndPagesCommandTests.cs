@@ -11,7 +11,7 @@ namespace UNetPP.Cluster.Client.Tests;
 /// </summary>
 public sealed class ChannelsAndPagesCommandTests : IDisposable
 {
-    private const int Width = 72, Height = 56;
+    private const int Width = 120, Height = 110;
     private static readonly string[] Stains = ["DAPI", "GFP", "RFP", "Cy5"];
 
     private readonly TempFolder _temp = new();
@@ -87,6 +87,28 @@ public sealed class ChannelsAndPagesCommandTests : IDisposable
         Assert.NotEqual(await Output("out", "probabilities", "x.ome.z0"), await Output("out", "probabilities", "x.ome.z1"));
 
         Assert.True(File.Exists(Path.Combine(_temp.File("out"), "overlays", "x.ome.z1.png")));
+    }
+
+    [Fact]
+    public async Task ALargePlaneCutIntoBandsGetsTheFilesOfItUncut()
+    {
+        var pages = Enumerable.Range(0, 8).Select(Discs).ToList();
+        var input = Folder("ome", ("x.ome.tif", PlaneTiffs.Pages(pages, Width, Height, PlaneTiffs.OmeXml(Width, Height, Stains, sizeZ: 2))));
+        string[] options = ["--channels", "RFP,DAPI,GFP", "--probabilities", "--overlays"];
+
+        Assert.Equal(ExitCodes.Success, (await SegmentAsync(input, "uncut", options)).ExitCode);
+        var cut = await SegmentAsync(input, "cut", [.. options, "--region-pixels", "5000", "--region-size", "48"]);
+
+        Assert.Equal(ExitCodes.Success, cut.ExitCode);
+        var (whole, banded) = (await ReportAsync("uncut"), await ReportAsync("cut"));
+        Assert.All(whole.Images.Zip(banded.Images), pair => Assert.True(pair.Second.Tiles > pair.First.Tiles, "the cut run computes the tiles on its cuts twice"));
+        foreach (var folder in new[] { "masks", "probabilities", "overlays" })
+        {
+            foreach (var z in new[] { "z0", "z1" })
+            {
+                Assert.Equal(await Output("uncut", folder, $"x.ome.{z}"), await Output("cut", folder, $"x.ome.{z}"));
+            }
+        }
     }
 
     [Fact]
@@ -176,7 +198,7 @@ public sealed class ChannelsAndPagesCommandTests : IDisposable
     {
         var random = new Random(seed);
         var pixels = new byte[Width * Height];
-        var (cx, cy) = (12 + (seed * 7 % 48), 10 + (seed * 5 % 36));
+        var (cx, cy) = (12 + (seed * 13 % 96), 10 + (seed * 11 % 90));
         for (var y = 0; y < Height; y++)
         {
             for (var x = 0; x < Width; x++)
