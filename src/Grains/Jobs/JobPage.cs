@@ -149,7 +149,7 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
             ImagesBySilo = new Dictionary<string, int>(record.ImagesBySilo, StringComparer.Ordinal),
             Skipped = record.Skipped.Count,
             LeftOut = record.LeftOut.Count,
-            AddedImages = record.Planed.Values.Sum(planes => planes - 1),
+            AddedImages = record.Planes.Values.Sum(planes => planes - 1),
         };
     }
 

@@ -41,7 +41,7 @@ internal static class PagePlanes
             added.Add(plane);
         }
 
-        page.Planed[file] = planes.Count;
+        page.Planes[file] = planes.Count;
         foreach (var chunk in added.Chunk(Math.Max(1, page.Rules!.ShardSize)))
         {
             page.Shards.Add(new ShardRecord { Id = page.Shards.Count, Work = new ImagesWork([.. chunk]) { OnlyIfCurrent = onlyIfCurrent } });

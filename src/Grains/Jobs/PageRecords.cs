@@ -104,7 +104,7 @@ public sealed class JobPageRecord
     [Id(11)] public Dictionary<string, DateTimeOffset> FirstBandLeased { get; set; } = [];
 
     /// <summary>Files of several planes, with how many of their planes were added here as images.</summary>
-    [Id(12)] public Dictionary<string, int> Planed { get; set; } = [];
+    [Id(12)] public Dictionary<string, int> Planes { get; set; } = [];
 }
 
 /// <summary>A page's counts, as the job grain keeps them to lease, report progress and see the end.</summary>
