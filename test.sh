@@ -46,6 +46,8 @@ else
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   # The seed's own PyTorch code checks the ONNX models the project builds (tools/parity).
   /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+  # OME-TIFFs as tifffile writes them are read back plane by plane and channel by channel.
+  /usr/bin/python3 -c 'import tifffile' 2>/dev/null || missing+=(python3-tifffile)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} from Debian's packages" >&2
     sudo=""

@@ -38,6 +38,8 @@ public sealed class OptionMessageTests : IDisposable
                 ("--max-attempts", ["abc", "0"]),
                 ("--mode", ["L5"]),
                 ("--normalize", ["minmax", "percentile:99,1", "percentile:a,b"]),
+                ("--channels", ["0,,1", ","]),
+                ("--pages", ["some", "3-1"]),
             })
             {
                 foreach (var value in values)

@@ -99,6 +99,16 @@ public sealed partial class JobGrain(
             NormalizationChoice.Parse(normalize);
         }
 
+        if (spec.Channels is { } channels)
+        {
+            ChannelChoice.Parse(channels);
+        }
+
+        if (spec.Pages is { } pages)
+        {
+            PageChoice.Parse(pages);
+        }
+
         if (OutputPlacement.WhyRefused(spec) is { } refusal)
         {
             throw new ArgumentException(refusal);
@@ -396,7 +406,7 @@ public sealed partial class JobGrain(
         {
             JobId = JobId,
             State = _reporting ? JobState.Running : Job.State,
-            Total = Job.Total,
+            Total = Job.Total + Job.Pages.Sum(p => p.AddedImages),
             Done = counts.Segmented,
             Failed = counts.Failed,
             InProgress = Leases.ImagesInProgress(),

@@ -1,4 +1,5 @@
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Grains.Jobs;
 
@@ -18,7 +19,8 @@ public static class OutputNames
     /// </summary>
     public const string Owner = JobReport.OwnerFileName;
 
-    public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(imageName, ".png")}";
+    /// <summary>An output of the image: <c>masks/x.png</c>, or <c>masks/x.z3.png</c> for a plane of x.tif (<see cref="ImagePlane"/>).</summary>
+    public static string For(string folder, string imageName) => $"{folder}/{Path.ChangeExtension(ImagePlane.OutputNameOf(imageName), ".png")}";
 
     /// <summary>The part of band <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>
     public static string BandPart(string jobId, string imageName, int index) => $"{BandParts}/{jobId}/{imageName}.{index}.band";

@@ -33,6 +33,11 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             values["--normalize"] = normalize;
         }
 
+        if (spec.Channels is { } channels)
+        {
+            values["--channels"] = channels;
+        }
+
         var text = string.Concat(values.Select(pair => $"{pair.Key}={pair.Value}\n"));
         return new OutputOptions(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), values);
     }
