@@ -46,7 +46,8 @@ else
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   # The seed's own PyTorch code checks the ONNX models the project builds (tools/parity).
   /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
-  # tifffile, what napari and many labs read OME-TIFF with, reads the masks --mask-format ome-tiff writes.
+  # OME-TIFFs as tifffile writes them are read back plane by plane and channel by channel, and tifffile
+  # (what napari and many labs read OME-TIFF with) opens the masks --mask-format ome-tiff writes.
   /usr/bin/python3 -c 'import tifffile' 2>/dev/null || missing+=(python3-tifffile)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} from Debian's packages" >&2

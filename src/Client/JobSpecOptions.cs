@@ -36,12 +36,14 @@ internal sealed class JobSpecOptions
     private readonly Option<bool> retryFailed = new("--retry-failed") { Description = "Segment again only the images the output's earlier job failed (its report.json lists them)." };
     private readonly Option<string?> normalize = new("--normalize") { Description = "How intensities become model input: fixed (the model card's mean and std), percentile[:low,high] (each image's own 1st and 99.8th percentiles per channel map to 0 and 1; for 12- and 16-bit data) or zscore (each image's own mean and standard deviation). Default: the model card's." };
     private readonly Option<string?> maskFormat = new("--mask-format") { Description = "How masks and probability maps are stored: png (default), tiff, or ome-tiff (tiled, pyramidal, with the input's pixel size; for QuPath, napari and libvips)." };
+    private readonly Option<string?> channels = new("--channels") { Description = "The image channels the model is given, in order, by number from 0 or OME channel name: 0, 2,0,1, DAPI or DAPI,GFP (one channel is replicated for a three-channel model). Default: the image's channels as they are." };
+    private readonly Option<string?> pages = new("--pages") { Description = "Which planes of a multi-page TIFF or an OME-TIFF with Z or T become images (x.p3, x.z3, x.t3, x.z3.t1): all, first, or plane numbers and ranges such as 0,2,5-7. Default: all." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maskFormat, tta, normalize, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maskFormat, tta, normalize, channels, pages, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
         {
             command.Options.Add(option);
         }
@@ -73,6 +75,8 @@ internal sealed class JobSpecOptions
             RegionSize = parse.GetValue(regionSize),
             Tta = parse.GetValue(tta),
             Normalize = parse.GetValue(normalize) is { } n ? NormalizationChoice.Parse(n).ToString() : null,
+            Channels = parse.GetValue(channels) is { } c ? ChannelChoice.Parse(c).ToString() : null,
+            Pages = parse.GetValue(pages) is { } p ? PageChoice.Parse(p).ToString() : null,
             MaskFormat = parse.GetValue(maskFormat) is { } f ? MaskFormats.Of(f).ToName() : null,
             Overwrite = parse.GetValue(overwrite),
             Resume = parse.GetValue(resume),

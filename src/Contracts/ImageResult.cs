@@ -1,15 +1,16 @@
 namespace UNetPP.Cluster.Contracts;
 
 /// <summary>
-/// How one image of a shard fared, one of six outcomes and no other: <see cref="ImageSegmented"/>,
+/// How one image of a shard fared, one of seven outcomes and no other: <see cref="ImageSegmented"/>,
 /// <see cref="ImageSkipped"/> (done and current from an earlier job), <see cref="ImageLeftOut"/> (not
 /// asked for by --retry-failed), <see cref="ImageOversized"/> (left for the band path),
+/// <see cref="ImageHasPlanes"/> (a file of several planes, each to be an image),
 /// <see cref="BandStored"/> and <see cref="ImageFailed"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("unetpp.ImageResult")]
 public abstract record ImageResult
 {
-    // Closed: the six outcomes below are the only ones.
+    // Closed: the seven outcomes below are the only ones.
     private protected ImageResult()
     {
     }
@@ -61,6 +62,18 @@ public sealed record ImageOversized : ImageResult
 
     /// <summary>The whole image's normalisation for its bands, when the job's is per image; null when fixed.</summary>
     [Id(1)] public ImageIntensity? Intensity { get; init; }
+}
+
+/// <summary>
+/// The file holds several planes (the pages of a multi-page TIFF, an OME-TIFF's focal planes and time
+/// points): the worker read only its headers, and the coordinator adds each plane <c>--pages</c> chose
+/// as an image of its own.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("unetpp.ImageHasPlanes")]
+public sealed record ImageHasPlanes : ImageResult
+{
+    /// <summary>The chosen planes' image names (<c>x.tif#z0</c>, …), in the file's order.</summary>
+    [Id(0)] public required IReadOnlyList<string> Planes { get; init; }
 }
 
 /// <summary>The shard was one band of the image, and its band part is stored.</summary>

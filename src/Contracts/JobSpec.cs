@@ -102,6 +102,18 @@ public sealed record JobSpec
     /// </summary>
     [Id(21)] public string? MaskFormat { get; init; }
 
+    /// <summary>
+    /// The image channels the model is given, in order, by 0-based number or OME channel name
+    /// (<c>0</c>, <c>2,0,1</c>, <c>DAPI</c>); null takes an image's channels as it has them.
+    /// </summary>
+    [Id(22)] public string? Channels { get; init; }
+
+    /// <summary>
+    /// Which planes of a file with several become images: <c>all</c>, <c>first</c> or plane numbers and
+    /// ranges (<c>0,2,5-7</c>); null is all.
+    /// </summary>
+    [Id(23)] public string? Pages { get; init; }
+
     /// <summary>Whether the job continues an earlier job's output rather than starting one afresh.</summary>
     public bool Continues => Resume || RetryFailed;
 

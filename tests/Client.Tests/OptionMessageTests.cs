@@ -39,6 +39,8 @@ public sealed class OptionMessageTests : IDisposable
                 ("--mask-format", ["jpeg"]),
                 ("--mode", ["L5"]),
                 ("--normalize", ["minmax", "percentile:99,1", "percentile:a,b"]),
+                ("--channels", ["0,,1", ","]),
+                ("--pages", ["some", "3-1"]),
             })
             {
                 foreach (var value in values)

@@ -53,6 +53,15 @@ public sealed class EngineCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobThatChoosesChannelsGetsItsOwnEngine()
+    {
+        var plain = await _cache.GetAsync(_spec, CancellationToken.None);
+
+        Assert.NotSame(plain, await _cache.GetAsync(_spec with { Channels = "0" }, CancellationToken.None));
+        Assert.Same(await _cache.GetAsync(_spec with { Channels = "0" }, CancellationToken.None), await _cache.GetAsync(_spec with { Channels = "0" }, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TheSilosBatchesInFlightReachTheEnginesBatcher()
     {
         var storage = new DatasetStorage(new ObjectStoreFactory(new StorageOptions()));

@@ -31,6 +31,7 @@ public sealed class ImageManifestTests
         Assert.Equal("option --mode changed (L4 → L1)", manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { Mode = "L1" }, 64)));
         Assert.Equal("option --tta changed (off → on)", manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { Tta = true }, 64)));
         Assert.Equal("option --normalize changed (not set → percentile:1,99.8)", manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { Normalize = "percentile:1,99.8" }, 64)));
+        Assert.Equal("option --channels changed (not set → DAPI)", manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { Channels = "DAPI" }, 64)));
         Assert.Equal("option --mask-format changed (not set → ome-tiff)", manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { MaskFormat = "ome-tiff" }, 64)));
         var ome = Manifest(Spec with { MaskFormat = "ome-tiff" }, tile: 64);
         Assert.Equal("option --mask-format changed (ome-tiff → not set)", ome.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec, 64)));

@@ -32,6 +32,8 @@ public sealed class LabelNamesTests
     [InlineData("plate/n1.OME.TIFF", "plate/n1")]
     [InlineData("n1.png", "n1")]
     [InlineData("n1.ome.png", "n1.ome")]
+    [InlineData("n1.tif#z3", "n1.z3")]
+    [InlineData("n1.ome.tif#z3.t1", "n1.z3.t1")]
     public void AnOmeTiffImagesLabelsAreLookedForByItsStemWithoutOme(string image, string stem)
     {
         Assert.Equal(stem, LabelNames.StemOf(image));

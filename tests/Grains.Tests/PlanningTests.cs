@@ -179,4 +179,19 @@ public sealed class PlanningTests(CoordinatorFixture cluster)
         Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
     }
+
+    [Theory]
+    [InlineData("--channels", "DAPI,,GFP", "--channels DAPI,,GFP: give channel numbers from 0 or OME channel names")]
+    [InlineData("--pages", "3-1", "--pages 3-1: use all, first, or plane numbers")]
+    public async Task ChannelsOrPagesThatDoNotParseAreRefusedAtSubmitForEveryClient(string option, string value, string expected)
+    {
+        var id = Work.NewJobId();
+        var job = cluster.Job(id);
+        var spec = Work.Spec(cluster.Temp.Path, cluster.Temp.File(id));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.SubmitAsync(option == "--channels" ? spec with { Channels = value } : spec with { Pages = value }));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(JobState.Unknown, (await job.GetStatusAsync()).State);
+    }
 }

@@ -23,7 +23,7 @@ public sealed class BandRunner(ShardFiles files, ImageAttempt attempt, string si
         {
             Activity.Current?.SetTag("unetpp.band", $"{band.Index + 1} of {band.Count}");
             var truth = await files.GroundTruthAsync(spec, band.Image, cancellationToken);
-            await using var image = await files.Storage.OpenReadAsync(spec.Input, band.Image, cancellationToken);
+            await using var image = await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(band.Image), cancellationToken);
             await using var part = ScratchFile.Create();
             var rows = new PixelRect(0, band.Top, band.Width, band.Height);
 

@@ -32,7 +32,7 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             await using var maskFile = ScratchFile.Create();
             await using var probabilityFile = spec.Probabilities ? ScratchFile.Create() : null;
             await using var overlayFile = spec.Overlays ? ScratchFile.Create() : null;
-            await using var original = spec.Overlays ? await files.Storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken) : null;
+            await using var original = spec.Overlays ? await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(stitch.Image), cancellationToken) : null;
             var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile)
             {
                 Format = engine.MaskFormat,
@@ -62,7 +62,7 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
                 ImagesRunner.LogImageWarning(logger, stitch.Image, warning);
             }
 
-            await using var input = await files.Storage.OpenReadAsync(spec.Input, stitch.Image, cancellationToken);
+            await using var input = await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(stitch.Image), cancellationToken);
             var (inputBytes, inputSha) = await ImageManifests.HashAsync(input, cancellationToken);
             await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, stitch.Image, inputBytes, inputSha, engine, written, summary, lease.JobId), cancellationToken);
             return ((ImageResult)new ImageSegmented { Name = stitch.Image, Summary = summary, Silo = silo }, 0);
@@ -82,7 +82,7 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
     /// <summary>The input's pixel size, from its header: only the first bytes of the image are fetched.</summary>
     private async Task<PhysicalPixelSize?> PixelSizeAsync(JobSpec spec, string image, CancellationToken cancellationToken)
     {
-        await using var input = await files.Storage.OpenReadAsync(spec.Input, image, cancellationToken);
+        await using var input = await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(image), cancellationToken);
         return PhysicalPixelSize.Of(input);
     }
 }

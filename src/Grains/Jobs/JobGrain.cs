@@ -100,6 +100,16 @@ public sealed partial class JobGrain(
             NormalizationChoice.Parse(normalize);
         }
 
+        if (spec.Channels is { } channels)
+        {
+            ChannelChoice.Parse(channels);
+        }
+
+        if (spec.Pages is { } pages)
+        {
+            PageChoice.Parse(pages);
+        }
+
         // As the normalisation: a format no worker could write is refused before the job starts.
         MaskFormats.Of(spec.MaskFormat);
 
@@ -400,7 +410,7 @@ public sealed partial class JobGrain(
         {
             JobId = JobId,
             State = _reporting ? JobState.Running : Job.State,
-            Total = Job.Total,
+            Total = Job.Total + Job.Pages.Sum(p => p.AddedImages),
             Done = counts.Segmented,
             Failed = counts.Failed,
             InProgress = Leases.ImagesInProgress(),

@@ -181,7 +181,7 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
         {
             try
             {
-                await using var input = await storage.OpenReadAsync(spec.Input, image.Name, CancellationToken.None);
+                await using var input = await storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(image.Name), CancellationToken.None);
                 await using var mask = await storage.OpenReadAsync(spec.Output, image.Mask, CancellationToken.None);
                 previews.Add(ReportPreview.Of(image.Name, thumbnails.Make(image.Name, input, image.Mask, mask)));
             }

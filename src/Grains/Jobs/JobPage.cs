@@ -149,6 +149,7 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
             ImagesBySilo = new Dictionary<string, int>(record.ImagesBySilo, StringComparer.Ordinal),
             Skipped = record.Skipped.Count,
             LeftOut = record.LeftOut.Count,
+            AddedImages = record.Planes.Values.Sum(planes => planes - 1),
         };
     }
 
@@ -186,6 +187,14 @@ internal sealed partial class JobPage(JobPageRecord record, string jobId, ILogge
                 else
                 {
                     LogCutIntoBands(logger, jobId, image.Name, oversized.Size.Width, oversized.Size.Height, record.Banded[image.Name]);
+                }
+
+                return;
+            case (ImageHasPlanes planes, ImagesWork images):
+                shard.Finished.Add(image.Name);
+                foreach (var (plane, refusal) in PagePlanes.Add(record, image.Name, planes.Planes, images.OnlyIfCurrent))
+                {
+                    Fail(shard, plane, refusal, change);
                 }
 
                 return;

@@ -1,5 +1,6 @@
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Storage;
 
@@ -56,12 +57,15 @@ public sealed record JobPlan(IReadOnlyList<PagePlan> Pages, int Total)
 
         var perPage = (int)Math.Min(int.MaxValue, ((long)imagesPerPage + spec.ShardSize - 1) / spec.ShardSize * spec.ShardSize);
         var again = retry?.ToHashSet(StringComparer.Ordinal);
+
+        // A failed plane is done again by its name, on its file's page; the file's other planes are judged when the file is opened.
+        var planesAgain = (retry ?? []).Select(ImagePlane.Parse).OfType<ImagePlane>().ToLookup(plane => plane.File, plane => plane.ToString(), StringComparer.Ordinal);
         var pages = images.Chunk(perPage).Select(run =>
         {
             var planned = run.Where(image => !refusals.ContainsKey(image)).ToList();
             var works = again is null
                 ? planned.Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]))
-                : planned.Where(again.Contains).Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]))
+                : planned.Where(again.Contains).Concat(planned.SelectMany(image => planesAgain[image])).Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]))
                     .Concat(planned.Where(image => !again.Contains(image)).Chunk(spec.ShardSize).Select(chunk => new ImagesWork([.. chunk]) { OnlyIfCurrent = true }));
             return new PagePlan(
                 [.. works.Select((work, index) => new ShardRecord { Id = index, Work = work })],

@@ -43,7 +43,7 @@ public static class JobReportBuilder
                 engines.Values.Select(e => e.ModelSha256).FirstOrDefault(sha => sha.Length > 0)),
             job.Started,
             job.Finished,
-            new ReportCounts(job.Total, images.Count, failures.Count, skipped.Count, leftOut.Count),
+            new ReportCounts(job.Total + job.Pages.Sum(p => p.AddedImages), images.Count, failures.Count, skipped.Count, leftOut.Count),
             new ReportThroughput(seconds, seconds > 0 ? segmented / seconds : 0, seconds > 0 ? tiles / seconds : 0, tiles),
             scored.Count == 0
                 ? null

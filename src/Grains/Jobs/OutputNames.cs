@@ -22,6 +22,7 @@ public static class OutputNames
     /// </summary>
     public const string Owner = JobReport.OwnerFileName;
 
+    /// <summary>An output of the image in the job's format: <c>masks/x.png</c>, or <c>masks/x.z3.png</c> for a plane of x.tif (<see cref="MaskFormats.FileName"/>).</summary>
     public static string For(string folder, string imageName, MaskFormat format = MaskFormat.Png) => $"{folder}/{MaskFormats.FileName(imageName, format)}";
 
     /// <summary>The part of band <paramref name="index"/> of an image, kept per job so two jobs writing to one output never mix parts.</summary>

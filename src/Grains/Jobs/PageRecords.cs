@@ -58,7 +58,10 @@ public sealed record PageRules
     /// <summary>Wanted band height, in rows, for large images cut here (the job's --region-size).</summary>
     [Id(2)] public required int BandHeight { get; init; }
 
-    public static PageRules Of(JobSpec spec) => new() { MaxAttempts = spec.MaxAttempts, Overlap = spec.Overlap, BandHeight = spec.RegionSize };
+    /// <summary>Images per shard (the job's --shard-size), for the planes of files added here.</summary>
+    [Id(3)] public int ShardSize { get; init; } = 1;
+
+    public static PageRules Of(JobSpec spec) => new() { MaxAttempts = spec.MaxAttempts, Overlap = spec.Overlap, BandHeight = spec.RegionSize, ShardSize = spec.ShardSize };
 }
 
 /// <summary>
@@ -99,6 +102,9 @@ public sealed class JobPageRecord
 
     /// <summary>When each large image's first band was leased: its time runs from then to its stitched outputs written.</summary>
     [Id(11)] public Dictionary<string, DateTimeOffset> FirstBandLeased { get; set; } = [];
+
+    /// <summary>Files of several planes, with how many of their planes were added here as images.</summary>
+    [Id(12)] public Dictionary<string, int> Planes { get; set; } = [];
 }
 
 /// <summary>A page's counts, as the job grain keeps them to lease, report progress and see the end.</summary>
@@ -126,6 +132,9 @@ public sealed record PageProgress
     [Id(7)] public int Skipped { get; init; }
 
     [Id(8)] public int LeftOut { get; init; }
+
+    /// <summary>Images the plan did not know of: a file's planes, less the file they replace.</summary>
+    [Id(9)] public int AddedImages { get; init; }
 }
 
 /// <summary>What a call to a page changed beyond its counts.</summary>

@@ -51,6 +51,7 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     public async Task<(string Name, byte[] Bytes)?> FindLabelAsync(string labels, string imageName, CancellationToken cancellationToken)
     {
         var store = Store(labels);
+        // A plane's ground truth goes by its stem and plane, x.z3 for x.tif#z3.
         var stem = LabelNames.StemOf(imageName);
 
         // One listing of the names that start with the image's stem finds every convention at once.

@@ -230,10 +230,11 @@ public sealed partial class DeviceWorker(
                     var lost = await grains.GetGrain<IJobGrain>(job.Key).RenewAsync(workerId, [.. job.Select(h => h.Lease.Ref)]);
                     foreach (var gone in lost)
                     {
-                        if (_held.TryGetValue((job.Key, gone.Shard), out var held) && held.Lease.LeaseId == gone.LeaseId)
+                        // A shard whose result is on its way was taken off the job's leases by that very result.
+                        if (_held.TryGetValue((job.Key, gone.Shard), out var held) && held.Lease.LeaseId == gone.LeaseId && !held.Reporting)
                         {
                             LogLeaseLost(logger, workerId, job.Key, gone.Shard);
-                            await held.Cancel.CancelAsync();
+                            await StopAsync(held);
                         }
                     }
                 }
@@ -242,6 +243,19 @@ public sealed partial class DeviceWorker(
                     LogLeaseFailed(logger, workerId, ex.Message);
                 }
             }
+        }
+    }
+
+    /// <summary>Stops a shard's run; one that ended meanwhile has nothing left to stop.</summary>
+    private static async Task StopAsync(HeldShard held)
+    {
+        try
+        {
+            await held.Cancel.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run's own end disposed it between the lookup and here.
         }
     }
 
@@ -262,7 +276,7 @@ public sealed partial class DeviceWorker(
         var held = _held.ToList();
         foreach (var (key, shard) in held)
         {
-            await shard.Cancel.CancelAsync();
+            await StopAsync(shard);
 
             // Its task may never end (it waits on the hung run); it is no longer this worker's.
             _held.TryRemove(key, out _);

@@ -32,7 +32,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
-            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize, MaskFormats.Of(spec.MaskFormat));
+            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize, spec.Channels, MaskFormats.Of(spec.MaskFormat));
         var lazy = _engines.GetOrAdd(key, NewBuild);
 
         // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
@@ -76,6 +76,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Overlays = key.Overlays,
             Tta = key.Tta,
             Normalize = key.Normalize is null ? null : NormalizationChoice.Parse(key.Normalize),
+            Channels = key.Channels is null ? null : ChannelChoice.Parse(key.Channels),
             MaskFormat = key.MaskFormat,
         };
         return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger, runtime));
@@ -108,5 +109,5 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return ModelFile.Load(path) with { Path = location };
     }
 
-    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize, MaskFormat MaskFormat);
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize, string? Channels, MaskFormat MaskFormat);
 }

@@ -6,6 +6,7 @@ using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Telemetry;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -13,7 +14,8 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// <summary>
 /// Runs a shard of whole images: reads each, segments it on the worker's device and writes its
 /// files. Several images are in flight at once so the device's batches fill while others are read
-/// or written. An image found above the job's band threshold is left for the band path. A job that
+/// or written. An image found above the job's band threshold is left for the band path, a file of
+/// several planes to be added plane by plane (each plane's name says which: x.tif#z3). A job that
 /// continues an earlier one's output skips the images whose manifests say their outputs are current.
 /// Every image's manifest is removed before its outputs are written and written after them.
 /// </summary>
@@ -53,7 +55,14 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
         {
             stages.Enter(PipelineStage.BlobRead);
             var reading = Stopwatch.GetTimestamp();
-            await using var stream = await files.Storage.OpenReadAsync(spec.Input, name, cancellationToken);
+            await using var stream = await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(name), cancellationToken);
+            if (ImagePlane.Parse(name) is null && SegmentationEngine.ReadPlanes(name, stream) is { Count: > 0 } planes)
+            {
+                // Each chosen plane becomes an image of its own, judged, segmented and named on its own.
+                var chosen = PageChoice.Parse(spec.Pages ?? PageChoice.All).Select(name, planes);
+                return (new ImageHasPlanes { Name = name, Planes = [.. chosen.Select(plane => new ImagePlane(name, plane).ToString())], Silo = silo }, 0);
+            }
+
             if (spec.Continues)
             {
                 // Before the header: a large image done by an earlier job is skipped here, not cut into bands again.

@@ -34,6 +34,11 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             values["--normalize"] = normalize;
         }
 
+        if (spec.Channels is { } channels)
+        {
+            values["--channels"] = channels;
+        }
+
         if (MaskFormats.Of(spec.MaskFormat) is not MaskFormat.Png and var format)
         {
             values["--mask-format"] = format.ToName();

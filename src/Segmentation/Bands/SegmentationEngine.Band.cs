@@ -29,7 +29,7 @@ public sealed partial class SegmentationEngine
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
         var scale = intensity ?? MeasureIntensity(name, image);
-        using var source = _decoder.Open(name, image);
+        using var source = _decoder.Open(name, image, _input.Choice);
         var (width, height) = (source.Width, source.Height);
         var grid = Grid(height, width);
         var rows = new BandRows(grid, band);
@@ -122,7 +122,7 @@ public sealed partial class SegmentationEngine
             return null;
         }
 
-        using var whole = _decoder.Open(name, image);
+        using var whole = _decoder.Open(name, image, _input.Choice);
         var scale = _input.Normalization.For(whole.Measure(_input));
         image.Position = 0;
         return scale;

@@ -42,7 +42,7 @@ public sealed partial class SegmentationEngine : IDisposable
         _masks = new MaskEncoder(options.MaskFormat);
         _session = session;
         var card = model.Card.ToInputSpec();
-        _input = options.Normalize is { } normalize ? card with { Normalization = normalize.ApplyTo(card.Normalization) } : card;
+        _input = (options.Normalize is { } normalize ? card with { Normalization = normalize.ApplyTo(card.Normalization) } : card) with { Choice = options.Channels };
         _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = options.MaxPixels });
         TileSize = tileSize;
         _padShortAxes = padShortAxes;
@@ -174,6 +174,9 @@ public sealed partial class SegmentationEngine : IDisposable
 
     /// <summary>The header of an image in a seekable stream: its size, read without decoding pixels.</summary>
     public static ImageInfo ReadInfo(string name, Stream image) => ImageDecoder.ReadInfo(name, image);
+
+    /// <summary>The planes of a file with several, each to be segmented as an image (<see cref="ImageDecoder.ReadPlanes"/>); empty for one image.</summary>
+    public static IReadOnlyList<string> ReadPlanes(string name, Stream image) => ImageDecoder.ReadPlanes(name, image);
 
     public void Dispose()
     {

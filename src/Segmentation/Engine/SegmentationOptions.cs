@@ -45,6 +45,9 @@ public sealed record SegmentationOptions
     /// <summary>How intensities become model input for this job, in place of the card's method; null keeps the card's.</summary>
     public NormalizationChoice? Normalize { get; init; }
 
+    /// <summary>The image's channels the model is given, in order (<c>--channels</c>); null takes them as the image has them.</summary>
+    public ChannelChoice? Channels { get; init; }
+
     /// <summary>How masks and probability maps are stored: PNG, TIFF or pyramidal OME-TIFF.</summary>
     public MaskFormat MaskFormat { get; init; } = MaskFormat.Png;
 

@@ -12,7 +12,8 @@ namespace UNetPP.Cluster.Segmentation.Imaging;
 /// </summary>
 /// <remarks>
 /// Pixels are taken in stored orientation: EXIF orientation is not applied, so masks line up
-/// pixel-for-pixel with the stored raster. Only the first page of a multi-page TIFF is read.
+/// pixel-for-pixel with the stored raster. A multi-page TIFF is read a plane at a time: the plane its
+/// name says (<see cref="ImagePlane"/>), else its first (<see cref="ReadPlanes"/> lists them).
 /// </remarks>
 public sealed class ImageDecoder
 {
@@ -62,13 +63,13 @@ public sealed class ImageDecoder
     /// formats, stripped TIFF included, from the top. The header is checked as
     /// <see cref="Decode"/> checks it; the stream must stay open until the result is disposed.
     /// </summary>
-    public StreamedImage Open(string name, Stream image)
+    /// <param name="channels">The channels to read (<c>--channels</c>); null reads them as the image has them.</param>
+    public StreamedImage Open(string name, Stream image, ChannelChoice? channels = null)
     {
         var source = new GuardedSource(image);
-        var header = OpenHeader(name, source, out var format, tiffAccess: Enums.Access.Random);
+        var header = OpenImage(name, source, channels, out var info, tiffAccess: Enums.Access.Random);
         try
         {
-            var info = Describe(header, format);
             CheckDecodable(name, header, info);
             return new StreamedImage(name, header, info, source);
         }
@@ -93,8 +94,7 @@ public sealed class ImageDecoder
     public ImageTensor Decode(string name, byte[] bytes, InputSpec spec)
     {
         ValidateSpec(spec);
-        using var image = OpenHeader(name, bytes, out var format);
-        var info = Describe(image, format);
+        using var image = OpenImage(name, bytes, spec.Choice, out var info);
         CheckDecodable(name, image, info);
         var height = image.Height;
 
@@ -146,8 +146,7 @@ public sealed class ImageDecoder
     /// </summary>
     public Rgb8Image DecodePreview(string name, byte[] bytes)
     {
-        using var image = OpenHeader(name, bytes, out var format);
-        var info = Describe(image, format);
+        using var image = OpenImage(name, bytes, null, out var info);
         CheckDecodable(name, image, info);
         if (info.PixelCount * 3 > Array.MaxLength)
         {
@@ -171,9 +170,8 @@ public sealed class ImageDecoder
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
         var source = new GuardedSource(image);
         ImageInfo info;
-        using (var header = OpenHeader(name, source, out var format))
+        using (var header = OpenImage(name, source, null, out info))
         {
-            info = Describe(header, format);
             CheckDecodable(name, header, info);
         }
 
@@ -181,7 +179,7 @@ public sealed class ImageDecoder
 
         // libjpeg decodes at 1/2, 1/4 or 1/8 directly; the rest of the reduction is libvips'.
         var shrink = info.Format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
-        using var loaded = OpenHeader(name, source, out _, shrink);
+        using var loaded = OpenImage(name, source, null, out _, shrink);
         try
         {
             // Stored orientation, as everywhere else here, so the thumbnail lines up with its mask.
@@ -383,6 +381,93 @@ public sealed class ImageDecoder
             ImageFormat.Jpeg => Image.JpegloadStream(stream, shrink: jpegShrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error),
             _ => Image.TiffloadStream(stream, access: tiffAccess, failOn: Enums.FailOn.Error),
         }, stream.Explain);
+    }
+
+    /// <summary>
+    /// The image a name refers to, with the chosen channels as its bands: a plane of the file when the
+    /// name is a plane's (<see cref="ImagePlane"/>), else the file's first; its header read, its pixels not.
+    /// </summary>
+    private static Image OpenImage(string name, byte[] bytes, ChannelChoice? choice, out ImageInfo info) =>
+        Planes(name, OpenHeader(name, bytes, out var format), format, choice, page => LoadPage(name, bytes, page), out info);
+
+    /// <summary>As <see cref="OpenImage(string, byte[], ChannelChoice?, out ImageInfo)"/>, reading from a seekable stream.</summary>
+    private static Image OpenImage(string name, GuardedSource source, ChannelChoice? choice, out ImageInfo info, int jpegShrink = 1, Enums.Access tiffAccess = Enums.Access.Sequential) =>
+        Planes(name, OpenHeader(name, source, out var format, jpegShrink, tiffAccess), format, choice, page => LoadPage(name, source, page, tiffAccess), out info);
+
+    /// <summary>
+    /// The names of the planes of a file with several (<see cref="ImagePlane.Plane"/>: <c>p2</c>, <c>z1</c>,
+    /// <c>z1.t0</c>…), every Z of each T; empty when the file is one image. Reads headers only; the stream
+    /// is left at its start.
+    /// </summary>
+    public static IReadOnlyList<string> ReadPlanes(string name, Stream image)
+    {
+        var source = new GuardedSource(image);
+        using var header = OpenHeader(name, source, out var format);
+        var planes = format == ImageFormat.Tiff ? TiffPlanes.Read(name, header, format).List(page => LoadPage(name, source, page, Enums.Access.Sequential)) : [];
+        image.Position = 0;
+        return planes;
+    }
+
+    /// <summary>Takes the plane and channels out of a file whose first page's header is read; disposes that header when it is not the result.</summary>
+    private static Image Planes(string name, Image header, ImageFormat format, ChannelChoice? choice, Func<int, Image> openPage, out ImageInfo info)
+    {
+        try
+        {
+            var plane = ImagePlane.Parse(name);
+            if (plane is null && choice is null && format != ImageFormat.Tiff)
+            {
+                info = Describe(header, format);
+                return header;
+            }
+
+            var planes = TiffPlanes.Read(name, header, format);
+            var image = planes.Open(name, plane, choice, openPage, out var asStored);
+            var described = Describe(image, format);
+            info = described with
+            {
+                // Channels taken from pages or chosen are channels, whatever their count; alpha is a stored page's.
+                HasAlpha = asStored && described.HasAlpha,
+                ChannelNames = choice is null ? planes.ChannelNames : [],
+            };
+            if (image != header)
+            {
+                header.Dispose();
+            }
+
+            return image;
+        }
+        catch
+        {
+            header.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Page <paramref name="page"/> of a TIFF, header read.</summary>
+    private static Image LoadPage(string name, byte[] bytes, int page)
+    {
+        try
+        {
+            return Image.TiffloadBuffer(bytes, page: page, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+        }
+        catch (VipsException e)
+        {
+            throw Corrupt(name, e);
+        }
+    }
+
+    /// <summary>Page <paramref name="page"/> of a TIFF in a stream, header read, with a reader of its own so pages can be read side by side.</summary>
+    /// <param name="access">As the first page is read: in sequence, or by region for a band.</param>
+    private static Image LoadPage(string name, GuardedSource source, int page, Enums.Access access)
+    {
+        try
+        {
+            return Image.TiffloadStream(new StreamCursor(source), page: page, access: access, failOn: Enums.FailOn.Error);
+        }
+        catch (VipsException e)
+        {
+            throw source.Explain(name, e);
+        }
     }
 
     /// <summary>

@@ -21,4 +21,7 @@ public sealed record ImageInfo(ImageFormat Format, int Width, int Height, int Ba
     public int ColorBands => HasAlpha ? Bands - 1 : Bands;
 
     public long PixelCount => (long)Width * Height;
+
+    /// <summary>One entry per band: its OME channel name, or null; empty when the decoder did not look.</summary>
+    public IReadOnlyList<string?> ChannelNames { get; init; } = [];
 }

@@ -74,7 +74,11 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
 /// <param name="Channels">Channels the model takes (1 gray, 3 RGB, …).</param>
 /// <param name="AllowColorToGray">Whether a colour image may be reduced to gray for a one-channel model.</param>
 /// <param name="Normalization">Per-channel normalisation; its arrays have <paramref name="Channels"/> entries.</param>
-public sealed record InputSpec(int Channels, bool AllowColorToGray, InputNormalization Normalization);
+public sealed record InputSpec(int Channels, bool AllowColorToGray, InputNormalization Normalization)
+{
+    /// <summary>The image's channels the model is given (<c>--channels</c>); null takes them as the image has them.</summary>
+    public ChannelChoice? Choice { get; init; }
+}
 
 /// <summary>
 /// A decoded, normalised image in planar layout: channel-major, then rows, then columns. Produced by

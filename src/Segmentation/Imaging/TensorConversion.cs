@@ -48,8 +48,7 @@ internal sealed class TensorConversion
             }
             else
             {
-                var hint = colorBands == 3 && channels == 1 ? " (colour-to-gray conversion is not allowed)" : "";
-                throw new ImageRejectedException(name, FormattableString.Invariant($"{colorBands} channels, but the model takes {channels}{hint}"));
+                throw new ImageRejectedException(name, Mismatch(info, spec));
             }
         }
 
@@ -61,6 +60,24 @@ internal sealed class TensorConversion
             throw new ArgumentException(FormattableString.Invariant($"The normalisation of {name} has {offset.Length} channels for a model that takes {channels}."), nameof(scale));
         }
         return new TensorConversion(channels, info.Bands, colorBands, toGray, offset, divisor, info.Width);
+    }
+
+    /// <summary>Why the image's channels do not fit the model's, and what would make them fit.</summary>
+    private static string Mismatch(ImageInfo info, InputSpec spec)
+    {
+        var (bands, channels) = (info.ColorBands, spec.Channels);
+        if (spec.Choice is { } choice)
+        {
+            return FormattableString.Invariant($"--channels {choice} gives {bands} channels, but the model takes {channels}");
+        }
+
+        if (bands == 3 && channels == 1)
+        {
+            return "3 channels, but the model takes 1 (colour-to-gray conversion is not allowed)";
+        }
+
+        var names = info.ChannelNames.Count == bands ? info.ChannelNames : [.. Enumerable.Repeat<string?>(null, bands)];
+        return FormattableString.Invariant($"{bands} channels, but the model takes {channels}; choose {channels} of them with --channels (its channels are {ChannelChoice.Describe(names)})");
     }
 
     /// <summary>Counts one row of unit samples, channel by channel as <see cref="Row"/> would convert them, into <paramref name="statistics"/>.</summary>

@@ -1,3 +1,5 @@
+using UNetPP.Cluster.Segmentation.Imaging;
+
 namespace UNetPP.Cluster.Segmentation.Masks;
 
 /// <summary>How a job's masks and probability maps are stored (<c>--mask-format</c>); overlays are always PNG.</summary>
@@ -36,19 +38,26 @@ public static class MaskFormats
     }
 
     /// <summary>
-    /// The name of an image's mask or probability map in this format: its relative name with the format's
-    /// extension. A TIFF's stem loses an OME-TIFF input's <c>.ome</c>, so <c>slide.ome.tif</c> gives
-    /// <c>slide.ome.tif</c> as OME-TIFF and <c>slide.tif</c> as plain TIFF, never a plain TIFF named as OME.
+    /// The name of an image's mask or probability map in this format: its relative name (a plane's with
+    /// the plane, <see cref="ImagePlane.OutputNameOf"/>) with the format's extension. A TIFF's stem loses an
+    /// OME-TIFF input's <c>.ome</c>, so <c>slide.ome.tif</c> gives <c>slide.ome.tif</c> as OME-TIFF and
+    /// <c>slide.tif</c> as plain TIFF, never a plain TIFF named as OME; its plane z3 gives <c>slide.z3.ome.tif</c>.
     /// </summary>
     public static string FileName(string imageName, MaskFormat format) => format switch
     {
-        MaskFormat.Png => Path.ChangeExtension(imageName, ".png"),
+        MaskFormat.Png => Path.ChangeExtension(ImagePlane.OutputNameOf(imageName), ".png"),
         MaskFormat.Tiff => StemOf(imageName) + ".tif",
         _ => StemOf(imageName) + ".ome.tif",
     };
 
-    /// <summary>A name without its extension, counting an OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as one.</summary>
-    public static string StemOf(string name)
+    /// <summary>
+    /// A name without its extension, counting an OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as one; a
+    /// plane's with the plane after the file's stem (<c>x.tif#z3</c>: <c>x.z3</c>).
+    /// </summary>
+    public static string StemOf(string name) =>
+        ImagePlane.Parse(name) is { } plane ? $"{FileStemOf(plane.File)}.{plane.Plane}" : FileStemOf(name);
+
+    private static string FileStemOf(string name)
     {
         var stem = Path.ChangeExtension(name, null);
         var tiff = Path.GetExtension(name) is { } extension

@@ -241,7 +241,7 @@ public sealed class ImageDecoderTests
     {
         var tiff = TestImages.Tiff(new byte[4 * 4 * 5], 4, 4, 5);
         var e = Assert.Throws<ImageRejectedException>(() => decoder.Decode("d.tif", tiff, Rgb));
-        Assert.Equal("d.tif: 5 channels, but the model takes 3", e.Message);
+        Assert.Equal("d.tif: 5 channels, but the model takes 3; choose 3 of them with --channels (its channels are 0–4)", e.Message);
     }
 
     [Fact]

@@ -183,6 +183,9 @@ public sealed class MaskFormatTests
     [InlineData("a.ome.tiff", MaskFormat.Tiff, "a.tif")]
     [InlineData("a.jpg", MaskFormat.OmeTiff, "a.ome.tif")]
     [InlineData("a.b.png", MaskFormat.Tiff, "a.b.tif")]
+    [InlineData("x.tif#z3", MaskFormat.Png, "x.z3.png")]
+    [InlineData("x.tif#p2", MaskFormat.Tiff, "x.p2.tif")]
+    [InlineData("slide.ome.tif#z3.t1", MaskFormat.OmeTiff, "slide.z3.t1.ome.tif")]
     public void AnImagesOutputIsNamedByItsStemAndTheFormat(string image, MaskFormat format, string expected)
     {
         Assert.Equal(expected, MaskFormats.FileName(image, format));
