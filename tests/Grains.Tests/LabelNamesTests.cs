@@ -22,20 +22,10 @@ public sealed class LabelNamesTests
     [InlineData("n1", new[] { "n1.ome.tif" }, "n1.ome.tif")]
     [InlineData("n1", new[] { "n1_mask.ome.tiff" }, "n1_mask.ome.tiff")]
     [InlineData("n1", new[] { "n1.ome.png", "n1.omega.tif" }, null)]
+    [InlineData("x.ome", new[] { "x.ome.tif" }, "x.ome.tif")]
+    [InlineData("x.ome.z3", new[] { "x.ome.z3.ome.tif", "x.ome.z3_mask.png" }, "x.ome.z3.ome.tif")]
     public void AnOmeTiffMaskOfAnEarlierJobIsTheLabelOfItsImage(string stem, string[] names, string? expected)
     {
         Assert.Equal(expected, LabelNames.Choose(stem, names));
-    }
-
-    [Theory]
-    [InlineData("n1.ome.tif", "n1")]
-    [InlineData("plate/n1.OME.TIFF", "plate/n1")]
-    [InlineData("n1.png", "n1")]
-    [InlineData("n1.ome.png", "n1.ome")]
-    [InlineData("n1.tif#z3", "n1.z3")]
-    [InlineData("n1.ome.tif#z3.t1", "n1.z3.t1")]
-    public void AnOmeTiffImagesLabelsAreLookedForByItsStemWithoutOme(string image, string stem)
-    {
-        Assert.Equal(stem, LabelNames.StemOf(image));
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Storage;
@@ -52,7 +53,7 @@ public sealed class DatasetStorage(ObjectStoreFactory factory) : IDatasetStorage
     {
         var store = Store(labels);
         // A plane's ground truth goes by its stem and plane, x.z3 for x.tif#z3.
-        var stem = LabelNames.StemOf(imageName);
+        var stem = Path.ChangeExtension(ImagePlane.OutputNameOf(imageName), null);
 
         // One listing of the names that start with the image's stem finds every convention at once.
         var candidates = new List<string>();

@@ -41,7 +41,7 @@ public static class MaskFormats
     /// The name of an image's mask or probability map in this format: its relative name (a plane's with
     /// the plane, <see cref="ImagePlane.OutputNameOf"/>) with the format's extension. A TIFF's stem loses an
     /// OME-TIFF input's <c>.ome</c>, so <c>slide.ome.tif</c> gives <c>slide.ome.tif</c> as OME-TIFF and
-    /// <c>slide.tif</c> as plain TIFF, never a plain TIFF named as OME; its plane z3 gives <c>slide.z3.ome.tif</c>.
+    /// <c>slide.tif</c> as plain TIFF, never a plain TIFF named as OME.
     /// </summary>
     public static string FileName(string imageName, MaskFormat format) => format switch
     {
@@ -51,16 +51,14 @@ public static class MaskFormats
     };
 
     /// <summary>
-    /// A name without its extension, counting an OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as one; a
-    /// plane's with the plane after the file's stem (<c>x.tif#z3</c>: <c>x.z3</c>).
+    /// A name without its extension (a plane's with the plane: <c>x.tif#z3</c> is <c>x.z3</c>), counting an
+    /// OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as one extension.
     /// </summary>
-    public static string StemOf(string name) =>
-        ImagePlane.Parse(name) is { } plane ? $"{FileStemOf(plane.File)}.{plane.Plane}" : FileStemOf(name);
-
-    private static string FileStemOf(string name)
+    public static string StemOf(string name)
     {
-        var stem = Path.ChangeExtension(name, null);
-        var tiff = Path.GetExtension(name) is { } extension
+        var output = ImagePlane.OutputNameOf(name);
+        var stem = Path.ChangeExtension(output, null);
+        var tiff = Path.GetExtension(output) is { } extension
             && (extension.Equals(".tif", StringComparison.OrdinalIgnoreCase) || extension.Equals(".tiff", StringComparison.OrdinalIgnoreCase));
         return tiff && stem.EndsWith(".ome", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
     }

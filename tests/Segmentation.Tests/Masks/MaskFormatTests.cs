@@ -185,7 +185,7 @@ public sealed class MaskFormatTests
     [InlineData("a.b.png", MaskFormat.Tiff, "a.b.tif")]
     [InlineData("x.tif#z3", MaskFormat.Png, "x.z3.png")]
     [InlineData("x.tif#p2", MaskFormat.Tiff, "x.p2.tif")]
-    [InlineData("slide.ome.tif#z3.t1", MaskFormat.OmeTiff, "slide.z3.t1.ome.tif")]
+    [InlineData("slide.ome.tif#z3.t1", MaskFormat.OmeTiff, "slide.ome.z3.t1.ome.tif")]
     public void AnImagesOutputIsNamedByItsStemAndTheFormat(string image, MaskFormat format, string expected)
     {
         Assert.Equal(expected, MaskFormats.FileName(image, format));
