@@ -65,10 +65,10 @@ public sealed class ChannelsAndPagesCommandTests : IDisposable
         // XYCZT: z0's DAPI, GFP, RFP, Cy5, then z1's.
         var pages = Enumerable.Range(0, 8).Select(Discs).ToList();
         var input = Folder("ome", ("x.ome.tif", PlaneTiffs.Pages(pages, Width, Height, PlaneTiffs.OmeXml(Width, Height, Stains, sizeZ: 2))));
-        var alone = Folder("dapi", ("x.ome.z0.png", Png(pages[0])), ("x.ome.z1.png", Png(pages[4])));
+        var alone = Folder("dapi", ("x.z0.png", Png(pages[0])), ("x.z1.png", Png(pages[4])));
 
         // Ground truth of a plane goes by its stem and plane.
-        var labels = Folder("labels", ("x.ome.z0_mask.png", Png(Threshold(pages[0]))), ("x.ome.z1_mask.png", Png(Threshold(pages[4]))));
+        var labels = Folder("labels", ("x.z0_mask.png", Png(Threshold(pages[0]))), ("x.z1_mask.png", Png(Threshold(pages[4]))));
         var result = await SegmentAsync(input, "out", "--channels", "DAPI", "--labels", labels, "--overlays", "--probabilities");
         Assert.Equal(ExitCodes.Success, (await SegmentAsync(alone, "alone-out", "--labels", labels, "--overlays", "--probabilities")).ExitCode);
 
@@ -80,13 +80,13 @@ public sealed class ChannelsAndPagesCommandTests : IDisposable
         Assert.Equal(aloneReport.Images.Select(i => i.Classes[0].IoU), report.Images.Select(i => i.Classes[0].IoU));
         foreach (var z in new[] { "z0", "z1" })
         {
-            Assert.Equal(await Mask("alone-out", $"x.ome.{z}"), await Mask("out", $"x.ome.{z}"));
-            Assert.Equal(await Output("alone-out", "probabilities", $"x.ome.{z}"), await Output("out", "probabilities", $"x.ome.{z}"));
+            Assert.Equal(await Mask("alone-out", $"x.{z}"), await Mask("out", $"x.{z}"));
+            Assert.Equal(await Output("alone-out", "probabilities", $"x.{z}"), await Output("out", "probabilities", $"x.{z}"));
         }
 
-        Assert.NotEqual(await Output("out", "probabilities", "x.ome.z0"), await Output("out", "probabilities", "x.ome.z1"));
+        Assert.NotEqual(await Output("out", "probabilities", "x.z0"), await Output("out", "probabilities", "x.z1"));
 
-        Assert.True(File.Exists(Path.Combine(_temp.File("out"), "overlays", "x.ome.z1.png")));
+        Assert.True(File.Exists(Path.Combine(_temp.File("out"), "overlays", "x.z1.png")));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class ChannelsAndPagesCommandTests : IDisposable
         {
             foreach (var z in new[] { "z0", "z1" })
             {
-                Assert.Equal(await Output("uncut", folder, $"x.ome.{z}"), await Output("cut", folder, $"x.ome.{z}"));
+                Assert.Equal(await Output("uncut", folder, $"x.{z}"), await Output("cut", folder, $"x.{z}"));
             }
         }
     }

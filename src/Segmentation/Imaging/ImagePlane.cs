@@ -40,10 +40,22 @@ public sealed partial record ImagePlane(string File, string Plane)
 
     /// <summary>
     /// The name an image's outputs and ground truth go by, with its file's extension: <c>x.tif</c> for a
-    /// whole file, <c>x.z3.tif</c> for a plane.
+    /// whole file, <c>x.z3.tif</c> for a plane (of <c>x.tif</c> or <c>x.ome.tif</c>).
     /// </summary>
     public static string OutputNameOf(string name) =>
-        Parse(name) is { } plane ? $"{Path.ChangeExtension(plane.File, null)}.{plane.Plane}{Path.GetExtension(plane.File)}" : name;
+        Parse(name) is { } plane ? $"{StemOf(plane.File)}.{plane.Plane}{Path.GetExtension(plane.File)}" : name;
+
+    /// <summary>
+    /// A file name without its extension, counting an OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as
+    /// one extension, as OME names them.
+    /// </summary>
+    public static string StemOf(string file)
+    {
+        var stem = Path.ChangeExtension(file, null);
+        var tiff = Path.GetExtension(file) is { } extension
+            && (extension.Equals(".tif", StringComparison.OrdinalIgnoreCase) || extension.Equals(".tiff", StringComparison.OrdinalIgnoreCase));
+        return tiff && stem.EndsWith(".ome", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
+    }
 
     private int? Number(char axis)
     {

@@ -54,12 +54,5 @@ public static class MaskFormats
     /// A name without its extension (a plane's with the plane: <c>x.tif#z3</c> is <c>x.z3</c>), counting an
     /// OME-TIFF's <c>.ome.tif</c> or <c>.ome.tiff</c> as one extension.
     /// </summary>
-    public static string StemOf(string name)
-    {
-        var output = ImagePlane.OutputNameOf(name);
-        var stem = Path.ChangeExtension(output, null);
-        var tiff = Path.GetExtension(output) is { } extension
-            && (extension.Equals(".tif", StringComparison.OrdinalIgnoreCase) || extension.Equals(".tiff", StringComparison.OrdinalIgnoreCase));
-        return tiff && stem.EndsWith(".ome", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
-    }
+    public static string StemOf(string name) => ImagePlane.StemOf(ImagePlane.OutputNameOf(name));
 }

@@ -70,7 +70,7 @@ public sealed class ChannelAndPageChoiceTests
         Assert.Equal(new ImagePlane("plate/x.ome.tif", "z3.t1"), plane);
         Assert.Equal((3, 1, (int?)null), (plane.Z, plane.T, plane.Page));
         Assert.Equal("plate/x.ome.tif#z3.t1", plane.ToString());
-        Assert.Equal("plate/x.ome.z3.t1.tif", ImagePlane.OutputNameOf("plate/x.ome.tif#z3.t1"));
+        Assert.Equal("plate/x.z3.t1.tif", ImagePlane.OutputNameOf("plate/x.ome.tif#z3.t1"));
         Assert.Equal("plate/x.ome.tif", ImagePlane.FileOf("plate/x.ome.tif#z3.t1"));
         Assert.Equal("a#b.png", ImagePlane.FileOf("a#b.png"));
         Assert.Null(ImagePlane.Parse("x.tif#q1"));
