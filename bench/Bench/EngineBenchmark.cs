@@ -154,7 +154,7 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
         {
             var name = Path.GetFileName(file);
             var result = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(file, ct), null, ct);
-            AtomicFile.Write(Path.Combine(output, "masks", name), result.MaskPng);
+            AtomicFile.Write(Path.Combine(output, "masks", name), result.MaskFile);
         });
         var batching = engine.Batching;
         return (batching.Tiles / clock.Elapsed.TotalSeconds, batching.MeanBatchFill);

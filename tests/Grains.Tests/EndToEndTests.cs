@@ -104,8 +104,8 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
         foreach (var (name, stem) in new[] { ("large.tif", "large"), ("small.ome.tif", "small") })
         {
             var alone = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(Path.Combine(input, name)), null, CancellationToken.None);
-            Assert.Equal(alone.MaskPng, await File.ReadAllBytesAsync(Path.Combine(output, "masks", stem + ".ome.tif")));
-            Assert.Equal(alone.ProbabilityPng, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", stem + ".ome.tif")));
+            Assert.Equal(alone.MaskFile, await File.ReadAllBytesAsync(Path.Combine(output, "masks", stem + ".ome.tif")));
+            Assert.Equal(alone.ProbabilityFile, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", stem + ".ome.tif")));
             using var mask = Image.NewFromFile(Path.Combine(output, "masks", stem + ".ome.tif"));
             var pixels = XDocument.Parse((string)mask.Get("image-description")).Descendants().Single(e => e.Name.LocalName == "Pixels");
             Assert.Equal(0.5, (double)pixels.Attribute("PhysicalSizeX")!, 6);
@@ -157,8 +157,8 @@ public sealed class EndToEndTests(EndToEndFixture cluster)
             new SegmentationOptions { Probabilities = true, Overlays = true, Device = new DeviceSessionOptions { IntraOpThreads = 1 } },
             NullLogger.Instance);
         var alone = await engine.SegmentAsync(name, await File.ReadAllBytesAsync(image), null, CancellationToken.None);
-        Assert.Equal(alone.MaskPng, await File.ReadAllBytesAsync(Path.Combine(output, "masks", "large.png")));
-        Assert.Equal(alone.ProbabilityPng, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", "large.png")));
+        Assert.Equal(alone.MaskFile, await File.ReadAllBytesAsync(Path.Combine(output, "masks", "large.png")));
+        Assert.Equal(alone.ProbabilityFile, await File.ReadAllBytesAsync(Path.Combine(output, "probabilities", "large.png")));
         Assert.Equal(alone.OverlayPng, await File.ReadAllBytesAsync(Path.Combine(output, "overlays", "large.png")));
         Assert.False(Directory.Exists(Path.Combine(output, OutputNames.BandParts)), "band parts are removed when the job ends");
 

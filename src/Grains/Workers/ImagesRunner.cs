@@ -103,10 +103,10 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
         await manifests.RemoveAsync(spec.Output, name, cancellationToken);
         var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
         var mask = OutputNames.For(OutputNames.Masks, name, engine.MaskFormat);
-        await WriteAsync(mask, image.MaskPng);
-        if (image.ProbabilityPng is not null)
+        await WriteAsync(mask, image.MaskFile);
+        if (image.ProbabilityFile is not null)
         {
-            await WriteAsync(OutputNames.For(OutputNames.Probabilities, name, engine.MaskFormat), image.ProbabilityPng);
+            await WriteAsync(OutputNames.For(OutputNames.Probabilities, name, engine.MaskFormat), image.ProbabilityFile);
         }
 
         if (image.OverlayPng is not null)

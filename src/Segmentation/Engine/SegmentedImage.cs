@@ -18,8 +18,8 @@ public sealed record SegmentedImage(
     int Tiles,
     ImageMaskSummary Summary,
     IReadOnlyList<ClassQuality>? Quality,
-    byte[] MaskPng,
-    byte[]? ProbabilityPng,
+    byte[] MaskFile,
+    byte[]? ProbabilityFile,
     byte[]? OverlayPng,
     StageTimes Times)
 {

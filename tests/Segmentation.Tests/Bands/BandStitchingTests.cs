@@ -53,8 +53,8 @@ public sealed class BandStitchingTests
         using var overlay = new MemoryStream();
         var stitched = await Stitch(parts, new MemoryStream(image), new StitchOutputs(mask, probability, overlay));
 
-        Assert.Equal(whole.MaskPng, mask.ToArray());
-        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+        Assert.Equal(whole.MaskFile, mask.ToArray());
+        Assert.Equal(whole.ProbabilityFile, probability.ToArray());
         Assert.Equal(whole.OverlayPng, overlay.ToArray());
         Assert.Equal((whole.Width, whole.Height), (stitched.Width, stitched.Height));
         Assert.True(stitched.Tiles >= whole.Tiles, $"{stitched.Tiles} tiles stitched, {whole.Tiles} whole");
@@ -68,7 +68,7 @@ public sealed class BandStitchingTests
         }
 
         // A mask of one label everywhere would match whatever the cuts did.
-        var labels = EngineTestKit.ReadPng(whole.MaskPng).Samples.CountBy(l => l).ToList();
+        var labels = EngineTestKit.ReadPng(whole.MaskFile).Samples.CountBy(l => l).ToList();
         Assert.True(labels.Count >= 2 && labels.All(l => l.Value > width * height / 50), string.Join(", ", labels));
     }
 
@@ -93,9 +93,9 @@ public sealed class BandStitchingTests
         using var probability = new MemoryStream();
         await Stitch(parts, null, new StitchOutputs(mask, probability) { Format = format, PixelSize = PhysicalPixelSize.Of(new MemoryStream(image)) });
 
-        Assert.Equal(whole.MaskPng, mask.ToArray());
-        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
-        Assert.Equal("II*\0"u8.ToArray(), whole.MaskPng[..4]);
+        Assert.Equal(whole.MaskFile, mask.ToArray());
+        Assert.Equal(whole.ProbabilityFile, probability.ToArray());
+        Assert.Equal("II*\0"u8.ToArray(), whole.MaskFile[..4]);
     }
 
     [Theory]
@@ -126,8 +126,8 @@ public sealed class BandStitchingTests
         using var probability = new MemoryStream();
         var stitched = await Stitch(parts, null, new StitchOutputs(mask, probability));
 
-        Assert.Equal(whole.MaskPng, mask.ToArray());
-        Assert.Equal(whole.ProbabilityPng, probability.ToArray());
+        Assert.Equal(whole.MaskFile, mask.ToArray());
+        Assert.Equal(whole.ProbabilityFile, probability.ToArray());
 
         // The fixed normalisation leaves 12-bit data nearly black, and says so, cut or uncut.
         Assert.Equal(normalize == "fixed" ? SegmentationEngine.FaintWarning : null, whole.Warning);

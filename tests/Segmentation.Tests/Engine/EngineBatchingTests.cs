@@ -38,8 +38,8 @@ public sealed class EngineBatchingTests
             Assert.Equal(images[k].Name, together[k].Name);
             Assert.Equal(tiles[k], together[k].Tiles);
             Assert.Equal((Sizes[k].Width, Sizes[k].Height), (together[k].Width, together[k].Height));
-            Assert.True(alone[k].MaskPng.AsSpan().SequenceEqual(together[k].MaskPng), $"{images[k].Name}: the mask differs when segmented with others.");
-            Assert.True(alone[k].ProbabilityPng.AsSpan().SequenceEqual(together[k].ProbabilityPng), $"{images[k].Name}: the probabilities differ when segmented with others.");
+            Assert.True(alone[k].MaskFile.AsSpan().SequenceEqual(together[k].MaskFile), $"{images[k].Name}: the mask differs when segmented with others.");
+            Assert.True(alone[k].ProbabilityFile.AsSpan().SequenceEqual(together[k].ProbabilityFile), $"{images[k].Name}: the probabilities differ when segmented with others.");
             Assert.Equal(alone[k].Summary.Classes[0].PixelCount, together[k].Summary.Classes[0].PixelCount);
         }
 
@@ -63,7 +63,7 @@ public sealed class EngineBatchingTests
         var alone = new List<byte[]>();
         foreach (var (name, png) in images)
         {
-            alone.Add((await engine.SegmentAsync(name, png, null, CancellationToken.None)).MaskPng);
+            alone.Add((await engine.SegmentAsync(name, png, null, CancellationToken.None)).MaskFile);
         }
 
         Assert.Equal(8, engine.Batching.Batches);
@@ -86,7 +86,7 @@ public sealed class EngineBatchingTests
 
             for (var k = 0; k < images.Length; k++)
             {
-                Assert.True(alone[k].AsSpan().SequenceEqual(together[k].MaskPng), $"{images[k].Name}: the mask differs when segmented with others.");
+                Assert.True(alone[k].AsSpan().SequenceEqual(together[k].MaskFile), $"{images[k].Name}: the mask differs when segmented with others.");
             }
 
             batchesPerTry.Add(engine.Batching.Batches - before);

@@ -36,7 +36,7 @@ public sealed class EngineCancellationTests
 
         // The pooled buffers the cancelled image held are clean for the next user.
         var after = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => engine.SegmentAsync("small.png", small, null, CancellationToken.None))));
-        Assert.All(after, a => Assert.True(before.ProbabilityPng.AsSpan().SequenceEqual(a.ProbabilityPng), "the result changed after a cancelled image"));
+        Assert.All(after, a => Assert.True(before.ProbabilityFile.AsSpan().SequenceEqual(a.ProbabilityFile), "the result changed after a cancelled image"));
         Assert.Equal(tilesAfter + (3 * before.Tiles), engine.Batching.Tiles);
     }
 

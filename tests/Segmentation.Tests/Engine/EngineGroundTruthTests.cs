@@ -19,7 +19,7 @@ public sealed class EngineGroundTruthTests
         var first = await engine.SegmentAsync("image.png", png, null, CancellationToken.None);
         Assert.Null(first.Quality);
 
-        var scored = await engine.SegmentAsync("image.png", png, new GroundTruth("truth.png", first.MaskPng), CancellationToken.None);
+        var scored = await engine.SegmentAsync("image.png", png, new GroundTruth("truth.png", first.MaskFile), CancellationToken.None);
 
         var quality = Assert.Single(scored.Quality!);
         Assert.Equal(1, quality.ClassIndex);

@@ -43,8 +43,8 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
         var result = await engine.SegmentAsync("small.png", png, null, CancellationToken.None);
 
         Assert.Equal((width, height, 1), (result.Width, result.Height, result.Tiles));
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
-        var mask = EngineTestKit.ReadPng(result.MaskPng).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
+        var mask = EngineTestKit.ReadPng(result.MaskFile).Samples;
         var threshold = engine.Model.Card.Threshold;
         var difference = 0.0;
         for (var i = 0; i < expected.Length; i++)
@@ -83,7 +83,7 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
         var result = await engine.SegmentAsync("tiny.png", png, null, CancellationToken.None);
 
         Assert.Equal((width, height), (result.Width, result.Height));
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)
@@ -109,8 +109,8 @@ public sealed class EngineImageSizeTests(ITestOutputHelper output)
         var padded = await fixedEngine.SegmentAsync("large.png", png, null, CancellationToken.None);
 
         Assert.True(actual.Tiles > 1);
-        Assert.Equal(padded.MaskPng, actual.MaskPng);
-        Assert.Equal(padded.ProbabilityPng, actual.ProbabilityPng);
+        Assert.Equal(padded.MaskFile, actual.MaskFile);
+        Assert.Equal(padded.ProbabilityFile, actual.ProbabilityFile);
     }
 
     private static FeatureMap Decode(NestedUNetWeights weights, byte[] png)

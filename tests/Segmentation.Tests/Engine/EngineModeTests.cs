@@ -21,7 +21,7 @@ public sealed class EngineModeTests
         var result = await engine.SegmentAsync("image.png", png, null, CancellationToken.None);
 
         Assert.Equal(mode, engine.Mode);
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
         var reference = EngineTestKit.WholeImage(model, mode, png, out _, out _);
         for (var i = 0; i < reference.Length; i++)
         {
@@ -41,8 +41,8 @@ public sealed class EngineModeTests
         var full = await l4.SegmentAsync("image.png", png, null, CancellationToken.None);
 
         Assert.Equal((100, 90), (fast.Width, fast.Height));
-        var a = EngineTestKit.ReadPng(fast.ProbabilityPng!).Samples;
-        var b = EngineTestKit.ReadPng(full.ProbabilityPng!).Samples;
+        var a = EngineTestKit.ReadPng(fast.ProbabilityFile!).Samples;
+        var b = EngineTestKit.ReadPng(full.ProbabilityFile!).Samples;
         var differing = a.Zip(b).Count(p => Math.Abs(p.First - p.Second) > 65);
         Assert.True(differing > a.Length / 2, $"only {differing} of {a.Length} probabilities differ by more than 0.001 between L1 and L4");
     }

@@ -22,8 +22,8 @@ public sealed class EngineOutputTests
         var result = await engine.SegmentAsync("cells.png", png, null, CancellationToken.None);
         var wall = clock.Elapsed;
 
-        var mask = EngineTestKit.ReadPng(result.MaskPng);
-        var probability = EngineTestKit.ReadPng(result.ProbabilityPng!);
+        var mask = EngineTestKit.ReadPng(result.MaskFile);
+        var probability = EngineTestKit.ReadPng(result.ProbabilityFile!);
         var overlay = EngineTestKit.ReadPng(result.OverlayPng!);
         Assert.Equal((width, height, 1, Enums.BandFormat.Uchar), (mask.Width, mask.Height, mask.Bands, mask.Format));
         Assert.Equal((width, height, 1, Enums.BandFormat.Ushort), (probability.Width, probability.Height, probability.Bands, probability.Format));
@@ -76,8 +76,8 @@ public sealed class EngineOutputTests
 
         var result = await engine.SegmentAsync("cells.png", EngineTestKit.Ellipses(70, 50, seed: 16, count: 3), null, CancellationToken.None);
 
-        Assert.NotEmpty(result.MaskPng);
-        Assert.Null(result.ProbabilityPng);
+        Assert.NotEmpty(result.MaskFile);
+        Assert.Null(result.ProbabilityFile);
         Assert.Null(result.OverlayPng);
         Assert.Null(result.Quality);
         Assert.Equal(2, result.Tiles);
@@ -91,12 +91,12 @@ public sealed class EngineOutputTests
 
         var result = await engine.SegmentAsync("cells.png", EngineTestKit.Ellipses(width, height, seed: 17, count: 4), null, CancellationToken.None);
 
-        var mask = EngineTestKit.ReadPng(result.MaskPng);
+        var mask = EngineTestKit.ReadPng(result.MaskFile);
         Assert.Equal((width, height, 1), (mask.Width, mask.Height, mask.Bands));
         Assert.All(mask.Samples, v => Assert.InRange(v, 0, 2));
         Assert.Equal(2, result.Summary.Classes.Count);
         Assert.Equal(mask.Samples.Count(v => v != 0), result.Summary.Classes.Sum(c => c.PixelCount));
-        var probability = EngineTestKit.ReadPng(result.ProbabilityPng!);
+        var probability = EngineTestKit.ReadPng(result.ProbabilityFile!);
         Assert.Equal((width, height, 1, Enums.BandFormat.Ushort), (probability.Width, probability.Height, probability.Bands, probability.Format));
     }
 }

@@ -32,7 +32,7 @@ public sealed class EngineRejectionTests
         var expected = new List<byte[]>();
         foreach (var (name, png) in good)
         {
-            expected.Add((await engine.SegmentAsync(name, png, null, CancellationToken.None)).MaskPng);
+            expected.Add((await engine.SegmentAsync(name, png, null, CancellationToken.None)).MaskFile);
         }
 
         var goodRuns = good.Select(g => Task.Run(() => engine.SegmentAsync(g.Name, g.Png, null, CancellationToken.None))).ToArray();
@@ -51,7 +51,7 @@ public sealed class EngineRejectionTests
         {
             var result = await goodRuns[k];
             Assert.Equal(good[k].Name, result.Name);
-            Assert.True(expected[k].AsSpan().SequenceEqual(result.MaskPng), $"{good[k].Name}: the mask differs next to refused images.");
+            Assert.True(expected[k].AsSpan().SequenceEqual(result.MaskFile), $"{good[k].Name}: the mask differs next to refused images.");
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class EngineRuntimeTests
         var session = Assert.Single(runtime.Sessions);
         Assert.True(session.Runs > 0);
         Assert.Equal(wrapped.Batching.Batches, session.Runs);
-        Assert.True(expected.MaskPng.AsSpan().SequenceEqual(actual.MaskPng), "the mask differs when the model runs through another runtime");
+        Assert.True(expected.MaskFile.AsSpan().SequenceEqual(actual.MaskFile), "the mask differs when the model runs through another runtime");
     }
 
     [Fact]

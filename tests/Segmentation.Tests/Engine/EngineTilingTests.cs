@@ -43,8 +43,8 @@ public sealed class EngineTilingTests(ITestOutputHelper output)
         Assert.Equal((width, height), (result.Width, result.Height));
         Assert.Equal(new TileGrid(height, width, Tile, overlap).Tiles.Count, result.Tiles);
         Assert.True(result.Tiles > 9, $"{result.Tiles} tiles: the image must need several tiles along each axis.");
-        var mask = EngineTestKit.ReadPng(result.MaskPng).Samples;
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
+        var mask = EngineTestKit.ReadPng(result.MaskFile).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
 
         var foreground = reference.Count(p => p >= threshold) / (double)reference.Length;
         Assert.InRange(foreground, 0.05, 0.95);
@@ -107,7 +107,7 @@ public sealed class EngineTilingTests(ITestOutputHelper output)
         var result = await engine.SegmentAsync("small.png", png, null, CancellationToken.None);
 
         Assert.Equal((width, height, 1), (result.Width, result.Height, result.Tiles));
-        foreach (var encoded in new[] { result.MaskPng, result.ProbabilityPng!, result.OverlayPng! })
+        foreach (var encoded in new[] { result.MaskFile, result.ProbabilityFile!, result.OverlayPng! })
         {
             var decoded = EngineTestKit.ReadPng(encoded);
             Assert.Equal((width, height), (decoded.Width, decoded.Height));
@@ -141,8 +141,8 @@ public sealed class EngineTilingTests(ITestOutputHelper output)
     /// <summary>Mask equal pixel for pixel; probabilities equal up to the 16-bit map's rounding.</summary>
     private static void AssertSameAsReference(SegmentedImage result, float[] reference, float threshold)
     {
-        var mask = EngineTestKit.ReadPng(result.MaskPng).Samples;
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
+        var mask = EngineTestKit.ReadPng(result.MaskFile).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
         Assert.Equal(reference.Length, mask.Length);
         var foreground = 0;
         for (var i = 0; i < reference.Length; i++)

@@ -45,8 +45,8 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
         Assert.True(engine.Tta);
         Assert.Equal((width, height), (result.Width, result.Height));
         Assert.Equal(new TileGrid(height, width, Tile, engine.Overlap).Tiles.Count, result.Tiles);
-        var probabilities = EngineTestKit.ReadPng(result.ProbabilityPng!).Samples;
-        var mask = EngineTestKit.ReadPng(result.MaskPng).Samples;
+        var probabilities = EngineTestKit.ReadPng(result.ProbabilityFile!).Samples;
+        var mask = EngineTestKit.ReadPng(result.MaskFile).Samples;
         var plane = width * height;
         var worst = 0.0;
         var checkedLabels = 0;
@@ -80,12 +80,12 @@ public sealed class EngineTtaTests(ITestOutputHelper output)
         var averaged = await mirrored.SegmentAsync("image.png", png, null, CancellationToken.None);
 
         Assert.Equal(once.Tiles, averaged.Tiles);
-        var a = EngineTestKit.ReadPng(once.ProbabilityPng!).Samples;
-        var b = EngineTestKit.ReadPng(averaged.ProbabilityPng!).Samples;
+        var a = EngineTestKit.ReadPng(once.ProbabilityFile!).Samples;
+        var b = EngineTestKit.ReadPng(averaged.ProbabilityFile!).Samples;
         var differing = a.Zip(b).Count(p => Math.Abs(p.First - p.Second) > 655);
         output.WriteLine($"{differing} of {a.Length} probabilities differ by more than 0.01");
         Assert.True(differing > a.Length / 4, $"only {differing} of {a.Length} probabilities differ by more than 0.01 with TTA");
-        Assert.NotEqual(once.MaskPng, averaged.MaskPng);
+        Assert.NotEqual(once.MaskFile, averaged.MaskFile);
         Assert.Equal(4 * plain.Batching.Tiles, mirrored.Batching.Tiles);
     }
 

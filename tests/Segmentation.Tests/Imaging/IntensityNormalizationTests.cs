@@ -138,7 +138,7 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
         }
 
         var percentile = await SegmentAll("percentile");
-        var masks = percentile.Select(r => EngineTestKit.ReadPng(r.MaskPng).Samples).ToArray();
+        var masks = percentile.Select(r => EngineTestKit.ReadPng(r.MaskFile).Samples).ToArray();
         foreach (var other in masks.Skip(1))
         {
             Assert.InRange(masks[0].Zip(other).Count(p => p.First != p.Second), 0, masks[0].Length / 1000);
@@ -164,7 +164,7 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
 
         var result = await engine.SegmentAsync(name, image, null, CancellationToken.None);
 
-        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(result.MaskPng)));
+        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(result.MaskFile)));
         Assert.Null(result.Warning);
     }
 

@@ -27,7 +27,7 @@ public sealed class MaskFormatTests
         var model = EngineTestKit.Amplified(EngineTestKit.Ellipses(301, 227, seed: 21), seed: 5, tileSize: 128);
         var (png, ome) = await SegmentBoth(model, image, MaskFormat.OmeTiff);
 
-        foreach (var (file, bits) in new[] { (ome.MaskPng, 8), (ome.ProbabilityPng!, 16) })
+        foreach (var (file, bits) in new[] { (ome.MaskFile, 8), (ome.ProbabilityFile!, 16) })
         {
             var top = Assert.Single(TiffDirectory.Read(file));
             Assert.Equal([(width, height), (1250, 150), (625, 75)], new[] { top }.Concat(top.SubIfds).Select(d => (d[TiffDirectory.Width], d[TiffDirectory.Height])).Select(s => ((int)s.Item1, (int)s.Item2)));
@@ -49,11 +49,11 @@ public sealed class MaskFormatTests
             Assert.Null(pixels.Attribute("PhysicalSizeX"));
         }
 
-        Assert.Equal(Samples(png.MaskPng), Samples(ome.MaskPng));
-        Assert.Equal(Samples(png.ProbabilityPng!), Samples(ome.ProbabilityPng!));
+        Assert.Equal(Samples(png.MaskFile), Samples(ome.MaskFile));
+        Assert.Equal(Samples(png.ProbabilityFile!), Samples(ome.ProbabilityFile!));
 
         // The mask's smaller levels pick labels, never a blend of 0 and 255 that no class has.
-        using var level = Image.NewFromBuffer(ome.MaskPng, "subifd=1");
+        using var level = Image.NewFromBuffer(ome.MaskFile, "subifd=1");
         Assert.Equal((625, 75), (level.Width, level.Height));
         Assert.All(level.WriteToMemory<byte>(), v => Assert.True(v is 0 or 255, $"{v}"));
         Assert.Contains(level.WriteToMemory<byte>(), v => v == 255);
@@ -65,12 +65,12 @@ public sealed class MaskFormatTests
         var image = EngineTestKit.Ellipses(301, 227, seed: 21);
         var (png, tiff) = await SegmentBoth(EngineTestKit.Amplified(image, seed: 5), image, MaskFormat.Tiff);
 
-        var only = Assert.Single(TiffDirectory.Read(tiff.MaskPng));
+        var only = Assert.Single(TiffDirectory.Read(tiff.MaskFile));
         Assert.Empty(only.SubIfds);
         Assert.Null(only.Description);
         Assert.Equal((304, TiffDirectory.Deflate), (only[TiffDirectory.TileWidth], only[TiffDirectory.Compression]));
-        Assert.Equal(Samples(png.MaskPng), Samples(tiff.MaskPng));
-        Assert.Equal(Samples(png.ProbabilityPng!), Samples(tiff.ProbabilityPng!));
+        Assert.Equal(Samples(png.MaskFile), Samples(tiff.MaskFile));
+        Assert.Equal(Samples(png.ProbabilityFile!), Samples(tiff.ProbabilityFile!));
     }
 
     [Theory]
@@ -87,7 +87,7 @@ public sealed class MaskFormatTests
         Assert.Equal(new PhysicalPixelSize(0.325, 0.5), PhysicalPixelSize.Of(input));
         using var engine = EngineTestKit.Engine(EngineTestKit.Amplified(png, seed: 5), new SegmentationOptions { MaskFormat = format });
 
-        var mask = (await engine.SegmentAsync("scan.tif", input, null, CancellationToken.None)).MaskPng;
+        var mask = (await engine.SegmentAsync("scan.tif", input, null, CancellationToken.None)).MaskFile;
 
         var top = TiffDirectory.Read(mask)[0];
         Assert.Equal(TiffDirectory.Centimetre, top[TiffDirectory.ResolutionUnit]);
@@ -185,7 +185,7 @@ public sealed class MaskFormatTests
     [InlineData("a.b.png", MaskFormat.Tiff, "a.b.tif")]
     [InlineData("x.tif#z3", MaskFormat.Png, "x.z3.png")]
     [InlineData("x.tif#p2", MaskFormat.Tiff, "x.p2.tif")]
-    [InlineData("slide.ome.tif#z3.t1", MaskFormat.OmeTiff, "slide.ome.z3.t1.ome.tif")]
+    [InlineData("slide.ome.tif#z3.t1", MaskFormat.OmeTiff, "slide.z3.t1.ome.tif")]
     public void AnImagesOutputIsNamedByItsStemAndTheFormat(string image, MaskFormat format, string expected)
     {
         Assert.Equal(expected, MaskFormats.FileName(image, format));

@@ -102,7 +102,7 @@ public sealed class Fp16VariantTests(ITestOutputHelper output)
 
         var fp32 = await SegmentAsync(full);
         var fp16 = await SegmentAsync(half);
-        var masks = (EngineTestKit.ReadPng(fp32.MaskPng).Samples, EngineTestKit.ReadPng(fp16.MaskPng).Samples);
+        var masks = (EngineTestKit.ReadPng(fp32.MaskFile).Samples, EngineTestKit.ReadPng(fp16.MaskFile).Samples);
         var differing = masks.Item1.Zip(masks.Item2).Count(p => p.First != p.Second);
         var (iou32, iou16) = (fp32.Quality!.Single().IoU, fp16.Quality!.Single().IoU);
 
