@@ -9,13 +9,13 @@ namespace UNetPP.Cluster.Training;
 public static class IntensityAugmentation
 {
     /// <summary>The dimmest exposure, as a share of the brightest.</summary>
-    private const double LeastGain = 0.25;
+    private const double LeastGain = 0.5;
 
     /// <summary>Gamma is drawn between its inverse and it.</summary>
-    private const double MostGamma = 1.25;
+    private const double MostGamma = 1.1;
 
     /// <summary>The largest background offset, as a share of the full range.</summary>
-    private const double MostOffset = 0.05;
+    private const double MostOffset = 0.02;
 
     /// <summary>Levels of the stored data and the maximum of its file's sample type.</summary>
     private static readonly (float Levels, float Container)[] Storage = [(255, 255), (4095, 65535), (65535, 65535)];
