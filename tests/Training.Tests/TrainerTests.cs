@@ -87,7 +87,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void AFixedNormalisationIsTheDefaultAndTrainsWithoutIntensityAugmentation()
+    public void AFixedNormalisationIsTheDefaultTrainsWithoutIntensityAugmentationAndABadOneIsRefused()
     {
         var options = new TrainingOptions { Network = TrainingTestKit.Small() };
 
@@ -95,6 +95,8 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(InputNormalization.ImageNet.Mean, options.InputNormalization.Mean);
         Assert.False(options.AugmentsIntensity);
         Assert.True((options with { AugmentIntensity = true }).AugmentsIntensity);
+        var error = Assert.Throws<ArgumentException>(() => (options with { Normalization = new(InputNormalization.Percentile, 99, 1) }).Validate());
+        Assert.StartsWith("--normalize percentile:99,1: percentiles must satisfy", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
