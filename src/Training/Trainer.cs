@@ -17,8 +17,9 @@ public sealed record TrainingResult(
 /// <summary>
 /// Trains the seed's NestedUNet with the seed's recipe: loss 0.5·BCE-with-logits + (1 − soft Dice),
 /// averaged over the four heads with deep supervision; Adam with a cosine schedule; random crops with
-/// flips and quarter turns (the seed's RandomRotate90 and Flip); a held-out validation split scored on
-/// whole images; the epoch with the best validation IoU is the one kept and exported.
+/// flips and quarter turns (the seed's RandomRotate90 and Flip), with random intensities when asked
+/// (<see cref="IntensityAugmentation"/>), normalised as the model card will say; a held-out validation
+/// split scored on whole images; the epoch with the best validation IoU is the one kept and exported.
 /// </summary>
 public sealed class Trainer(TrainingOptions options)
 {
@@ -56,12 +57,14 @@ public sealed class Trainer(TrainingOptions options)
         var validation = order.Take(held).Order().Select(i => examples[i]).ToList();
         var training = order.Skip(held).Order().Select(i => examples[i]).ToList();
 
+        var input = new TrainingInput(options.InputNormalization, options.AugmentsIntensity);
         using var model = NestedUNet.FromWeights(NestedUNetWeights.CreateInitial(options.Network, options.Seed));
         using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Epochs, options.MinLearningRate);
 
         var log = Path.Combine(output, LogFile);
         var weights = Path.Combine(output, WeightsFile);
+        var validationInputs = validation.Select(v => new TrainingInput(options.InputNormalization, augment: false).Prepare(v.Image, random)).ToList();
         File.WriteAllText(log, "epoch,lr,loss,iou,val_loss,val_iou,val_dice,seconds\n");
         var epochs = new List<EpochResult>();
         EpochResult? best = null;
@@ -70,8 +73,8 @@ public sealed class Trainer(TrainingOptions options)
             cancellationToken.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             var rate = optimizer.ParamGroups.First().LearningRate;
-            var (loss, iou) = TrainEpoch(model, optimizer, training, random, cancellationToken);
-            var (validationLoss, validationIou, validationDice) = Validate(model, validation);
+            var (loss, iou) = TrainEpoch(model, optimizer, training, input, random, cancellationToken);
+            var (validationLoss, validationIou, validationDice) = Validate(model, validation, validationInputs);
             schedule.step();
 
             var improved = best is null || validationIou > best.ValidationIou;
@@ -90,14 +93,14 @@ public sealed class Trainer(TrainingOptions options)
 
         var modelPath = Path.Combine(output, ModelFileName);
         var kept = NestedUNetWeights.LoadSafetensors(weights, options.Network);
-        var card = ModelCard.ForNestedUNet(options.Network) with { TileSize = options.TileSize };
+        var card = ModelCard.ForNestedUNet(options.Network) with { TileSize = options.TileSize, Normalization = options.InputNormalization };
         ModelFile.Save(NestedUNetBuilder.Build(options.Network, kept, card), modelPath);
         var plot = Path.Combine(output, PlotFile);
         AtomicFile.Write(plot, TrainingPlot.Render(epochs));
         return new TrainingResult(weights, modelPath, log, plot, best!, epochs, [.. validation.Select(v => v.Name)]);
     }
 
-    private (double Loss, double Iou) TrainEpoch(NestedUNet model, optim.Optimizer optimizer, List<TrainingExample> training, Random random, CancellationToken cancellationToken)
+    private (double Loss, double Iou) TrainEpoch(NestedUNet model, optim.Optimizer optimizer, List<TrainingExample> training, TrainingInput input, Random random, CancellationToken cancellationToken)
     {
         model.train();
         var crops = Enumerable.Range(0, training.Count * options.CropsPerImage).Select(i => training[i % training.Count]).OrderBy(_ => random.Next()).ToList();
@@ -113,7 +116,7 @@ public sealed class Trainer(TrainingOptions options)
             var targets = new float[count * size * size];
             for (var b = 0; b < count; b++)
             {
-                Crop(crops[first + b], random, inputs.AsSpan(b * channels * size * size, channels * size * size), targets.AsSpan(b * size * size, size * size));
+                Crop(crops[first + b], input, random, inputs.AsSpan(b * channels * size * size, channels * size * size), targets.AsSpan(b * size * size, size * size));
             }
 
             using var scope = NewDisposeScope();
@@ -132,17 +135,17 @@ public sealed class Trainer(TrainingOptions options)
         return (lossSum / batches, iouSum / batches);
     }
 
-    /// <summary>Loss and scores of every held-out image, whole, in evaluation mode; IoU and Dice on the last head.</summary>
-    private static (double Loss, double Iou, double Dice) Validate(NestedUNet model, List<TrainingExample> validation)
+    /// <summary>Loss and scores of every held-out image, whole and as it is (no augmentation), in evaluation mode; IoU and Dice on the last head.</summary>
+    private static (double Loss, double Iou, double Dice) Validate(NestedUNet model, List<TrainingExample> validation, List<float[]> inputs)
     {
         model.eval();
         using var noGrad = no_grad();
         double loss = 0, iou = 0, dice = 0;
-        foreach (var example in validation)
+        foreach (var (example, input) in validation.Zip(inputs))
         {
             using var scope = NewDisposeScope();
             var image = example.Image;
-            var x = tensor(image.Data, [1, image.Channels, image.Height, image.Width]);
+            var x = tensor(input, [1, image.Channels, image.Height, image.Width]);
             var y = tensor(example.Mask, [1, 1, image.Height, image.Width]);
             var heads = model.call(x);
             loss += stack([.. heads.Select(h => Loss(h, y))]).mean().item<float>();
@@ -186,10 +189,11 @@ public sealed class Trainer(TrainingOptions options)
     }
 
     /// <summary>
-    /// A random square crop (zero-padded where the image is smaller), flipped and turned at random, into
-    /// planar <paramref name="input"/> [C, S, S] and <paramref name="target"/> [S, S].
+    /// A random square crop (zero-padded where the image is smaller), flipped and turned at random, of the
+    /// image as <paramref name="preparation"/> makes it, into planar <paramref name="input"/> [C, S, S] and
+    /// <paramref name="target"/> [S, S].
     /// </summary>
-    private void Crop(TrainingExample example, Random random, Span<float> input, Span<float> target)
+    private void Crop(TrainingExample example, TrainingInput preparation, Random random, Span<float> input, Span<float> target)
     {
         var image = example.Image;
         var size = options.Size;
@@ -198,6 +202,7 @@ public sealed class Trainer(TrainingOptions options)
         var flipX = random.Next(2) == 1;
         var flipY = random.Next(2) == 1;
         var transpose = random.Next(2) == 1;
+        var prepared = preparation.Prepare(image, random);
         input.Clear();
         target.Clear();
         for (var r = 0; r < size; r++)
@@ -220,7 +225,7 @@ public sealed class Trainer(TrainingOptions options)
                 target[destination] = example.Mask[source];
                 for (var ch = 0; ch < image.Channels; ch++)
                 {
-                    input[(ch * size * size) + destination] = image.Data[(ch * image.Height * image.Width) + source];
+                    input[(ch * size * size) + destination] = prepared[(ch * image.Height * image.Width) + source];
                 }
             }
         }

@@ -3,13 +3,14 @@ using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Training;
 
-/// <summary>One training example: the image normalised as the model will see it, and its 0/1 mask.</summary>
+/// <summary>One training example: the image's samples scaled to [0, 1] (not yet normalised), and its 0/1 mask.</summary>
 public sealed record TrainingExample(string Name, ImageTensor Image, float[] Mask);
 
 /// <summary>
 /// A location (folder, <c>az://container/prefix</c> or blob URL) with <c>images/</c> and <c>masks/</c>
 /// holding files of the same names (any image extension on either side), the layout the seed's code
-/// reads. Images are decoded exactly as the engine decodes them at inference, so training and
+/// reads. Images are decoded as the engine decodes them at inference, up to the normalisation, which
+/// <see cref="TrainingInput"/> applies after it has changed their intensities, so training and
 /// inference see the same numbers.
 /// </summary>
 public static class TrainingData
@@ -18,10 +19,12 @@ public static class TrainingData
     private const string Masks = "masks/";
     private static readonly string[] MaskExtensions = [".png", ".tif", ".tiff", ".jpg", ".jpeg"];
 
+    /// <param name="input">The model's input: its channels and colour-to-gray rule apply here, its normalisation in training.</param>
     /// <exception cref="InvalidDataException">No images, an image without a mask, or sizes that differ; the message names the file.</exception>
     public static async Task<IReadOnlyList<TrainingExample>> LoadAsync(IObjectStore store, string location, InputSpec input, CancellationToken cancellationToken)
     {
         var decoder = new ImageDecoder(new ImageDecoderOptions());
+        var samples = input with { Normalization = Unscaled(input.Channels) };
         var examples = new List<TrainingExample>();
         await foreach (var item in store.ListAsync(Images, cancellationToken))
         {
@@ -47,7 +50,7 @@ public static class TrainingData
                 throw new InvalidDataException($"{location}/{item.Name}: no mask with the same name under {location}/{Masks}.");
             }
 
-            var image = decoder.Decode(item.Name, await store.ReadAsync(item.Name, cancellationToken), input);
+            var image = decoder.Decode(item.Name, await store.ReadAsync(item.Name, cancellationToken), samples);
             var mask = decoder.DecodeGray8(maskName, await store.ReadAsync(maskName, cancellationToken));
             if (mask.Width != image.Width || mask.Height != image.Height)
             {
@@ -62,4 +65,8 @@ public static class TrainingData
             ? examples
             : throw new InvalidDataException($"{location}: no images under {Images}; training data is images/ and masks/ with matching names.");
     }
+
+    /// <summary>A fixed normalisation that leaves the [0, 1] samples as they are.</summary>
+    private static InputNormalization Unscaled(int channels) =>
+        new([.. Enumerable.Repeat(0f, channels)], [.. Enumerable.Repeat(1f, channels)]);
 }

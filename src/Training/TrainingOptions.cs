@@ -1,3 +1,4 @@
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Training;
@@ -29,7 +30,7 @@ public sealed record TrainingOptions
     /// <summary>Share of the images held out for validation (the seed's 0.2).</summary>
     public double ValidationFraction { get; init; } = 0.2;
 
-    /// <summary>Seeds the weights, the split, the crops and the flips: the same seed and data give the same model.</summary>
+    /// <summary>Seeds the weights, the split, the crops, the flips and the intensity augmentation: the same seed and data give the same model.</summary>
     public int Seed { get; init; } = 41;
 
     /// <summary>CPU threads for libtorch; 0 for all cores.</summary>
@@ -37,6 +38,18 @@ public sealed record TrainingOptions
 
     /// <summary>Tile hint written into the model card for inference.</summary>
     public int TileSize { get; init; } = 256;
+
+    /// <summary>How intensities become model input, in training and, through the model card, at inference.</summary>
+    public NormalizationChoice Normalization { get; init; } = new(InputNormalization.Fixed, InputNormalization.ImageNet.Low, InputNormalization.ImageNet.High);
+
+    /// <summary>Whether crops get random exposure, gamma, offset and bit depth; unset, only under a per-image normalisation, which can undo them.</summary>
+    public bool? AugmentIntensity { get; init; }
+
+    /// <summary>The model card's normalisation: the default one for the network's channels, with <see cref="Normalization"/>'s method.</summary>
+    public InputNormalization InputNormalization => Normalization.ApplyTo(ModelCard.DefaultNormalization(Network.InChannels));
+
+    /// <summary>Whether training uses <see cref="Training.IntensityAugmentation"/>: as <see cref="AugmentIntensity"/> says, or by the normalisation.</summary>
+    public bool AugmentsIntensity => AugmentIntensity ?? InputNormalization.PerImage;
 
     public void Validate()
     {
@@ -49,6 +62,7 @@ public sealed record TrainingOptions
         Require(ValidationFraction is > 0 and < 1, $"--validation {ValidationFraction}: hold out a fraction between 0 and 1.");
         Require(Threads >= 0, $"--threads {Threads}: use 0 for all cores or a positive count.");
         Require(TileSize >= 16 && TileSize % 16 == 0, $"--tile-size {TileSize}: a multiple of 16.");
+        Require(InputNormalization.Problem() is null, $"--normalize {Normalization}: {InputNormalization.Problem()}; {NormalizationChoice.Usage}.");
     }
 
     private static void Require(bool condition, string message)

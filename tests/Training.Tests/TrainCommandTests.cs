@@ -45,8 +45,26 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task TheChosenNormalisationIsTrainedWithAndWrittenIntoTheModelCard()
+    {
+        var data = Path.Combine(_folder, "data");
+        var run = Path.Combine(_folder, "run");
+        SyntheticNuclei.Write(data, count: 3, width: 48, height: 48, seed: 2);
+
+        var trained = await TrainCliRunner.RunAsync(
+            "--data", data, "--out", run, "--filters", "4,8,16,32,64", "--epochs", "1", "--size", "32", "--batch", "4",
+            "--threads", "2", "--normalize", "zscore", "--augment-intensity", "false");
+
+        Assert.True(trained.ExitCode == ExitCodes.Success, trained.Error);
+        Assert.Contains("zscore normalisation, intensity augmentation off", trained.Output, StringComparison.Ordinal);
+        Assert.Equal("zscore", ModelFile.Load(Path.Combine(run, "model.onnx")).Card.Normalization.Method);
+    }
+
     [Theory]
     [InlineData("--epochs", "0", "--epochs 0")]
+    [InlineData("--normalize", "median", "--normalize median: use fixed, percentile")]
+    [InlineData("--normalize", "percentile:99,1", "--normalize percentile:99,1: percentiles must satisfy")]
     [InlineData("--size", "40", "--size 40")]
     [InlineData("--filters", "4,8", "--filters needs 5")]
     [InlineData("--blob-connection", "AccountName=a;AccountKey=c2VjcmV0", "--blob-connection: the value holds a secret")]

@@ -31,6 +31,7 @@ public sealed class TrainOptionMessageTests : IDisposable
     [InlineData("--tile-size", "abc")]
     [InlineData("--tile-size", "100")]
     [InlineData("--filters", "4,8")]
+    [InlineData("--normalize", "median")]
     public async Task ABadValueIsNamedWithWhatTheOptionTakes(string option, string value)
     {
         var data = Path.Combine(_folder, "data");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Segmentation.Synthetic;
@@ -54,6 +55,48 @@ public sealed class TrainerTests : IDisposable
         var segmented = await engine.SegmentAsync("nuclei-000.png", image, null, CancellationToken.None);
         Assert.Equal((64, 64), (segmented.Width, segmented.Height));
         Assert.Equal(weights.Names, NestedUNetWeights.CreateInitial(options.Network, 0).Names);
+    }
+
+    [Fact]
+    public async Task APercentileRunWritesItsNormalisationIntoTheCardAndTheSameSeedTrainsTheSameModel()
+    {
+        var data = Path.Combine(_folder, "data");
+        SyntheticNuclei.Write(data, count: 4, width: 48, height: 48, seed: 5);
+        var options = new TrainingOptions
+        {
+            Network = TrainingTestKit.Small(),
+            Epochs = 1,
+            Size = 32,
+            BatchSize = 4,
+            CropsPerImage = 2,
+            Threads = 2,
+            TileSize = 48,
+            Normalization = NormalizationChoice.Parse("percentile:2,99.5"),
+        };
+        Assert.True(options.AugmentsIntensity, "a per-image normalisation augments intensities unless told not to");
+        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), CancellationToken.None);
+
+        var first = new Trainer(options).Train(examples, Path.Combine(_folder, "first"), null, CancellationToken.None);
+        var again = new Trainer(options).Train(examples, Path.Combine(_folder, "again"), null, CancellationToken.None);
+        var plain = new Trainer(options with { AugmentIntensity = false }).Train(examples, Path.Combine(_folder, "plain"), null, CancellationToken.None);
+
+        var card = ModelFile.Load(first.ModelPath).Card.Normalization;
+        Assert.Equal((InputNormalization.Percentile, 2.0, 99.5), (card.Method, card.Low, card.High));
+        Assert.Equal(await File.ReadAllBytesAsync(first.WeightsPath), await File.ReadAllBytesAsync(again.WeightsPath));
+        Assert.NotEqual(first.Epochs[0].Loss, plain.Epochs[0].Loss);
+    }
+
+    [Fact]
+    public void AFixedNormalisationIsTheDefaultTrainsWithoutIntensityAugmentationAndABadOneIsRefused()
+    {
+        var options = new TrainingOptions { Network = TrainingTestKit.Small() };
+
+        Assert.Equal(InputNormalization.Fixed, options.InputNormalization.Method);
+        Assert.Equal(InputNormalization.ImageNet.Mean, options.InputNormalization.Mean);
+        Assert.False(options.AugmentsIntensity);
+        Assert.True((options with { AugmentIntensity = true }).AugmentsIntensity);
+        var error = Assert.Throws<ArgumentException>(() => (options with { Normalization = new(InputNormalization.Percentile, 99, 1) }).Validate());
+        Assert.StartsWith("--normalize percentile:99,1: percentiles must satisfy", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

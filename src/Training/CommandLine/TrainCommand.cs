@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Spectre.Console;
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Storage;
 
@@ -37,15 +38,25 @@ internal sealed class TrainCommand : RootCommand
     private readonly Option<int> crops = new("--crops") { Description = "Random crops per training image per epoch.", DefaultValueFactory = _ => Defaults.CropsPerImage };
     private readonly Option<double> learningRate = new("--lr") { Description = "Adam's starting learning rate (cosine schedule down to 1e-5).", DefaultValueFactory = _ => Defaults.LearningRate };
     private readonly Option<double> validation = new("--validation") { Description = "Share of the images held out to choose the best epoch.", DefaultValueFactory = _ => Defaults.ValidationFraction };
-    private readonly Option<int> seed = new("--seed") { Description = "Seeds weights, split, crops and flips: the same seed and data give the same model.", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<int> seed = new("--seed") { Description = "Seeds weights, split, crops, flips and intensities: the same seed and data give the same model.", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<int> threads = new("--threads") { Description = "CPU threads (default: all cores)." };
     private readonly BlobConnectionOption blobConnection = new();
     private readonly Option<int> tileSize = new("--tile-size") { Description = "Tile hint for inference, written into the model card.", DefaultValueFactory = _ => Defaults.TileSize };
+    private readonly Option<string> normalize = new("--normalize")
+    {
+        Description = "How intensities become model input, in training and (written into the model card) at inference: fixed (ImageNet's mean and std after scaling by 255 or 65535), percentile[:low,high] (each image's own 1st and 99.8th percentiles per channel map to 0 and 1; for data of any bit depth) or zscore (each image's own mean and standard deviation).",
+        DefaultValueFactory = _ => Defaults.Normalization.ToString(),
+    };
+
+    private readonly Option<bool?> augmentIntensity = new("--augment-intensity")
+    {
+        Description = "Give each crop a random exposure, gamma, background offset and bit depth (8, 12 or 16), so the model gives the same masks for the same scene stored either way (default: true with percentile or zscore, false with fixed, which cannot undo them).",
+    };
 
     public TrainCommand(Terminal terminal)
         : base("Train a UNet++ (NestedUNet) on images/ and masks/ and export it as an ONNX model.")
     {
-        foreach (var option in new Option[] { data, output, filters, deepSupervision, epochs, size, batch, crops, learningRate, validation, seed, threads, tileSize })
+        foreach (var option in new Option[] { data, output, filters, deepSupervision, epochs, size, batch, crops, learningRate, validation, seed, threads, tileSize, normalize, augmentIntensity })
         {
             Options.Add(option);
         }
@@ -72,13 +83,15 @@ internal sealed class TrainCommand : RootCommand
             Seed = parse.GetValue(seed),
             Threads = parse.GetValue(threads),
             TileSize = parse.GetValue(tileSize),
+            Normalization = NormalizationChoice.Parse(parse.GetRequiredValue(normalize)),
+            AugmentIntensity = parse.GetValue(augmentIntensity),
         };
         options.Validate();
         var console = terminal.Human();
         var folder = parse.GetRequiredValue(data);
         var store = new ObjectStoreFactory(new StorageOptions { BlobConnection = blobConnection.Read(parse) }).Open(StorageLocation.Parse(folder));
         var examples = TrainingData.LoadAsync(store, folder, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), cancellationToken).GetAwaiter().GetResult();
-        console.MarkupLineInterpolated($"Training on {examples.Count} image(s) from {folder}: {options.Epochs} epoch(s) of {options.CropsPerImage} {options.Size}×{options.Size} crop(s) per image.");
+        console.MarkupLineInterpolated($"Training on {examples.Count} image(s) from {folder}: {options.Epochs} epoch(s) of {options.CropsPerImage} {options.Size}×{options.Size} crop(s) per image, {options.Normalization} normalisation, intensity augmentation {(options.AugmentsIntensity ? "on" : "off")}.");
 
         var trainer = new Trainer(options);
         var target = parse.GetRequiredValue(output);
