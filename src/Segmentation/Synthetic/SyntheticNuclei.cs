@@ -1,4 +1,5 @@
 using System.Globalization;
+using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Synthetic;
 
@@ -6,9 +7,10 @@ namespace UNetPP.Cluster.Segmentation.Synthetic;
 /// Fluorescence-style nuclei images with their ground-truth masks, the kind of data UNet++ is known
 /// for (the seed's DSB2018 nuclei): bright, roughly elliptical objects of varied size and brightness,
 /// some in clusters where they touch and overlap, on a dark, unevenly lit background, blurred as a
-/// microscope's optics blur and with shot and read noise. Crowded fields pack two and a half times as
-/// many nuclei, most of them against a neighbour, as dense real fields are. Deterministic from the seed,
-/// so a data set can be made again exactly on any machine.
+/// microscope's optics blur and with shot and read noise. Crowded fields try four times as many nuclei,
+/// most against a neighbour, and leave out those that would lie mostly under another: dense real fields
+/// press nuclei together rather than stack them. Deterministic from the seed, so a data set can be made
+/// again exactly on any machine.
 /// </summary>
 public sealed class SyntheticNuclei
 {
@@ -70,8 +72,8 @@ public sealed class SyntheticNuclei
 
         // Density and size vary from field to field, as they do between real acquisitions.
         var scale = Math.Max(1, Math.Sqrt(width * height) / 160.0) * (0.7 + (0.6 * random.NextDouble()));
-        var count = Math.Max(3, (int)(width * height / (700.0 * scale * scale) * (0.5 + random.NextDouble()) * (crowded ? 2.5 : 1)));
-        var placed = new List<(double X, double Y, double A)>();
+        var count = Math.Max(3, (int)(width * height / (700.0 * scale * scale) * (0.5 + random.NextDouble()) * (crowded ? 4 : 1)));
+        var placed = new List<(double X, double Y, double A, double B)>();
         for (var n = 0; n < count; n++)
         {
             var a = (3.5 + (random.NextDouble() * 6)) * scale;
@@ -81,7 +83,7 @@ public sealed class SyntheticNuclei
             {
                 // A neighbour of an earlier nucleus, close enough to touch or overlap it: the case that
                 // separates a good segmentation from a threshold.
-                var (px, py, pa) = placed[random.Next(placed.Count)];
+                var (px, py, pa, _) = placed[random.Next(placed.Count)];
                 var direction = random.NextDouble() * Math.PI * 2;
                 var distance = (pa + b) * (0.7 + (0.35 * random.NextDouble()));
                 (cx, cy) = (px + (distance * Math.Cos(direction)), py + (distance * Math.Sin(direction)));
@@ -91,11 +93,18 @@ public sealed class SyntheticNuclei
                 (cx, cy) = (random.NextDouble() * width, random.NextDouble() * height);
             }
 
-            placed.Add((cx, cy, a));
+            if (crowded && placed.Exists(other => Math.Pow(other.X - cx, 2) + Math.Pow(other.Y - cy, 2) < Math.Pow(0.9 * (other.B + b), 2)))
+            {
+                // Nuclei in a dense field press against each other; one mostly under another is a rare accident there.
+                continue;
+            }
+
+            placed.Add((cx, cy, a, b));
             DrawEllipse(light, mask, owner, n + 1, cx, cy, a, b, random.NextDouble() * Math.PI, 0.3 + (random.NextDouble() * 0.6), random);
         }
 
-        var blurred = Blur(light, 0.6 + (random.NextDouble() * 0.9));
+        // The optics' point spread.
+        var blurred = GaussianBlur.Blur(light, width, height, 0.6 + (random.NextDouble() * 0.9));
         var tilt = random.NextDouble() * Math.PI * 2;
         var level = 0.03 + (random.NextDouble() * 0.06);
         var pixels = new byte[width * height * 3];
@@ -172,45 +181,6 @@ public sealed class SyntheticNuclei
                 owner.Claim(i, id, r);
             }
         }
-    }
-
-    /// <summary>A separable Gaussian blur (edges clamped), standing for the optics' point spread.</summary>
-    private float[] Blur(float[] source, double sigma)
-    {
-        var radius = (int)Math.Ceiling(3 * sigma);
-        var kernel = Enumerable.Range(-radius, (2 * radius) + 1).Select(d => Math.Exp(-(d * d) / (2 * sigma * sigma))).ToArray();
-        var sum = kernel.Sum();
-        var rows = new float[source.Length];
-        var result = new float[source.Length];
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                double total = 0;
-                for (var k = -radius; k <= radius; k++)
-                {
-                    total += kernel[k + radius] * source[(y * width) + Math.Clamp(x + k, 0, width - 1)];
-                }
-
-                rows[(y * width) + x] = (float)(total / sum);
-            }
-        }
-
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                double total = 0;
-                for (var k = -radius; k <= radius; k++)
-                {
-                    total += kernel[k + radius] * rows[(Math.Clamp(y + k, 0, height - 1) * width) + x];
-                }
-
-                result[(y * width) + x] = (float)(total / sum);
-            }
-        }
-
-        return result;
     }
 
     private static double Gaussian(Random random)
