@@ -34,52 +34,77 @@ internal static class InstancesCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var model = parse.GetValue(Model) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
-            var options = new SegmentationOptions
+            try
             {
-                Mode = InferenceModes.Parse(parse.GetRequiredValue(Mode)),
-                Probabilities = true,
-                Device = new DeviceSessionOptions { IntraOpThreads = parse.GetValue(Threads) },
-            };
-            var fields = await SegmentAsync(model, options, parse.GetRequiredValue(Data), cancellationToken);
-            var minObjectSize = parse.GetValue(MinObjectSize);
-            var methods = new List<(string Method, InstanceSettings Settings)> { ("components", new InstanceSettings(0, double.PositiveInfinity, 0, minObjectSize)) };
-            foreach (var smoothing in Numbers(parse.GetRequiredValue(Smoothing)))
-            {
-                foreach (var depth in Numbers(parse.GetRequiredValue(Depth)))
-                {
-                    methods.Add(("shape watershed", new InstanceSettings(smoothing, depth, 0, minObjectSize)));
-                    methods.AddRange(Numbers(parse.GetRequiredValue(Power)).Select(power => ("probability watershed", new InstanceSettings(smoothing, depth, power, minObjectSize))));
-                }
+                await MeasureAsync(parse, cancellationToken);
+                return 0;
             }
-
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fields.Count} images, {fields.Sum(f => f.Truth.Max())} nuclei; objects under {minObjectSize} px left out"));
-            Console.WriteLine("| method | smoothing | depth | power | F1@0.5 | precision | recall | mean matched IoU | DSB | merges | splits | objects / truth |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-            foreach (var (method, settings) in methods)
+            catch (UsageException ex)
             {
-                var scores = InstanceScores.Combine([.. fields.Select(f =>
-                    InstanceMatching.Score(InstanceSeparation.Label(f.Probabilities, f.Mask, f.Width, f.Height, settings), f.Truth))]);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {method} | {settings.Smoothing:0.##} | {settings.MinimumDepth:0.##} | {settings.ProbabilityPower:0.##} | {scores.F1:F3} | {scores.Precision:F3} | {scores.Recall:F3} | {scores.MeanMatchedIoU:F3} | {scores.Dsb:F3} | {scores.Merges} | {scores.Splits} | {scores.PredictedObjects} / {scores.TruthObjects} |"));
+                await Console.Error.WriteLineAsync(ex.Message);
+                return BenchCommandLine.Usage;
             }
-
-            return 0;
         });
         return command;
+    }
+
+    private static async Task MeasureAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var model = parse.GetValue(Model) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
+        var options = new SegmentationOptions
+        {
+            Mode = InferenceModes.Parse(parse.GetRequiredValue(Mode)),
+            Probabilities = true,
+            Device = new DeviceSessionOptions { IntraOpThreads = parse.GetValue(Threads) },
+        };
+        var minObjectSize = parse.GetValue(MinObjectSize);
+        var methods = new List<(string Method, InstanceSettings Settings)> { ("components", new InstanceSettings(0, double.PositiveInfinity, 0, minObjectSize)) };
+        foreach (var smoothing in Numbers(parse, Smoothing))
+        {
+            foreach (var depth in Numbers(parse, Depth))
+            {
+                methods.Add(("shape watershed", new InstanceSettings(smoothing, depth, 0, minObjectSize)));
+                methods.AddRange(Numbers(parse, Power).Select(power => ("probability watershed", new InstanceSettings(smoothing, depth, power, minObjectSize))));
+            }
+        }
+
+        var fields = await SegmentAsync(model, options, parse.GetRequiredValue(Data), cancellationToken);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fields.Count} images, {fields.Sum(f => f.Truth.Max())} nuclei; objects under {minObjectSize} px left out"));
+        Console.WriteLine("| method | smoothing | depth | power | F1@0.5 | precision | recall | mean matched IoU | DSB | merges | splits | objects / truth |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (method, settings) in methods)
+        {
+            var scores = InstanceScores.Combine([.. fields.Select(f =>
+                InstanceMatching.Score(InstanceSeparation.Label(f.Probabilities, f.Mask, f.Width, f.Height, settings), f.Truth))]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {method} | {settings.Smoothing:0.##} | {settings.MinimumDepth:0.##} | {settings.ProbabilityPower:0.##} | {scores.F1:F3} | {scores.Precision:F3} | {scores.Recall:F3} | {scores.MeanMatchedIoU:F3} | {scores.Dsb:F3} | {scores.Merges} | {scores.Splits} | {scores.PredictedObjects} / {scores.TruthObjects} |"));
+        }
     }
 
     private static async Task<List<Field>> SegmentAsync(LoadedModel model, SegmentationOptions options, string data, CancellationToken cancellationToken)
     {
         using var engine = SegmentationEngine.Create(model, options, NullLogger.Instance);
+        var images = Path.Combine(data, "images");
+        if (!Directory.Exists(images))
+        {
+            throw new UsageException($"{Path.GetFullPath(images)} does not exist: --data needs images/ and labels/ (unetpp nuclei --crowded writes both).");
+        }
+
         var fields = new List<Field>();
-        foreach (var file in Directory.GetFiles(Path.Combine(data, "images")).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(images).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(file);
+            var labels = Path.Combine(data, "labels", name);
+            if (!File.Exists(labels))
+            {
+                throw new UsageException($"{Path.GetFullPath(labels)} does not exist: every image needs instance labels of the same name.");
+            }
+
             var result = await engine.SegmentAsync(name, File.ReadAllBytes(file), null, cancellationToken);
             using var probability = Image.NewFromBuffer(result.ProbabilityFile!);
             using var mask = Image.NewFromBuffer(result.MaskFile);
-            using var truthFile = Image.NewFromBuffer(File.ReadAllBytes(Path.Combine(data, "labels", name)));
+            using var truthFile = Image.NewFromBuffer(File.ReadAllBytes(labels));
             using var truth = truthFile.Cast(Enums.BandFormat.Ushort);
             fields.Add(new Field(
                 result.Width,
@@ -92,10 +117,13 @@ internal static class InstancesCommand
         return fields;
     }
 
-    private static double[] Numbers(string list) =>
-        [.. list.Split(',').Select(item => double.TryParse(item, CultureInfo.InvariantCulture, out var value) && value >= 0
+    private static double[] Numbers(ParseResult parse, Option<string> option)
+    {
+        var list = parse.GetRequiredValue(option);
+        return [.. list.Split(',').Select(item => double.TryParse(item, CultureInfo.InvariantCulture, out var value) && value >= 0
             ? value
-            : throw new UsageException($"'{item}' in '{list}' is not a number of pixels or a power of 0 or more."))];
+            : throw new UsageException($"{option.Name} takes numbers of 0 or more, comma-separated; got '{list}'."))];
+    }
 
     private sealed record Field(int Width, int Height, float[] Probabilities, bool[] Mask, int[] Truth);
 }
