@@ -17,6 +17,7 @@ internal static class BenchCommandLine
             SamplesCommand.Create(),
             RunCommand.Create(),
             QualityCommand.Create(),
+            InstancesCommand.Create(),
             TiledReadsCommand.Create(),
         };
 

@@ -27,6 +27,20 @@ public sealed class NucleiCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CrowdedFieldsComeWithInstanceLabelsOfTheSameNames()
+    {
+        var data = _temp.File("crowded");
+
+        var generated = await CliRunner.RunAsync("nuclei", "--out", data, "--count", "2", "--width", "64", "--height", "64", "--crowded");
+
+        Assert.Equal(ExitCodes.Success, generated.ExitCode);
+        Assert.Contains($"Wrote 2 image(s), mask(s) and instance label(s) under {data}", generated.Output, StringComparison.Ordinal);
+        var images = Directory.GetFiles(Path.Combine(data, "images")).Select(Path.GetFileName).ToArray();
+        Assert.Equal(images, Directory.GetFiles(Path.Combine(data, "masks")).Select(Path.GetFileName));
+        Assert.Equal(images, Directory.GetFiles(Path.Combine(data, "labels")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task ACountBelowOneIsAUsageError()
     {
         var result = await CliRunner.RunAsync("nuclei", "--out", _temp.File("data"), "--count", "0");

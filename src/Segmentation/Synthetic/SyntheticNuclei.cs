@@ -1,5 +1,5 @@
 using System.Globalization;
-using NetVips;
+using UNetPP.Cluster.Segmentation.Imaging;
 
 namespace UNetPP.Cluster.Segmentation.Synthetic;
 
@@ -7,38 +7,48 @@ namespace UNetPP.Cluster.Segmentation.Synthetic;
 /// Fluorescence-style nuclei images with their ground-truth masks, the kind of data UNet++ is known
 /// for (the seed's DSB2018 nuclei): bright, roughly elliptical objects of varied size and brightness,
 /// some in clusters where they touch and overlap, on a dark, unevenly lit background, blurred as a
-/// microscope's optics blur and with shot and read noise. Deterministic from the seed, so a data set
-/// can be made again exactly on any machine.
+/// microscope's optics blur and with shot and read noise. Crowded fields try four times as many nuclei,
+/// most against a neighbour, and leave out those that would lie mostly under another: dense real fields
+/// press nuclei together rather than stack them. Deterministic from the seed, so a data set can be made
+/// again exactly on any machine.
 /// </summary>
 public sealed class SyntheticNuclei
 {
     private readonly int width;
     private readonly int height;
     private readonly int seed;
+    private readonly bool crowded;
 
-    public SyntheticNuclei(int width, int height, int seed)
+    public SyntheticNuclei(int width, int height, int seed, bool crowded = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 16);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 16);
-        (this.width, this.height, this.seed) = (width, height, seed);
+        (this.width, this.height, this.seed, this.crowded) = (width, height, seed, crowded);
     }
 
     /// <summary>
     /// Writes <paramref name="count"/> pairs as <c>images/nuclei-NNN.png</c> (8-bit RGB) and
     /// <c>masks/nuclei-NNN.png</c> (0/255), the layout the seed's code reads, and returns the image paths.
+    /// With <paramref name="instances"/>, also <c>labels/nuclei-NNN.png</c>: 16-bit instance labels.
     /// </summary>
-    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed)
+    public static IReadOnlyList<string> Write(string folder, int count, int width, int height, int seed, bool crowded = false, bool instances = false)
     {
         var images = Directory.CreateDirectory(Path.Combine(folder, "images")).FullName;
         var masks = Directory.CreateDirectory(Path.Combine(folder, "masks")).FullName;
-        var generator = new SyntheticNuclei(width, height, seed);
+        var labels = instances ? Directory.CreateDirectory(Path.Combine(folder, "labels")).FullName : null;
+        var generator = new SyntheticNuclei(width, height, seed, crowded);
         var written = new List<string>();
         for (var i = 0; i < count; i++)
         {
             var name = string.Create(CultureInfo.InvariantCulture, $"nuclei-{i:D3}.png");
-            var (image, mask) = generator.Create(i);
-            File.WriteAllBytes(Path.Combine(images, name), image);
-            File.WriteAllBytes(Path.Combine(masks, name), mask);
+            var field = generator.Draw(i);
+            File.WriteAllBytes(Path.Combine(images, name), field.ImagePng());
+            File.WriteAllBytes(Path.Combine(masks, name), field.MaskPng());
+            if (labels is not null)
+            {
+                File.WriteAllBytes(Path.Combine(labels, name), field.LabelsPng());
+            }
+
             written.Add(Path.Combine(images, name));
         }
 
@@ -48,24 +58,32 @@ public sealed class SyntheticNuclei
     /// <summary>Image <paramref name="index"/> of this set: PNG bytes of the image and of its mask.</summary>
     public (byte[] ImagePng, byte[] MaskPng) Create(int index)
     {
-        var random = new Random(HashCode.Combine(seed, index, width, height));
+        var field = Draw(index);
+        return (field.ImagePng(), field.MaskPng());
+    }
+
+    /// <summary>Image <paramref name="index"/> of this set with its mask and its instance labels.</summary>
+    public SyntheticField Draw(int index)
+    {
+        var random = new Random(FieldSeed(index));
         var light = new float[width * height];
         var mask = new byte[width * height];
+        var owner = new NucleusOwnership(width * height);
 
         // Density and size vary from field to field, as they do between real acquisitions.
         var scale = Math.Max(1, Math.Sqrt(width * height) / 160.0) * (0.7 + (0.6 * random.NextDouble()));
-        var count = Math.Max(3, (int)(width * height / (700.0 * scale * scale) * (0.5 + random.NextDouble())));
-        var placed = new List<(double X, double Y, double A)>();
+        var count = Math.Max(3, (int)(width * height / (700.0 * scale * scale) * (0.5 + random.NextDouble()) * (crowded ? 4 : 1)));
+        var placed = new List<(double X, double Y, double A, double B)>();
         for (var n = 0; n < count; n++)
         {
             var a = (3.5 + (random.NextDouble() * 6)) * scale;
             var b = a * (0.55 + (random.NextDouble() * 0.45));
             double cx, cy;
-            if (placed.Count > 0 && random.NextDouble() < 0.3)
+            if (placed.Count > 0 && random.NextDouble() < (crowded ? 0.6 : 0.3))
             {
                 // A neighbour of an earlier nucleus, close enough to touch or overlap it: the case that
                 // separates a good segmentation from a threshold.
-                var (px, py, pa) = placed[random.Next(placed.Count)];
+                var (px, py, pa, _) = placed[random.Next(placed.Count)];
                 var direction = random.NextDouble() * Math.PI * 2;
                 var distance = (pa + b) * (0.7 + (0.35 * random.NextDouble()));
                 (cx, cy) = (px + (distance * Math.Cos(direction)), py + (distance * Math.Sin(direction)));
@@ -75,11 +93,18 @@ public sealed class SyntheticNuclei
                 (cx, cy) = (random.NextDouble() * width, random.NextDouble() * height);
             }
 
-            placed.Add((cx, cy, a));
-            DrawEllipse(light, mask, cx, cy, a, b, random.NextDouble() * Math.PI, 0.3 + (random.NextDouble() * 0.6), random);
+            if (crowded && placed.Exists(other => Math.Pow(other.X - cx, 2) + Math.Pow(other.Y - cy, 2) < Math.Pow(0.9 * (other.B + b), 2)))
+            {
+                // Nuclei in a dense field press against each other; one mostly under another is a rare accident there.
+                continue;
+            }
+
+            placed.Add((cx, cy, a, b));
+            DrawEllipse(light, mask, owner, n + 1, cx, cy, a, b, random.NextDouble() * Math.PI, 0.3 + (random.NextDouble() * 0.6), random);
         }
 
-        var blurred = Blur(light, 0.6 + (random.NextDouble() * 0.9));
+        // The optics' point spread.
+        var blurred = GaussianBlur.Blur(light, width, height, 0.6 + (random.NextDouble() * 0.9));
         var tilt = random.NextDouble() * Math.PI * 2;
         var level = 0.03 + (random.NextDouble() * 0.06);
         var pixels = new byte[width * height * 3];
@@ -104,12 +129,28 @@ public sealed class SyntheticNuclei
             }
         }
 
-        using var image = Image.NewFromMemory(pixels, width, height, 3, Enums.BandFormat.Uchar);
-        using var maskImage = Image.NewFromMemory(mask, width, height, 1, Enums.BandFormat.Uchar);
-        return (image.PngsaveBuffer(), maskImage.PngsaveBuffer());
+        return new SyntheticField(width, height, pixels, mask, owner.Labels());
     }
 
-    private void DrawEllipse(float[] light, byte[] mask, double cx, double cy, double a, double b, double angle, double brightness, Random random)
+    /// <summary>
+    /// The field's random seed, mixed with SplitMix64 steps rather than <see cref="HashCode"/>, whose
+    /// seed changes with every process: the same options must give the same files on every run.
+    /// </summary>
+    private int FieldSeed(int index)
+    {
+        var state = 0x9E3779B97F4A7C15UL;
+        foreach (var value in new long[] { seed, index, width, height, crowded ? 1 : 0 })
+        {
+            state += (ulong)value + 0x9E3779B97F4A7C15UL;
+            state = (state ^ (state >> 30)) * 0xBF58476D1CE4E5B9UL;
+            state = (state ^ (state >> 27)) * 0x94D049BB133111EBUL;
+            state ^= state >> 31;
+        }
+
+        return (int)(state & int.MaxValue);
+    }
+
+    private void DrawEllipse(float[] light, byte[] mask, NucleusOwnership owner, int id, double cx, double cy, double a, double b, double angle, double brightness, Random random)
     {
         var (sin, cos) = Math.SinCos(angle);
 
@@ -137,47 +178,9 @@ public sealed class SyntheticNuclei
                 // Overlapping nuclei add up, as stained DNA does.
                 light[i] = (float)Math.Min(1, light[i] + intensity);
                 mask[i] = 255;
+                owner.Claim(i, id, r);
             }
         }
-    }
-
-    /// <summary>A separable Gaussian blur (edges clamped), standing for the optics' point spread.</summary>
-    private float[] Blur(float[] source, double sigma)
-    {
-        var radius = (int)Math.Ceiling(3 * sigma);
-        var kernel = Enumerable.Range(-radius, (2 * radius) + 1).Select(d => Math.Exp(-(d * d) / (2 * sigma * sigma))).ToArray();
-        var sum = kernel.Sum();
-        var rows = new float[source.Length];
-        var result = new float[source.Length];
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                double total = 0;
-                for (var k = -radius; k <= radius; k++)
-                {
-                    total += kernel[k + radius] * source[(y * width) + Math.Clamp(x + k, 0, width - 1)];
-                }
-
-                rows[(y * width) + x] = (float)(total / sum);
-            }
-        }
-
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                double total = 0;
-                for (var k = -radius; k <= radius; k++)
-                {
-                    total += kernel[k + radius] * rows[(Math.Clamp(y + k, 0, height - 1) * width) + x];
-                }
-
-                result[(y * width) + x] = (float)(total / sum);
-            }
-        }
-
-        return result;
     }
 
     private static double Gaussian(Random random)
