@@ -9,7 +9,8 @@ namespace UNetPP.Cluster.Reporting;
 /// colours of the overlays. Both are reduced as they are decoded, so a very large image costs
 /// the memory of the thumbnail, not its own.
 /// </summary>
-public sealed class ReportThumbnail(ImageDecoder decoder)
+/// <param name="channels">The channels the job chose (<c>--channels</c>), shown as the overlays show them; null for the images' own.</param>
+public sealed class ReportThumbnail(ImageDecoder decoder, ChannelChoice? channels = null)
 {
     public const int LongestSide = 192;
 
@@ -31,7 +32,7 @@ public sealed class ReportThumbnail(ImageDecoder decoder)
             throw new ImageRejectedException(maskName, $"the mask is {maskInfo.Width}×{maskInfo.Height} but its image is {imageInfo.Width}×{imageInfo.Height}");
         }
 
-        var preview = decoder.DecodePreviewThumbnail(name, image, LongestSide);
+        var preview = decoder.DecodePreviewThumbnail(name, image, LongestSide, channels);
         var labels = decoder.DecodeGray8Thumbnail(maskName, maskPng, preview.Width, preview.Height);
         return Overlay.EncodeOverlayPng(preview, MaskOf(labels));
     }

@@ -37,6 +37,7 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             {
                 Format = engine.MaskFormat,
                 PixelSize = engine.MaskFormat == MaskFormat.Png ? null : await PixelSizeAsync(spec, stitch.Image, cancellationToken),
+                OverlayChannels = engine.Channels,
             };
             var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Bands, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
             StageMetrics.RecordDuration(PipelineStage.Encode, device, image.Times.Encode);

@@ -175,7 +175,9 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
     /// </summary>
     private async Task<IReadOnlyList<ReportPreview>> PreviewsAsync(JobSpec spec, JobReport report)
     {
-        var thumbnails = new ReportThumbnail(new ImageDecoder(new ImageDecoderOptions { MaxPixels = spec.MaxPixels }));
+        var thumbnails = new ReportThumbnail(
+            new ImageDecoder(new ImageDecoderOptions { MaxPixels = spec.MaxPixels }),
+            spec.Channels is null ? null : ChannelChoice.Parse(spec.Channels));
         var previews = new List<ReportPreview>();
         foreach (var image in ReportPage.Sample(report.Images))
         {

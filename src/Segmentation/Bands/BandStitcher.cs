@@ -16,6 +16,9 @@ public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stre
 
     /// <summary>The input's pixel size, for a format that records it; null when the input has none.</summary>
     public PhysicalPixelSize? PixelSize { get; init; }
+
+    /// <summary>The channels the overlay shows: those the model was given (<c>--channels</c>); null for the image's own.</summary>
+    public ChannelChoice? OverlayChannels { get; init; }
 }
 
 /// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
@@ -55,7 +58,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
                 var part = Open(name, index, await openPart(index, cancellationToken));
                 using (part)
                 {
-                    image ??= new Image(name, part, original is null ? null : decoder.Open(name, original), outputs, overlays);
+                    image ??= new Image(name, part, original is null ? null : decoder.Open(name, original, outputs.OverlayChannels), outputs, overlays);
                     image.Add(index, part);
                 }
             }

@@ -58,6 +58,9 @@ public sealed partial class SegmentationEngine : IDisposable
 
     public double Overlap => _options.Overlap;
 
+    /// <summary>The input channels the model is given (<c>--channels</c>); null when the images' own.</summary>
+    public ChannelChoice? Channels => _options.Channels;
+
     public int BatchSize => _options.BatchSize;
 
     /// <summary>How the masks and probability maps are stored.</summary>
@@ -158,7 +161,7 @@ public sealed partial class SegmentationEngine : IDisposable
         var probabilityPng = _options.Probabilities
             ? _masks.EncodeProbability(MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width), tensor.Width, tensor.Height, pixelSize)
             : null;
-        var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image), mask) : null;
+        var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image, _options.Channels), mask) : null;
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
 
         Record(device, times, grid.Tiles.Count);

@@ -144,9 +144,10 @@ public sealed class ImageDecoder
     /// dropped, 16-bit samples are rounded to 8 bits, and an image with more than three colour bands
     /// shows its first three.
     /// </summary>
-    public Rgb8Image DecodePreview(string name, byte[] bytes)
+    /// <param name="channels">The channels the job chose (<c>--channels</c>), so the preview shows what the model saw; null shows the image as stored.</param>
+    public Rgb8Image DecodePreview(string name, byte[] bytes, ChannelChoice? channels = null)
     {
-        using var image = OpenImage(name, bytes, null, out var info);
+        using var image = OpenImage(name, bytes, channels, out var info);
         CheckDecodable(name, image, info);
         if (info.PixelCount * 3 > Array.MaxLength)
         {
@@ -165,12 +166,13 @@ public sealed class ImageDecoder
     /// <param name="name">The image's name, for errors.</param>
     /// <param name="image">The encoded image, seekable; read from its start.</param>
     /// <param name="longestSide">The thumbnail's longest side in pixels.</param>
-    public Rgb8Image DecodePreviewThumbnail(string name, Stream image, int longestSide)
+    /// <param name="channels">The channels the job chose, as <see cref="DecodePreview"/> takes them.</param>
+    public Rgb8Image DecodePreviewThumbnail(string name, Stream image, int longestSide, ChannelChoice? channels = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
         var source = new GuardedSource(image);
         ImageInfo info;
-        using (var header = OpenImage(name, source, null, out info))
+        using (var header = OpenImage(name, source, channels, out info))
         {
             CheckDecodable(name, header, info);
         }
@@ -179,7 +181,7 @@ public sealed class ImageDecoder
 
         // libjpeg decodes at 1/2, 1/4 or 1/8 directly; the rest of the reduction is libvips'.
         var shrink = info.Format == ImageFormat.Jpeg ? JpegShrink(info.Width, width) : 1;
-        using var loaded = OpenImage(name, source, null, out _, shrink);
+        using var loaded = OpenImage(name, source, channels, out _, shrink);
         try
         {
             // Stored orientation, as everywhere else here, so the thumbnail lines up with its mask.
