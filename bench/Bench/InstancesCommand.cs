@@ -76,7 +76,7 @@ internal static class InstancesCommand
         foreach (var (method, settings) in methods)
         {
             var scores = InstanceScores.Combine([.. fields.Select(f =>
-                InstanceMatching.Score(InstanceSeparation.Label(f.Probabilities, f.Mask, f.Width, f.Height, settings), f.Truth))]);
+                InstanceMatching.Score(Label(f, settings), f.Truth))]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {method} | {settings.Smoothing:0.##} | {settings.MinimumDepth:0.##} | {settings.ProbabilityPower:0.##} | {scores.F1:F3} | {scores.Precision:F3} | {scores.Recall:F3} | {scores.MeanMatchedIoU:F3} | {scores.Dsb:F3} | {scores.Merges} | {scores.Splits} | {scores.PredictedObjects} / {scores.TruthObjects} |"));
         }
@@ -109,8 +109,8 @@ internal static class InstancesCommand
             fields.Add(new Field(
                 result.Width,
                 result.Height,
-                [.. probability.WriteToMemory<ushort>().Select(p => p / 65535f)],
-                [.. mask.WriteToMemory<byte>().Select(m => m > 0)],
+                probability.WriteToMemory<ushort>(),
+                mask.WriteToMemory<byte>(),
                 [.. truth.WriteToMemory<ushort>().Select(id => (int)id)]));
         }
 
@@ -125,5 +125,30 @@ internal static class InstancesCommand
             : throw new UsageException($"{option.Name} takes numbers of 0 or more, comma-separated; got '{list}'."))];
     }
 
-    private sealed record Field(int Width, int Height, float[] Probabilities, bool[] Mask, int[] Truth);
+    /// <summary>Labels a field as a job does: row by row through <see cref="InstanceLabeller"/>, each region split on its own.</summary>
+    private static int[] Label(Field field, InstanceSettings settings)
+    {
+        var labels = new LabelRows();
+        var labeller = new InstanceLabeller(field.Width, field.Height, 1, 0, settings, labels);
+        for (var y = 0; y < field.Height; y++)
+        {
+            labeller.AddRow(field.Mask.AsSpan(y * field.Width, field.Width), field.Probabilities.AsSpan(y * field.Width, field.Width), []);
+        }
+
+        labeller.Finish();
+        return [.. labels.Ids];
+    }
+
+    private sealed record Field(int Width, int Height, ushort[] Probabilities, byte[] Mask, int[] Truth);
+
+    private sealed class LabelRows : IInstanceSink
+    {
+        public List<int> Ids { get; } = [];
+
+        public void Add(UNetPP.Cluster.Segmentation.Objects.ImageObject image)
+        {
+        }
+
+        public void WriteRow(ReadOnlySpan<int> ids) => Ids.AddRange(ids);
+    }
 }

@@ -38,12 +38,16 @@ internal sealed class JobSpecOptions
     private readonly Option<string?> maskFormat = new("--mask-format") { Description = "How masks and probability maps are stored: png (default), tiff, or ome-tiff (tiled, pyramidal, with the input's pixel size; for QuPath, napari and libvips)." };
     private readonly Option<string?> channels = new("--channels") { Description = "The image channels the model is given, in order, by number from 0 or OME channel name: 0, 2,0,1, DAPI or DAPI,GFP (one channel is replicated for a three-channel model). Default: the image's channels as they are." };
     private readonly Option<string?> pages = new("--pages") { Description = "Which planes of a multi-page TIFF or an OME-TIFF with Z or T become images (x.p3, x.z3, x.t3, x.z3.t1): all, first, or plane numbers and ranges such as 0,2,5-7. Default: all." };
+    private readonly Option<bool> instances = new("--instances") { Description = "Also write instances/: 16-bit label images (32-bit TIFF above 65,535 objects) with touching nuclei apart, background 0, each object its own id." };
+    private readonly Option<bool> objects = new("--objects") { Description = "Also write objects.csv and objects.parquet: one row per object with its area, centroid, box, shape, intensity per channel and probability (in µm too where the image has a pixel size)." };
+    private readonly Option<bool> geoJson = new("--geojson") { Description = "Also write geojson/: each image's objects as QuPath detections (a GeoJSON FeatureCollection in pixel coordinates)." };
+    private readonly Option<int?> minObjectSize = new("--min-object-size") { Description = "Leave objects of fewer pixels out of labels, counts and measurements (default: the model card's)." };
     private readonly Option<int> maxAttempts = new("--max-attempts") { Description = "Tries per image before it is reported failed.", DefaultValueFactory = _ => 3 };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(input);
-        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maskFormat, tta, normalize, channels, pages, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
+        foreach (var option in new Option[] { output, model, mode, tile, overlap, batch, labels, probabilities, overlays, maskFormat, instances, objects, geoJson, minObjectSize, tta, normalize, channels, pages, maxPixels, regionPixels, regionSize, shardSize, maxAttempts, overwrite, resume, retryFailed })
         {
             command.Options.Add(option);
         }
@@ -78,6 +82,10 @@ internal sealed class JobSpecOptions
             Channels = parse.GetValue(channels) is { } c ? ChannelChoice.Parse(c).ToString() : null,
             Pages = parse.GetValue(pages) is { } p ? PageChoice.Parse(p).ToString() : null,
             MaskFormat = parse.GetValue(maskFormat) is { } f ? MaskFormats.Of(f).ToName() : null,
+            Instances = parse.GetValue(instances),
+            Objects = parse.GetValue(objects),
+            GeoJson = parse.GetValue(geoJson),
+            MinObjectSize = parse.GetValue(minObjectSize),
             Overwrite = parse.GetValue(overwrite),
             Resume = parse.GetValue(resume),
             RetryFailed = parse.GetValue(retryFailed),

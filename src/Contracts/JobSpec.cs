@@ -114,6 +114,21 @@ public sealed record JobSpec
     /// </summary>
     [Id(23)] public string? Pages { get; init; }
 
+    /// <summary>Whether each image also gets an instance label image (<c>instances/</c>): touching nuclei apart, each object its own id.</summary>
+    [Id(24)] public bool Instances { get; init; }
+
+    /// <summary>Whether the job writes one row per object, with its measurements, to <c>objects.csv</c> and <c>objects.parquet</c>.</summary>
+    [Id(25)] public bool Objects { get; init; }
+
+    /// <summary>Whether each image's objects go to <c>geojson/</c> as a QuPath FeatureCollection.</summary>
+    [Id(26)] public bool GeoJson { get; init; }
+
+    /// <summary>Objects of fewer pixels are left out of labels, counts and measurements; null takes the model card's.</summary>
+    [Id(27)] public int? MinObjectSize { get; init; }
+
+    /// <summary>Whether images are separated into objects: for labels, the object table or GeoJSON.</summary>
+    public bool FindsObjects => Instances || Objects || GeoJson;
+
     /// <summary>Whether the job continues an earlier job's output rather than starting one afresh.</summary>
     public bool Continues => Resume || RetryFailed;
 
@@ -132,6 +147,8 @@ public sealed record JobSpec
         Require(RegionPixels >= 1, $"--region-pixels {RegionPixels}: the size above which images are cut into bands must be positive.");
         Require(RegionSize >= 16, $"--region-size {RegionSize}: a band of a large image is at least 16 rows high.");
         Require(!(Overwrite && Continues), $"{(Resume ? "--resume" : "--retry-failed")} and --overwrite: the one keeps the results there, the other replaces them; give one.");
+        Require(MinObjectSize is null or >= 0, $"--min-object-size {MinObjectSize}: a size in pixels, 0 or more.");
+        Require(MinObjectSize is null || FindsObjects, "--min-object-size: it applies to objects; give --instances, --objects or --geojson with it.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }
 

@@ -6,6 +6,7 @@ using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Segmentation.Bands;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Telemetry;
 
@@ -33,11 +34,18 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             await using var probabilityFile = spec.Probabilities ? ScratchFile.Create() : null;
             await using var overlayFile = spec.Overlays ? ScratchFile.Create() : null;
             await using var original = spec.Overlays ? await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(stitch.Image), cancellationToken) : null;
+            await using var labelsFile = spec.Instances ? ScratchFile.Create() : null;
+            await using var tableFile = spec.Objects ? ScratchFile.Create() : null;
+            await using var geoJsonFile = spec.GeoJson ? ScratchFile.Create() : null;
+            await using var samples = spec.Objects || spec.GeoJson ? await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(stitch.Image), cancellationToken) : null;
             var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile)
             {
                 Format = engine.MaskFormat,
-                PixelSize = engine.MaskFormat == MaskFormat.Png ? null : await PixelSizeAsync(spec, stitch.Image, cancellationToken),
+                PixelSize = engine.MaskFormat == MaskFormat.Png && samples is null ? null : await PixelSizeAsync(spec, stitch.Image, cancellationToken),
                 OverlayChannels = engine.Channels,
+                Objects = spec.FindsObjects ? new ObjectStreams(labelsFile, tableFile, geoJsonFile) : null,
+                ObjectSettings = engine.ObjectSettings,
+                ObjectSamples = samples,
             };
             var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Bands, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
             StageMetrics.RecordDuration(PipelineStage.Encode, device, image.Times.Encode);
@@ -54,6 +62,21 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             if (overlayFile is not null)
             {
                 await WriteAsync(OutputNames.For(OutputNames.Overlays, stitch.Image), overlayFile);
+            }
+
+            if (labelsFile is not null)
+            {
+                await WriteAsync(OutputNames.InstancesOf(image.Objects!.LabelFile), labelsFile);
+            }
+
+            if (tableFile is not null)
+            {
+                await WriteAsync(OutputNames.ObjectPartOf(stitch.Image), tableFile);
+            }
+
+            if (geoJsonFile is not null)
+            {
+                await WriteAsync(OutputNames.GeoJsonOf(stitch.Image), geoJsonFile);
             }
 
             metrics.ImageCompleted(device);

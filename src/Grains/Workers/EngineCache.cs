@@ -7,6 +7,7 @@ using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
 
@@ -32,7 +33,8 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
     public Task<SegmentationEngine> GetAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var key = new EngineKey(spec.Model, spec.Mode.ToUpperInvariant(), spec.TileSize, spec.Overlap, spec.BatchSize ?? options.BatchSize,
-            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize, spec.Channels, MaskFormats.Of(spec.MaskFormat));
+            spec.Probabilities, spec.Overlays, spec.MaxPixels, spec.Tta, spec.Normalize, spec.Channels, MaskFormats.Of(spec.MaskFormat),
+            spec.FindsObjects ? new ObjectOutputs(spec.Instances, spec.Objects, spec.GeoJson, spec.MinObjectSize) : null);
         var lazy = _engines.GetOrAdd(key, NewBuild);
 
         // A failed build (a model that would not load, a read that timed out) is not kept: this shard tries again.
@@ -78,6 +80,7 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
             Normalize = key.Normalize is null ? null : NormalizationChoice.Parse(key.Normalize),
             Channels = key.Channels is null ? null : ChannelChoice.Parse(key.Channels),
             MaskFormat = key.MaskFormat,
+            Objects = key.Objects,
         };
         return await Task.Run(() => SegmentationEngine.Create(model, segmentation, logger, runtime));
     }
@@ -109,5 +112,5 @@ public sealed class EngineCache(InferenceDevice device, WorkerOptions options, I
         return ModelFile.Load(path) with { Path = location };
     }
 
-    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize, string? Channels, MaskFormat MaskFormat);
+    private sealed record EngineKey(string? Model, string Mode, int? TileSize, double Overlap, int BatchSize, bool Probabilities, bool Overlays, long MaxPixels, bool Tta, string? Normalize, string? Channels, MaskFormat MaskFormat, ObjectOutputs? Objects);
 }

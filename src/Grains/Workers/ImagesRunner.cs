@@ -7,6 +7,7 @@ using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Telemetry;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Telemetry;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -114,6 +115,11 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
             await WriteAsync(OutputNames.For(OutputNames.Overlays, name), image.OverlayPng);
         }
 
+        if (image.Objects is { } objects)
+        {
+            await WriteObjectsAsync(objects);
+        }
+
         metrics.ImageCompleted(device);
         var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased) with { Warning = image.Warning };
         if (image.Warning is { } warning)
@@ -124,6 +130,24 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
         var (inputBytes, inputSha) = (bytes.LongLength, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         await manifests.WriteAsync(spec.Output, ImageManifests.Describe(spec, name, inputBytes, inputSha, engine, outputs, summary, lease.JobId), cancellationToken);
         return (new ImageSegmented { Name = name, Summary = summary, Silo = silo, Redone = redone }, image.Tiles);
+
+        async Task WriteObjectsAsync(ObjectFiles objects)
+        {
+            if (objects.Labels is { } labels)
+            {
+                await WriteAsync(OutputNames.InstancesOf(objects.Found.LabelFile), labels);
+            }
+
+            if (objects.Table is { } table)
+            {
+                await WriteAsync(OutputNames.ObjectPartOf(name), table);
+            }
+
+            if (objects.GeoJson is { } geoJson)
+            {
+                await WriteAsync(OutputNames.GeoJsonOf(name), geoJson);
+            }
+        }
 
         async Task WriteAsync(string output, byte[] content)
         {

@@ -44,6 +44,15 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             values["--mask-format"] = format.ToName();
         }
 
+        if (spec.FindsObjects)
+        {
+            values["--instances"] = Flag(spec.Instances);
+            values["--objects"] = Flag(spec.Objects);
+            values["--geojson"] = Flag(spec.GeoJson);
+            // The card's size goes with the model, whose own hash the manifest checks.
+            values["--min-object-size"] = spec.MinObjectSize?.ToString(CultureInfo.InvariantCulture) ?? "the model card's";
+        }
+
         var text = string.Concat(values.Select(pair => $"{pair.Key}={pair.Value}\n"));
         return new OutputOptions(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), values);
     }

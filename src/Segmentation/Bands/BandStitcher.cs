@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 
 namespace UNetPP.Cluster.Segmentation.Bands;
@@ -19,6 +20,15 @@ public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stre
 
     /// <summary>The channels the overlay shows: those the model was given (<c>--channels</c>); null for the image's own.</summary>
     public ChannelChoice? OverlayChannels { get; init; }
+
+    /// <summary>Where the image's object files go, when the job asks for objects; null for none.</summary>
+    public ObjectStreams? Objects { get; init; }
+
+    /// <summary>How objects are told apart; used with <see cref="Objects"/>.</summary>
+    public InstanceSettings? ObjectSettings { get; init; }
+
+    /// <summary>The image itself (seekable), read alongside for the objects' intensities; null measures none.</summary>
+    public Stream? ObjectSamples { get; init; }
 }
 
 /// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
@@ -26,6 +36,9 @@ public sealed record StitchedImage(string Name, int Width, int Height, int Tiles
 {
     /// <summary>As <see cref="SegmentedImage.Warning"/>: the image is faint only if every band is.</summary>
     public string? Warning { get; init; }
+
+    /// <summary>The objects found, when <see cref="StitchOutputs.Objects"/> asked for them; the summary then counts them.</summary>
+    public InstanceResult? Objects { get; init; }
 }
 
 /// <summary>
@@ -58,7 +71,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
                 var part = Open(name, index, await openPart(index, cancellationToken));
                 using (part)
                 {
-                    image ??= new Image(name, part, original is null ? null : decoder.Open(name, original, outputs.OverlayChannels), outputs, overlays);
+                    image ??= new Image(name, part, original is null ? null : decoder.Open(name, original, outputs.OverlayChannels), outputs, overlays, decoder);
                     image.Add(index, part);
                 }
             }
@@ -95,7 +108,9 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
         private readonly IRowWriter _mask;
         private readonly IRowWriter? _probability;
         private readonly PngStreamWriter? _overlay;
-        private readonly ConnectedComponents _objects;
+        // Objects are counted as connected regions of the mask, or, when the job asks for objects, as those the instance pass finds.
+        private readonly ConnectedComponents? _components;
+        private readonly InstancePass? _instances;
         private readonly List<IReadOnlyList<ClassQuality>?> _quality = [];
         private readonly ushort[] _probabilityRow;
         private readonly byte[] _rgb;
@@ -109,7 +124,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
         private int _tiles;
         private bool _faint = true;
 
-        public Image(string name, BandPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays)
+        public Image(string name, BandPartReader first, StreamedImage? original, StitchOutputs outputs, MaskWriter overlays, ImageDecoder decoder)
         {
             (_name, _width, _height, _classes) = (name, first.ImageWidth, first.ImageHeight, first.Classes);
             if (original is not null && (original.Width != _width || original.Height != _height))
@@ -124,7 +139,17 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
             _mask = masks.MaskRows(outputs.Mask, _width, _height, outputs.PixelSize);
             _probability = outputs.Probability is null ? null : masks.ProbabilityRows(outputs.Probability, _width, _height, outputs.PixelSize);
             _overlay = original is null || outputs.Overlay is null ? null : MaskWriter.OverlayPng(outputs.Overlay, _width, _height);
-            _objects = new ConnectedComponents(_width);
+            if (outputs.Objects is not { } objectFiles)
+            {
+                _components = new ConnectedComponents(_width);
+            }
+            else
+            {
+                var samples = outputs.ObjectSamples is null ? null : decoder.Open(name, outputs.ObjectSamples);
+                _instances = new InstancePass(
+                    name, _width, _height, _classes, outputs.ObjectSettings ?? throw new ArgumentException("Objects need their settings.", nameof(outputs)),
+                    outputs.Format, outputs.PixelSize, samples, objectFiles);
+            }
             _probabilityRow = new ushort[_width];
             _rgb = new byte[_width * 3];
             (_above, _current, _below) = (new byte[_width], new byte[_width], new byte[_width]);
@@ -144,8 +169,9 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
                     $"{_name}: band {index + 1} is {band}, but the next band of the image starts at row {_rows} and is {_width} wide."));
             }
 
-            if (_probability is not null && !part.WithProbability)
+            if ((_probability is not null || _instances is not null) && !part.WithProbability)
             {
+                // The probability map, and objects, which are split and measured on the probabilities.
                 throw new InvalidDataException($"{_name}: band {index + 1} has no probabilities.");
             }
 
@@ -154,7 +180,8 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
                 part.ReadRow(_below, part.WithProbability ? _probabilityRow : default);
                 _mask.WriteRow(_below);
                 _probability?.WriteRow(_probabilityRow);
-                _objects.AddRow(_below);
+                _components?.AddRow(_below);
+                _instances?.AddRow(_below, _probabilityRow);
                 if (_rows > 0)
                 {
                     DrawOverlay(_rows - 1, below: _below);
@@ -182,12 +209,14 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
             _mask.Finish();
             _probability?.Finish();
             _overlay?.Finish();
-            var summary = MaskStatistics.Summarise(_width, _height, _classes, _objects.AreasByLabel(), _totals!);
+            var found = _instances?.Finish();
+            var summary = MaskStatistics.Summarise(_width, _height, _classes, found?.AreasByLabel ?? _components!.AreasByLabel(), _totals!);
             var quality = _quality.All(q => q is not null) ? SegmentationQuality.Combine(_quality!) : null;
             var times = new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, elapsed);
             return new StitchedImage(_name, _width, _height, _tiles, summary, quality, times)
             {
                 Warning = _faint ? SegmentationEngine.FaintWarning : null,
+                Objects = found,
             };
         }
 
@@ -197,6 +226,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
             _probability?.Dispose();
             _overlay?.Dispose();
             _original?.Dispose();
+            _instances?.Dispose();
         }
 
         /// <summary>Draws overlay row <paramref name="y"/> (held in <see cref="_current"/>, the row above in <see cref="_above"/>).</summary>

@@ -41,7 +41,7 @@ public sealed partial class SegmentationEngine
         }
 
         var card = Model.Card;
-        using var writer = new BandPartWriter(part, width, height, band, card.Classes, _options.Probabilities);
+        using var writer = new BandPartWriter(part, width, height, band, card.Classes, PartsCarryProbability);
         var window = new ImageTensor(_input.Channels, rows.WindowHeight, width, new float[(long)_input.Channels * rows.WindowHeight * width]);
         var strips = new SortedDictionary<int, GaussianBlender>();
         var times = StageTimes.Zero;
@@ -94,7 +94,7 @@ public sealed partial class SegmentationEngine
                     quality.Add(Quality(name, mask, probabilities, groundTruth!.Name, new Gray8Image(area.Width, area.Height, truthRows)));
                 }
 
-                var probability = _options.Probabilities ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
+                var probability = PartsCarryProbability ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
                 writer.WriteRows(mask.Labels, probability);
                 post = clock.Elapsed;
             }
@@ -108,6 +108,9 @@ public sealed partial class SegmentationEngine
         Record(device, times, rows.Tiles);
         return rows.Tiles;
     }
+
+    /// <summary>Whether band parts carry probabilities: for the probability map, and for objects, which are split and measured on them.</summary>
+    private bool PartsCarryProbability => _options.Probabilities || _options.Objects is not null;
 
     /// <summary>
     /// The whole image's per-image normalisation, per channel, read in a pass of its own over every row

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
@@ -150,17 +151,20 @@ public sealed partial class SegmentationEngine : IDisposable
         clock.Restart();
         var card = Model.Card;
         var mask = MaskBuilder.Build(probabilities, card.Classes, tensor.Height, tensor.Width, card.Threshold);
-        var summary = MaskStatistics.Summarise(mask, probabilities);
+        var totals = ClassTotals.Count(mask, probabilities);
+        var pixelSize = _masks.KeepsPixelSize || _options.Objects is { Table: true } or { GeoJson: true } ? PhysicalPixelSize.Of(image) : null;
+        var probability16 = _options.Probabilities || _options.Objects is not null ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width) : null;
+        var objects = _options.Objects is null ? null : FindObjects(name, image, mask, probability16!, pixelSize);
+        var summary = objects is null
+            ? MaskStatistics.Summarise(mask, totals)
+            : MaskStatistics.Summarise(mask.Width, mask.Height, mask.Classes, objects.Found.AreasByLabel, totals);
         var quality = truth is null ? null : Quality(name, mask, probabilities, groundTruth!.Name, truth);
         var post = clock.Elapsed;
 
         stages.Enter(PipelineStage.Encode);
         clock.Restart();
-        var pixelSize = _masks.KeepsPixelSize ? PhysicalPixelSize.Of(image) : null;
         var maskPng = _masks.EncodeMask(mask, pixelSize);
-        var probabilityPng = _options.Probabilities
-            ? _masks.EncodeProbability(MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width), tensor.Width, tensor.Height, pixelSize)
-            : null;
+        var probabilityPng = _options.Probabilities ? _masks.EncodeProbability(probability16!, tensor.Width, tensor.Height, pixelSize) : null;
         var overlayPng = _options.Overlays ? _maskWriter.EncodeOverlayPng(_decoder.DecodePreview(name, image, _options.Channels), mask) : null;
         var times = new StageTimes(decode, infer, blend, post, clock.Elapsed);
 
@@ -168,7 +172,36 @@ public sealed partial class SegmentationEngine : IDisposable
         return new SegmentedImage(name, tensor.Width, tensor.Height, grid.Tiles.Count, summary, quality, maskPng, probabilityPng, overlayPng, times)
         {
             Warning = tensor.Faint ? FaintWarning : null,
+            Objects = objects,
         };
+    }
+
+    /// <summary>How this engine tells touching nuclei apart: the job's smallest object, else the card's.</summary>
+    public InstanceSettings ObjectSettings => InstanceSettings.Default(_options.Objects?.MinObjectSize ?? Model.Card.MinObjectSize);
+
+    /// <summary>
+    /// Separates an image held in memory into objects, row by row through the same <see cref="InstancePass"/>
+    /// a band-cut image's stitched rows go through, so both give the same files.
+    /// </summary>
+    private ObjectFiles FindObjects(string name, byte[] image, SegmentationMask mask, ushort[] probability, PhysicalPixelSize? pixelSize)
+    {
+        var wanted = _options.Objects!;
+        var input = wanted.Table || wanted.GeoJson ? _decoder.Open(name, new MemoryStream(image, writable: false)) : null;
+        using var labels = wanted.Labels ? new MemoryStream() : null;
+        using var table = wanted.Table ? new MemoryStream() : null;
+        using var geoJson = wanted.GeoJson ? new MemoryStream() : null;
+        InstanceResult found;
+        using (var pass = new InstancePass(name, mask.Width, mask.Height, mask.Classes, ObjectSettings, MaskFormat, pixelSize, input, new ObjectStreams(labels, table, geoJson)))
+        {
+            for (var y = 0; y < mask.Height; y++)
+            {
+                pass.AddRow(mask.Labels.AsSpan(y * mask.Width, mask.Width), probability.AsSpan(y * mask.Width, mask.Width));
+            }
+
+            found = pass.Finish();
+        }
+
+        return new ObjectFiles(found, labels?.ToArray(), table?.ToArray(), geoJson?.ToArray());
     }
 
     /// <summary>What a user is told about an image whose values reach at most an eighth of their range under a fixed normalisation.</summary>

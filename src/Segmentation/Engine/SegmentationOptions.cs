@@ -1,4 +1,5 @@
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
@@ -50,6 +51,9 @@ public sealed record SegmentationOptions
 
     /// <summary>How masks and probability maps are stored: PNG, TIFF or pyramidal OME-TIFF.</summary>
     public MaskFormat MaskFormat { get; init; } = MaskFormat.Png;
+
+    /// <summary>What is made of each image's objects (<c>--instances</c>, <c>--objects</c>, <c>--geojson</c>); null for nothing.</summary>
+    public ObjectOutputs? Objects { get; init; }
 
     public void Validate()
     {

@@ -1,3 +1,4 @@
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 
 namespace UNetPP.Cluster.Segmentation.Engine;
@@ -25,6 +26,9 @@ public sealed record SegmentedImage(
 {
     /// <summary>Something the user should know about the input (too faint for the normalisation, say); null when nothing.</summary>
     public string? Warning { get; init; }
+
+    /// <summary>The image's objects and their files, when the job asks for objects; the summary then counts them.</summary>
+    public ObjectFiles? Objects { get; init; }
 }
 
 /// <summary>Ground truth for an image: the mask's name (for messages) and its encoded bytes.</summary>

@@ -109,6 +109,37 @@ public sealed class StreamedImage : IDisposable
         }
     }
 
+    /// <summary>
+    /// Decodes rows as the file's own sample values (0…255 for 8-bit data, 0…65535 for 16-bit, floats as
+    /// stored), every channel but alpha: row after row, each channel after channel, [count, channels, width].
+    /// What an object's intensity is measured in.
+    /// </summary>
+    public void ReadSampleRows(int top, int count, Span<float> destination)
+    {
+        var channels = Info.ColorBands;
+        ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count * channels * Width, nameof(destination));
+        var scale = _image.Format switch
+        {
+            Enums.BandFormat.Uchar => 255f,
+            Enums.BandFormat.Ushort => 65535f,
+            _ => 1f,
+        };
+        for (var r = 0; r < count; r++)
+        {
+            var row = NextRow(top + r, top + count);
+            for (var c = 0; c < channels; c++)
+            {
+                var plane = destination.Slice(((r * channels) + c) * Width, Width);
+                for (var x = 0; x < Width; x++)
+                {
+                    // Back from unit samples to the file's integers, rounded: a float's one step off is undone.
+                    var sample = row[(x * Info.Bands) + c];
+                    plane[x] = scale > 1 ? MathF.Round(sample * scale) : sample;
+                }
+            }
+        }
+    }
+
     /// <summary>Decodes rows of a ground-truth mask as 8-bit gray, [count, width], as <see cref="ImageDecoder.DecodeGray8"/> does.</summary>
     /// <exception cref="ImageRejectedException">The image is not a gray or RGB mask.</exception>
     public void ReadGrayRows(int top, int count, Span<byte> destination)

@@ -8,4 +8,11 @@ namespace UNetPP.Cluster.Segmentation.Instances;
 /// <param name="ProbabilityPower">The relief is the smoothed distance times the probability to this power: 0 uses the
 /// mask's shape alone; above 0, the dimmer seam where two nuclei touch lowers the relief there.</param>
 /// <param name="MinObjectSize">Objects of fewer pixels are left out.</param>
-public sealed record InstanceSettings(double Smoothing, double MinimumDepth, double ProbabilityPower, int MinObjectSize);
+public sealed record InstanceSettings(double Smoothing, double MinimumDepth, double ProbabilityPower, int MinObjectSize)
+{
+    /// <summary>
+    /// What jobs use: chosen with <c>unetpp-bench instances</c> on crowded synthetic fields (seed 50), then
+    /// checked on others never tuned on (models/README.md has the figures).
+    /// </summary>
+    public static InstanceSettings Default(int minObjectSize) => new(Smoothing: 0.5, MinimumDepth: 0.5, ProbabilityPower: 0.5, minObjectSize);
+}

@@ -11,7 +11,6 @@ namespace UNetPP.Cluster.Segmentation.Masks;
 public sealed class MaskEncoder
 {
     private const string MaskChannel = "mask";
-    private const string ProbabilityChannel = "probability";
 
     private readonly TiffMaskWriter? _tiff;
 
@@ -44,7 +43,7 @@ public sealed class MaskEncoder
 
         ArgumentOutOfRangeException.ThrowIfNotEqual(probabilities.LongLength, (long)width * height, nameof(probabilities));
         using var pixels = Image.NewFromMemory(probabilities, width, height, 1, Enums.BandFormat.Ushort);
-        return _tiff.Encode(pixels, ProbabilityChannel, pixelSize);
+        return _tiff.Encode(pixels, TiffMaskWriter.ProbabilityChannel, pixelSize);
     }
 
     /// <summary>A writer of a mask, row by row, to <paramref name="output"/>.</summary>
@@ -53,5 +52,5 @@ public sealed class MaskEncoder
 
     /// <summary>A writer of a 16-bit probability map, row by row, to <paramref name="output"/>.</summary>
     public IRowWriter ProbabilityRows(Stream output, int width, int height, PhysicalPixelSize? pixelSize) =>
-        _tiff is null ? MaskWriter.ProbabilityPng(output, width, height) : new TiffRowWriter(_tiff, output, width, height, sixteenBit: true, ProbabilityChannel, pixelSize);
+        _tiff is null ? MaskWriter.ProbabilityPng(output, width, height) : new TiffRowWriter(_tiff, output, width, height, sixteenBit: true, TiffMaskWriter.ProbabilityChannel, pixelSize);
 }

@@ -17,14 +17,14 @@ public static class OmeTiffMetadata
     /// <param name="channel">The channel's name: what the samples are (<c>mask</c>, <c>probability</c>).</param>
     /// <param name="width">The full-resolution width.</param>
     /// <param name="height">The full-resolution height.</param>
-    /// <param name="sixteenBit">uint16 samples rather than uint8.</param>
+    /// <param name="type">The OME pixel type: <c>uint8</c>, <c>uint16</c> or <c>uint32</c> (<see cref="TypeOf"/>).</param>
     /// <param name="pixelSize">The input's pixel size, or null when it has none.</param>
-    public static string Describe(string channel, int width, int height, bool sixteenBit, PhysicalPixelSize? pixelSize)
+    public static string Describe(string channel, int width, int height, string type, PhysicalPixelSize? pixelSize)
     {
         var pixels = new XElement(Ome + "Pixels",
             new XAttribute("ID", "Pixels:0"),
             new XAttribute("DimensionOrder", "XYCZT"),
-            new XAttribute("Type", sixteenBit ? "uint16" : "uint8"),
+            new XAttribute("Type", type),
             new XAttribute("SizeX", width),
             new XAttribute("SizeY", height),
             new XAttribute("SizeC", 1),
@@ -49,6 +49,15 @@ public static class OmeTiffMetadata
             new XElement(Ome + "Image", new XAttribute("ID", "Image:0"), new XAttribute("Name", channel), pixels));
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + ome.ToString(SaveOptions.DisableFormatting);
     }
+
+    /// <summary>The OME pixel type of a libvips sample format this project writes.</summary>
+    public static string TypeOf(NetVips.Enums.BandFormat format) => format switch
+    {
+        NetVips.Enums.BandFormat.Uchar => "uint8",
+        NetVips.Enums.BandFormat.Ushort => "uint16",
+        NetVips.Enums.BandFormat.Uint => "uint32",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Masks, probabilities and labels are unsigned 8-, 16- or 32-bit."),
+    };
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -59,6 +59,13 @@ public sealed record ModelCard
     /// <summary>Probability at or above which a pixel belongs to the foreground (one-class models).</summary>
     public float Threshold { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Objects of fewer pixels are specks, left out of instance labels, counts and measurements unless a job
+    /// says otherwise (<c>--min-object-size</c>). Cards written before the field read as 20: the smallest
+    /// nucleus the shipped model's data holds is larger, most specks are smaller.
+    /// </summary>
+    public int MinObjectSize { get; init; } = 20;
+
     /// <summary>Suggested tile edge; a multiple of 16 so that four 2× poolings divide it evenly.</summary>
     public int TileSize { get; init; } = 256;
 
@@ -136,6 +143,7 @@ public sealed record ModelCard
         Require(Normalization.Std.All(s => s > 0 && float.IsFinite(s)), "normalization std must be positive");
         Require(Normalization.Problem() is null, Normalization.Problem() ?? "");
         Require(Threshold is > 0 and < 1, $"threshold must lie in (0, 1); got {Threshold}");
+        Require(MinObjectSize >= 0, $"minObjectSize must be 0 or more; got {MinObjectSize}");
         Require(Precision is Fp32 or Fp16, $"precision must be '{Fp32}' or '{Fp16}'; got '{Precision}'");
         Require(TileSize > 0 && TileSize % 16 == 0, $"tileSize must be a positive multiple of 16; got {TileSize}");
         Require(Modes is { Count: > 0 }, "modes is empty");

@@ -105,7 +105,7 @@ public sealed class MaskFormatTests
     public void AnOmeTiffsPixelSizeIsTakenFromItsOmeXmlBeforeItsTags()
     {
         using var raster = TestImages.Raster(TestImages.Ramp(16 * 16), 16, 16, 1);
-        var xml = OmeTiffMetadata.Describe("nuclei", 16, 16, sixteenBit: false, new PhysicalPixelSize(0.1625, 0.2));
+        var xml = OmeTiffMetadata.Describe("nuclei", 16, 16, "uint8", new PhysicalPixelSize(0.1625, 0.2));
         using var described = raster.Mutate(image => image.Set(GValue.GStrType, "image-description", xml.Replace("\"µm\"", "\"nm\"", StringComparison.Ordinal).Replace("0.1625", "162.5", StringComparison.Ordinal).Replace("\"0.2\"", "\"200\"", StringComparison.Ordinal)));
 
         var ome = described.TiffsaveBuffer(resunit: Enums.ForeignTiffResunit.Cm, xres: 1000);

@@ -1,0 +1,73 @@
+using UNetPP.Cluster.Segmentation.Bands;
+using UNetPP.Cluster.Segmentation.Engine;
+using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
+using UNetPP.Cluster.Segmentation.Masks;
+using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Synthetic;
+using UNetPP.Cluster.Segmentation.Tests.Engine;
+
+namespace UNetPP.Cluster.Segmentation.Tests.Bands;
+
+/// <summary>
+/// Objects of a crowded field cut into bands, with nuclei crossing every cut: the stitched label image
+/// and the counts must be those of the whole image, byte for byte, as the masks are.
+/// </summary>
+public sealed class BandObjectsTests
+{
+    private const int Width = 320, Height = 288, Tile = 64;
+
+    [Theory]
+    [InlineData(MaskFormat.Png, 48)]
+    [InlineData(MaskFormat.Png, 112)]
+    [InlineData(MaskFormat.OmeTiff, 48)]
+    public async Task StitchedBandsGiveTheWholeImagesLabelsAndCounts(MaskFormat format, int bandHeight)
+    {
+        var image = new SyntheticNuclei(Width, Height, seed: 11, crowded: true).Draw(0).ImagePng();
+        var options = new SegmentationOptions { TileSize = Tile, MaskFormat = format, Objects = new ObjectOutputs(Labels: true, Table: false, GeoJson: false, MinObjectSize: null) };
+        using var engine = EngineTestKit.Engine(DefaultModel.Load(), options);
+        var whole = await engine.SegmentAsync("field.png", image, null, CancellationToken.None);
+
+        var bands = BandPlanner.Split(Width, Height, Tile, options.Overlap, bandHeight);
+        Assert.True(bands.Count >= 2, $"{bands.Count} bands");
+        var parts = new List<byte[]>();
+        foreach (var band in bands)
+        {
+            using var part = new MemoryStream();
+            await engine.SegmentBandAsync("field.png", new MemoryStream(image), band, null, part, CancellationToken.None);
+            parts.Add(part.ToArray());
+        }
+
+        using var mask = new MemoryStream();
+        using var labels = new MemoryStream();
+        var outputs = new StitchOutputs(mask)
+        {
+            Format = format,
+            Objects = new ObjectStreams(labels, null, null),
+            ObjectSettings = engine.ObjectSettings,
+        };
+        var stitched = await new BandStitcher(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()))
+            .StitchAsync("field.png", parts.Count, (i, _) => Task.FromResult<Stream>(new MemoryStream(parts[i])), null, outputs, CancellationToken.None);
+
+        Assert.Equal(whole.MaskFile, mask.ToArray());
+        Assert.Equal(whole.Objects!.Labels, labels.ToArray());
+        Assert.Equal(whole.Objects.Found.LabelFile, stitched.Objects!.LabelFile);
+        Assert.Equal(whole.Summary.Classes[0].ObjectAreas, stitched.Summary.Classes[0].ObjectAreas);
+
+        // The test means something only if many objects lie across the cuts.
+        var ids = ReadLabels(whole.Objects.Labels!);
+        Assert.Equal(whole.Objects.Found.Objects, ids.Max());
+        Assert.True(whole.Objects.Found.Objects > 40, $"{whole.Objects.Found.Objects} objects");
+        var crossing = bands.Skip(1).Sum(b => ids.Skip((b.Y - 1) * Width).Take(Width).Where(id => id != 0)
+            .Intersect(ids.Skip(b.Y * Width).Take(Width)).Count());
+        Assert.True(crossing >= 5, $"{crossing} objects cross a cut");
+        Assert.Equal(whole.Objects.Found.Objects, whole.Summary.Classes[0].ObjectCount);
+    }
+
+    private static int[] ReadLabels(byte[] file)
+    {
+        using var image = NetVips.Image.NewFromBuffer(file);
+        using var gray = image.Cast(NetVips.Enums.BandFormat.Uint);
+        return gray.WriteToMemory<int>();
+    }
+}
