@@ -46,8 +46,7 @@ public sealed class ObjectCsvWriter : IDisposable
         null => "",
         string text when text.IndexOfAny(NeedsQuotes) >= 0 => $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"",
         string text => text,
-        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
-        _ => throw new ArgumentException("An object table cell must be text, a number or empty.", nameof(cell)),
+        _ => ((IFormattable)cell).ToString(null, CultureInfo.InvariantCulture),
     };
 
     /// <summary>Flushes what is written; the stream stays open.</summary>

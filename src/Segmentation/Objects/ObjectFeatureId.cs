@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -15,7 +16,7 @@ internal static class ObjectFeatureId
     public static Guid For(string imageName, int objectId)
     {
         // The object id is last and all digits, so no two (image, object) pairs give the same name.
-        var name = Encoding.UTF8.GetBytes($"{imageName}/{objectId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var name = Encoding.UTF8.GetBytes($"{imageName}/{objectId.ToString(CultureInfo.InvariantCulture)}");
         var hash = SHA256.HashData([.. Namespace, .. name]);
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);

@@ -9,7 +9,7 @@ namespace UNetPP.Cluster.Segmentation.Objects;
 /// </summary>
 public static class ObjectMeasurer
 {
-    private static readonly GeometryFactory Geometry = new();
+    private static readonly GeometryFactory Factory = new();
 
     /// <summary>Boundary-pixel patterns of scikit-image's perimeter and the length each stands for, indexed by pattern code.</summary>
     private static readonly double[] PerimeterWeights = BuildPerimeterWeights();
@@ -208,6 +208,6 @@ public static class ObjectMeasurer
             corners.Add(new Coordinate(last, y));
             corners.Add(new Coordinate(last, y + 1));
         }
-        return Geometry.CreateMultiPointFromCoords([.. corners]).ConvexHull().Area;
+        return Factory.CreateMultiPointFromCoords([.. corners]).ConvexHull().Area;
     }
 }

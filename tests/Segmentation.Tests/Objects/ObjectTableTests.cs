@@ -58,6 +58,29 @@ public sealed class ObjectTableTests : IDisposable
     }
 
     [Fact]
+    public void ARowMeasuredOnOtherChannelsIsRejectedInWords()
+    {
+        using var writer = new ObjectCsvWriter(new MemoryStream(), new ObjectTableColumns(["DAPI"]));
+
+        var error = Assert.Throws<ArgumentException>(() => writer.Write(TestObjects.Row("a.tif", 1, null, 2)));
+
+        Assert.Contains("was measured on 2 channel(s), but the object table has columns for 1 (DAPI)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParquetLeavesItsStreamOpen()
+    {
+        using var output = new MemoryStream();
+        await using (var writer = await ObjectParquetWriter.CreateAsync(output, new ObjectTableColumns([])))
+        {
+            await writer.WriteAsync(TestObjects.Row("a.tif", 1, null, 0));
+        }
+
+        Assert.True(output.CanWrite);
+        Assert.Equal("PAR1"u8.ToArray(), output.ToArray()[^4..]);
+    }
+
+    [Fact]
     public async Task ParquetReadsBackTheSameValues()
     {
         var columns = new ObjectTableColumns(["0", "1"]);
