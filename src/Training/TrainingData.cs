@@ -17,12 +17,19 @@ public static class TrainingData
 {
     private const string Images = "images/";
     private const string Masks = "masks/";
+    private const string Labels = "labels/";
     private static readonly string[] MaskExtensions = [".png", ".tif", ".tiff", ".jpg", ".jpeg"];
 
     /// <param name="input">The model's input: its channels and colour-to-gray rule apply here, its normalisation in training.</param>
+    /// <param name="seamProbability">
+    /// Null trains on <c>masks/</c>. Otherwise the targets come from <c>labels/</c> (instance labels): each nucleus 1,
+    /// but the pixels where it touches another (an 8-neighbour with another id) this value, so they stay in
+    /// the mask while the probability dips along the seam, which is what separates touching nuclei later.
+    /// </param>
     /// <exception cref="InvalidDataException">No images, an image without a mask, or sizes that differ; the message names the file.</exception>
-    public static async Task<IReadOnlyList<TrainingExample>> LoadAsync(IObjectStore store, string location, InputSpec input, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<TrainingExample>> LoadAsync(IObjectStore store, string location, InputSpec input, double? seamProbability, CancellationToken cancellationToken)
     {
+        var targets = seamProbability is null ? Masks : Labels;
         var decoder = new ImageDecoder(new ImageDecoderOptions());
         var samples = input with { Normalization = Unscaled(input.Channels) };
         var examples = new List<TrainingExample>();
@@ -34,7 +41,7 @@ public static class TrainingData
             }
 
             var name = item.Name[Images.Length..];
-            var stem = Masks + Path.ChangeExtension(name, null);
+            var stem = targets + Path.ChangeExtension(name, null);
             string? maskName = null;
             foreach (var candidate in MaskExtensions.Select(e => stem + e))
             {
@@ -47,23 +54,76 @@ public static class TrainingData
 
             if (maskName is null)
             {
-                throw new InvalidDataException($"{location}/{item.Name}: no mask with the same name under {location}/{Masks}.");
+                throw new InvalidDataException(seamProbability is null
+                    ? $"{location}/{item.Name}: no mask with the same name under {location}/{Masks}."
+                    : $"{location}/{item.Name}: no instance labels with the same name under {location}/{Labels} (--seam-probability trains on them; unetpp nuclei --instances writes them).");
             }
 
             var image = decoder.Decode(item.Name, await store.ReadAsync(item.Name, cancellationToken), samples);
-            var mask = decoder.DecodeGray8(maskName, await store.ReadAsync(maskName, cancellationToken));
-            if (mask.Width != image.Width || mask.Height != image.Height)
+            var bytes = await store.ReadAsync(maskName, cancellationToken);
+            var (width, height, target) = seamProbability is { } seam ? SeamTargets(maskName, bytes, (float)seam) : MaskTargets(decoder, maskName, bytes);
+            if (width != image.Width || height != image.Height)
             {
-                throw new InvalidDataException($"{location}/{maskName}: the mask is {mask.Width}×{mask.Height} but the image is {image.Width}×{image.Height}.");
+                throw new InvalidDataException($"{location}/{maskName}: the mask is {width}×{height} but the image is {image.Width}×{image.Height}.");
             }
 
-            // The seed reads masks as gray / 255 and trains against that; any value ≥ 128 is object.
-            examples.Add(new TrainingExample(name, image, [.. mask.Pixels.Select(p => p >= 128 ? 1f : 0f)]));
+            examples.Add(new TrainingExample(name, image, target));
         }
 
         return examples.Count > 0
             ? examples
             : throw new InvalidDataException($"{location}: no images under {Images}; training data is images/ and masks/ with matching names.");
+    }
+
+    private static (int Width, int Height, float[] Target) MaskTargets(ImageDecoder decoder, string name, byte[] bytes)
+    {
+        // The seed reads masks as gray / 255 and trains against that; any value ≥ 128 is object.
+        var mask = decoder.DecodeGray8(name, bytes);
+        return (mask.Width, mask.Height, [.. mask.Pixels.Select(p => p >= 128 ? 1f : 0f)]);
+    }
+
+    private static (int Width, int Height, float[] Target) SeamTargets(string name, byte[] bytes, float seam)
+    {
+        using var file = NetVips.Image.NewFromBuffer(bytes);
+        if (file.Bands != 1)
+        {
+            throw new InvalidDataException($"{name}: instance labels have one channel; this file has {file.Bands}.");
+        }
+
+        using var ids = file.Cast(NetVips.Enums.BandFormat.Uint);
+        var labels = ids.WriteToMemory<uint>();
+        var (width, height) = (file.Width, file.Height);
+        var target = new float[labels.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var id = labels[(y * width) + x];
+                if (id != 0)
+                {
+                    target[(y * width) + x] = TouchesAnother(labels, width, height, x, y, id) ? seam : 1f;
+                }
+            }
+        }
+
+        return (width, height, target);
+    }
+
+    private static bool TouchesAnother(uint[] labels, int width, int height, int x, int y, uint id)
+    {
+        for (var dy = -1; dy <= 1; dy++)
+        {
+            for (var dx = -1; dx <= 1; dx++)
+            {
+                var (nx, ny) = (x + dx, y + dy);
+                if (nx >= 0 && ny >= 0 && nx < width && ny < height && labels[(ny * width) + nx] is var other && other != 0 && other != id)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A fixed normalisation that leaves the [0, 1] samples as they are.</summary>

@@ -45,6 +45,9 @@ public sealed record TrainingOptions
     /// <summary>Whether crops get random exposure, gamma, offset and bit depth; unset, only under a per-image normalisation, which can undo them.</summary>
     public bool? AugmentIntensity { get; init; }
 
+    /// <summary>The target where two labelled nuclei touch, trained from instance labels; null trains on binary masks.</summary>
+    public double? SeamProbability { get; init; }
+
     /// <summary>The model card's normalisation: the default one for the network's channels, with <see cref="Normalization"/>'s method.</summary>
     public InputNormalization InputNormalization => Normalization.ApplyTo(ModelCard.DefaultNormalization(Network.InChannels));
 
@@ -62,6 +65,7 @@ public sealed record TrainingOptions
         Require(ValidationFraction is > 0 and < 1, $"--validation {ValidationFraction}: hold out a fraction between 0 and 1.");
         Require(Threads >= 0, $"--threads {Threads}: use 0 for all cores or a positive count.");
         Require(TileSize >= 16 && TileSize % 16 == 0, $"--tile-size {TileSize}: a multiple of 16.");
+        Require(SeamProbability is null or (>= 0.5 and <= 1), $"--seam-probability {SeamProbability}: between 0.5 (the mask's threshold) and 1.");
         Require(InputNormalization.Problem() is null, $"--normalize {Normalization}: {InputNormalization.Problem()}; {NormalizationChoice.Usage}.");
     }
 

@@ -31,7 +31,7 @@ public sealed class TrainerTests : IDisposable
             Threads = 2,
             TileSize = 64,
         };
-        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), CancellationToken.None);
+        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), null, CancellationToken.None);
         var seen = new List<EpochResult>();
 
         var result = new Trainer(options).Train(examples, Path.Combine(_folder, "run"), new Progress(seen.Add), CancellationToken.None);
@@ -74,7 +74,7 @@ public sealed class TrainerTests : IDisposable
             Normalization = NormalizationChoice.Parse("percentile:2,99.5"),
         };
         Assert.True(options.AugmentsIntensity, "a per-image normalisation augments intensities unless told not to");
-        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), CancellationToken.None);
+        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), null, CancellationToken.None);
 
         var first = new Trainer(options).Train(examples, Path.Combine(_folder, "first"), null, CancellationToken.None);
         var again = new Trainer(options).Train(examples, Path.Combine(_folder, "again"), null, CancellationToken.None);
@@ -107,10 +107,10 @@ public sealed class TrainerTests : IDisposable
         File.Delete(Path.Combine(data, "masks", "nuclei-001.png"));
         var spec = ModelCard.ForNestedUNet(TrainingTestKit.Small()).ToInputSpec();
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(data), data, spec, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(data), data, spec, null, CancellationToken.None));
         Assert.Contains("images/nuclei-001.png: no mask", error.Message, StringComparison.Ordinal);
         var nowhere = Path.Combine(_folder, "nowhere");
-        error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(nowhere), nowhere, spec, CancellationToken.None));
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => TrainingData.LoadAsync(new LocalObjectStore(nowhere), nowhere, spec, null, CancellationToken.None));
         Assert.Contains("no images under images/", error.Message, StringComparison.Ordinal);
     }
 

@@ -66,7 +66,7 @@ public sealed class TrainingInputTests : IDisposable
     {
         var data = Path.Combine(_folder, "data");
         SyntheticNuclei.Write(data, count: 1, width: 80, height: 64, seed: 7);
-        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(TrainingTestKit.Small()).ToInputSpec(), CancellationToken.None);
+        var examples = await TrainingData.LoadAsync(new LocalObjectStore(data), data, ModelCard.ForNestedUNet(TrainingTestKit.Small()).ToInputSpec(), null, CancellationToken.None);
         return examples[0].Image;
     }
 

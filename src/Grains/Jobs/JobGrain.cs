@@ -347,7 +347,8 @@ public sealed partial class JobGrain(
             TraceRun();
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
             var pages = await Pages.ForEachAsync(Job.Pages.Count, (_, page) => page.GetOutcomeAsync());
-            var problems = await Output.WriteReportAsync(Job.Spec!, JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow()));
+            var report = JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow());
+            var problems = (await Output.WriteObjectTableAsync(Job.Spec!, report)).Concat(await Output.WriteReportAsync(Job.Spec!, report)).ToList();
             if (problems.Count > 0)
             {
                 // The job's results stand without the report; its status still says everything.

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
 using UNetPP.Cluster.Reporting;
+using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Objects;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Grains.Jobs;
@@ -55,6 +57,38 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
 
         await storage.WriteAsync(spec.Output, OutputNames.Owner, owner, CancellationToken.None);
         return new OutputClaim(spec.Continues ? current : null, retry);
+    }
+
+    /// <summary>
+    /// With <c>--objects</c>, joins the images' parts of the object table (<c>objects/</c>), in the report's
+    /// order, into the job's objects.csv and objects.parquet, made on local disk and then stored, so a reader
+    /// never meets half a table. The images' parts stand without them, so trouble comes back as problems.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WriteObjectTableAsync(JobSpec spec, JobReport report)
+    {
+        if (!spec.Objects)
+        {
+            return [];
+        }
+
+        try
+        {
+            await using var csv = ScratchFile.Create();
+            await using var parquet = ScratchFile.Create();
+            var parts = report.Images.Select(image => OutputNames.ObjectPartOf(image.Name)).ToList();
+            await Task.Run(() => ObjectTableMerge.MergeAsync(parts, (name, ct) => storage.OpenReadAsync(spec.Output, name, ct), csv, parquet, CancellationToken.None));
+            foreach (var (name, file) in new[] { (OutputNames.ObjectsCsv, csv), (OutputNames.ObjectsParquet, parquet) })
+            {
+                file.Position = 0;
+                await storage.WriteAsync(spec.Output, name, file, CancellationToken.None);
+            }
+
+            return [];
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or StorageObjectNotFoundException or UnauthorizedAccessException or Azure.RequestFailedException)
+        {
+            return [$"{OutputNames.ObjectsCsv} and {OutputNames.ObjectsParquet} could not be written to {StorageLocation.RedactSignature(spec.Output)}: {ex.Message}"];
+        }
     }
 
     /// <summary>

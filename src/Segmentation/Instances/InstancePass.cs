@@ -33,6 +33,9 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     private readonly ObjectStreams _outputs;
     private readonly StreamedImage? _input;
     private readonly float[] _samples;
+    private readonly PhysicalPixelSize? _pixelSize;
+    private readonly ObjectParquetWriter? _table;
+    private readonly GeoJsonObjectWriter? _geoJson;
     private readonly List<int>[] _areas = [.. Enumerable.Range(0, 256).Select(_ => new List<int>())];
     private int _row;
 
@@ -51,8 +54,17 @@ public sealed class InstancePass : IInstanceSink, IDisposable
             throw new InvalidDataException($"{name}: the image is {input.Width}×{input.Height} but its mask is {width}×{height}.");
         }
 
-        (_name, _classes, _format, _input, _outputs) = (name, classes, format, input, outputs);
+        (_name, _classes, _format, _input, _outputs, _pixelSize) = (name, classes, format, input, outputs, pixelSize);
         var channels = input?.Info.ColorBands ?? 0;
+        if (outputs.Table is not null || outputs.GeoJson is not null)
+        {
+            var columns = new ObjectTableColumns(ChannelNames(input ?? throw new ArgumentException("Measured objects need the image.", nameof(input))));
+
+            // Parquet.Net is asynchronous; it writes only when a row group fills, on a pool thread with nothing to deadlock on.
+            _table = outputs.Table is null ? null : ObjectParquetWriter.CreateAsync(outputs.Table, columns).GetAwaiter().GetResult();
+            _geoJson = outputs.GeoJson is null ? null : new GeoJsonObjectWriter(outputs.GeoJson, name, columns);
+        }
+
         _samples = new float[channels * width];
         _labels = outputs.Labels is null ? null : new LabelImageWriter(format, width, height, pixelSize);
         _labeller = new InstanceLabeller(width, height, classes, channels, settings, this);
@@ -71,6 +83,8 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     {
         _labeller.Finish();
         _labels?.Finish(_outputs.Labels!);
+        _table?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _geoJson?.Complete();
         return new InstanceResult(_labeller.Objects, LabelImageWriter.FileName(_name, _format, _labeller.Objects), _areas);
     }
 
@@ -78,13 +92,39 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     {
         var area = image.Pixels.Count(inside => inside);
         _areas[_classes == 1 ? SegmentationMask.BinaryForeground : image.ClassIndex].Add(area);
+        if (_table is null && _geoJson is null)
+        {
+            return;
+        }
+
+        var measurements = ObjectMeasurer.Measure(image, _pixelSize);
+        var className = ClassName(image.ClassIndex);
+        _table?.WriteAsync(new ObjectRow(_name, image.Id, image.ClassIndex, className, measurements)).GetAwaiter().GetResult();
+        _geoJson?.Write(image, className, measurements);
     }
+
+    /// <summary>What QuPath and the table call a class: models carry no names for theirs.</summary>
+    public static string ClassName(int classIndex) => FormattableString.Invariant($"class {classIndex}");
+
+    /// <summary>The input's channels as the table's intensity columns name them: an OME name where the file gives one, else the 0-based number.</summary>
+    private static string[] ChannelNames(StreamedImage input)
+    {
+        var numbers = Enumerable.Range(0, input.Info.ColorBands).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var names = input.Info.ChannelNames.Take(numbers.Length).OfType<string>().ToArray();
+        return names.Length == numbers.Length && names.All(n => n.Length > 0 && IsColumnSafe(n)) && names.Distinct(StringComparer.Ordinal).Count() == names.Length
+            ? names
+            : numbers;
+    }
+
+    /// <summary>Whether a channel name can stand in a column name as it is; others (spaces, punctuation) fall back to the number.</summary>
+    private static bool IsColumnSafe(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     void IInstanceSink.WriteRow(ReadOnlySpan<int> ids) => _labels?.WriteRow(ids);
 
     public void Dispose()
     {
         _labels?.Dispose();
+        _geoJson?.Dispose();
         _input?.Dispose();
     }
 }

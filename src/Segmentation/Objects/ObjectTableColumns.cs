@@ -51,13 +51,21 @@ public sealed class ObjectTableColumns
         for (var c = 0; c < ChannelNames.Count; c++)
         {
             var channel = c;
-            columns.Add(new($"mean_intensity_{ChannelNames[c]}", ColumnKind.Number, true, row => row.Measurements.MeanIntensity[channel]));
-            columns.Add(new($"max_intensity_{ChannelNames[c]}", ColumnKind.Number, true, row => row.Measurements.MaxIntensity[channel]));
+            // Nullable: in a job's table, a row of an image without this channel has none.
+            columns.Add(new($"{MeanIntensity}{ChannelNames[c]}", ColumnKind.OptionalNumber, true, row => row.Measurements.MeanIntensity[channel]));
+            columns.Add(new($"{MaxIntensity}{ChannelNames[c]}", ColumnKind.OptionalNumber, true, row => row.Measurements.MaxIntensity[channel]));
         }
         Columns = columns;
         Names = [.. columns.Select(column => column.Name)];
         Schema = new ParquetSchema(columns.Select(column => column.Field));
     }
+
+    internal const string MeanIntensity = "mean_intensity_";
+    internal const string MaxIntensity = "max_intensity_";
+
+    /// <summary>The channel names of a table with these columns, in column order: what its intensity columns are named after.</summary>
+    public static IReadOnlyList<string> ChannelsOf(IEnumerable<string> columnNames) =>
+        [.. columnNames.Where(name => name.StartsWith(MeanIntensity, StringComparison.Ordinal)).Select(name => name[MeanIntensity.Length..])];
 
     /// <summary>The input channels' names, in channel order.</summary>
     public IReadOnlyList<string> ChannelNames { get; }
@@ -100,6 +108,9 @@ internal enum ColumnKind
 /// <summary>One column of the object table: its name, its kind, whether QuPath shows it as a measurement, and where its value comes from.</summary>
 internal sealed record ObjectColumn(string Name, ColumnKind Kind, bool IsMeasurement, Func<ObjectRow, object?> Value)
 {
+    /// <summary>Whether the column is a channel's intensity, which an image without that channel lacks.</summary>
+    public bool IsIntensity => Name.StartsWith(ObjectTableColumns.MeanIntensity, StringComparison.Ordinal) || Name.StartsWith(ObjectTableColumns.MaxIntensity, StringComparison.Ordinal);
+
     public DataField Field { get; } = Kind switch
     {
         ColumnKind.Text => new DataField<string>(Name, nullable: false),

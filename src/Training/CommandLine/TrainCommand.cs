@@ -53,10 +53,15 @@ internal sealed class TrainCommand : RootCommand
         Description = "Give each crop a random exposure, gamma, background offset and bit depth (8, 12 or 16), so the model gives the same masks for the same scene stored either way (default: true with percentile or zscore, false with fixed, which cannot undo them).",
     };
 
+    private readonly Option<double?> seamProbability = new("--seam-probability")
+    {
+        Description = "Train on labels/ (instance labels) instead of masks/: where two nuclei touch, the target is this probability (0.5 to 1, e.g. 0.7) rather than 1, so the seam stays in the mask but the probability dips there, which --instances cuts along.",
+    };
+
     public TrainCommand(Terminal terminal)
         : base("Train a UNet++ (NestedUNet) on images/ and masks/ and export it as an ONNX model.")
     {
-        foreach (var option in new Option[] { data, output, filters, deepSupervision, epochs, size, batch, crops, learningRate, validation, seed, threads, tileSize, normalize, augmentIntensity })
+        foreach (var option in new Option[] { data, output, filters, deepSupervision, epochs, size, batch, crops, learningRate, validation, seed, threads, tileSize, normalize, augmentIntensity, seamProbability })
         {
             Options.Add(option);
         }
@@ -85,12 +90,13 @@ internal sealed class TrainCommand : RootCommand
             TileSize = parse.GetValue(tileSize),
             Normalization = NormalizationChoice.Parse(parse.GetRequiredValue(normalize)),
             AugmentIntensity = parse.GetValue(augmentIntensity),
+            SeamProbability = parse.GetValue(seamProbability),
         };
         options.Validate();
         var console = terminal.Human();
         var folder = parse.GetRequiredValue(data);
         var store = new ObjectStoreFactory(new StorageOptions { BlobConnection = blobConnection.Read(parse) }).Open(StorageLocation.Parse(folder));
-        var examples = TrainingData.LoadAsync(store, folder, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), cancellationToken).GetAwaiter().GetResult();
+        var examples = TrainingData.LoadAsync(store, folder, ModelCard.ForNestedUNet(options.Network).ToInputSpec(), options.SeamProbability, cancellationToken).GetAwaiter().GetResult();
         console.MarkupLineInterpolated($"Training on {examples.Count} image(s) from {folder}: {options.Epochs} epoch(s) of {options.CropsPerImage} {options.Size}×{options.Size} crop(s) per image, {options.Normalization} normalisation, intensity augmentation {(options.AugmentsIntensity ? "on" : "off")}.");
 
         var trainer = new Trainer(options);

@@ -11,7 +11,8 @@ namespace UNetPP.Cluster.Segmentation.Tests.Bands;
 
 /// <summary>
 /// Objects of a crowded field cut into bands, with nuclei crossing every cut: the stitched label image
-/// and the counts must be those of the whole image, byte for byte, as the masks are.
+/// with its object table, its QuPath GeoJSON and its counts must be those of the whole image, byte for
+/// byte, as the masks are.
 /// </summary>
 public sealed class BandObjectsTests
 {
@@ -24,7 +25,7 @@ public sealed class BandObjectsTests
     public async Task StitchedBandsGiveTheWholeImagesLabelsAndCounts(MaskFormat format, int bandHeight)
     {
         var image = new SyntheticNuclei(Width, Height, seed: 11, crowded: true).Draw(0).ImagePng();
-        var options = new SegmentationOptions { TileSize = Tile, MaskFormat = format, Objects = new ObjectOutputs(Labels: true, Table: false, GeoJson: false, MinObjectSize: null) };
+        var options = new SegmentationOptions { TileSize = Tile, MaskFormat = format, Objects = new ObjectOutputs(Labels: true, Table: true, GeoJson: true, MinObjectSize: null) };
         using var engine = EngineTestKit.Engine(DefaultModel.Load(), options);
         var whole = await engine.SegmentAsync("field.png", image, null, CancellationToken.None);
 
@@ -40,17 +41,22 @@ public sealed class BandObjectsTests
 
         using var mask = new MemoryStream();
         using var labels = new MemoryStream();
+        using var table = new MemoryStream();
+        using var geoJson = new MemoryStream();
         var outputs = new StitchOutputs(mask)
         {
             Format = format,
-            Objects = new ObjectStreams(labels, null, null),
+            Objects = new ObjectStreams(labels, table, geoJson),
             ObjectSettings = engine.ObjectSettings,
+            ObjectSamples = new MemoryStream(image),
         };
         var stitched = await new BandStitcher(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()))
             .StitchAsync("field.png", parts.Count, (i, _) => Task.FromResult<Stream>(new MemoryStream(parts[i])), null, outputs, CancellationToken.None);
 
         Assert.Equal(whole.MaskFile, mask.ToArray());
         Assert.Equal(whole.Objects!.Labels, labels.ToArray());
+        Assert.Equal(whole.Objects.Table, table.ToArray());
+        Assert.Equal(whole.Objects.GeoJson, geoJson.ToArray());
         Assert.Equal(whole.Objects.Found.LabelFile, stitched.Objects!.LabelFile);
         Assert.Equal(whole.Summary.Classes[0].ObjectAreas, stitched.Summary.Classes[0].ObjectAreas);
 

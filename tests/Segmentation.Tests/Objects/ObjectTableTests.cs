@@ -133,7 +133,7 @@ public sealed class ObjectTableTests : IDisposable
         await using (var csv = File.Create(csvPath))
         await using (var parquet = File.Create(parquetPath))
         {
-            await ObjectTableMerge.MergeAsync(columns, [first, empty, last], csv, parquet);
+            await ObjectTableMerge.MergeAsync([first, empty, last], OpenAsync, csv, parquet);
         }
 
         var merged = await ReadParquetAsync(parquetPath);
@@ -147,23 +147,55 @@ public sealed class ObjectTableTests : IDisposable
         await using (var csv = File.Create(csvPath))
         await using (var parquet = File.Create(parquetPath))
         {
-            await ObjectTableMerge.MergeAsync(columns, [empty], csv, parquet);
+            await ObjectTableMerge.MergeAsync([empty], OpenAsync, csv, parquet);
         }
         Assert.Equal([string.Join(',', columns.Names)], await File.ReadAllLinesAsync(csvPath));
         Assert.Empty((await ReadParquetAsync(parquetPath)).Columns["object_id"]);
     }
 
     [Fact]
-    public async Task MergeRejectsAPartWithOtherColumns()
+    public async Task MergeOfImagesWithOtherChannelsHasEveryChannelEmptyWhereAnImageLacksIt()
+    {
+        var gray = Path.Combine(_folder, "gray.parquet");
+        var two = Path.Combine(_folder, "two.parquet");
+        await WriteParquetAsync(gray, new ObjectTableColumns(["0"]), [TestObjects.Row("gray", 1, null, 1)], ObjectParquetWriter.DefaultRowGroupSize);
+        await WriteParquetAsync(two, new ObjectTableColumns(["DAPI", "GFP"]), [TestObjects.Row("two", 1, null, 2)], ObjectParquetWriter.DefaultRowGroupSize);
+
+        var parquetPath = Path.Combine(_folder, "objects.parquet");
+        using var csv = new MemoryStream();
+        await using (var parquet = File.Create(parquetPath))
+        {
+            await ObjectTableMerge.MergeAsync([gray, two], OpenAsync, csv, parquet);
+        }
+
+        var merged = await ReadParquetAsync(parquetPath);
+        Assert.Equal(["mean_intensity_0", "max_intensity_0", "mean_intensity_DAPI", "max_intensity_DAPI", "mean_intensity_GFP", "max_intensity_GFP"],
+            merged.Columns.Keys.Where(k => k.Contains("intensity", StringComparison.Ordinal)));
+        Assert.NotNull(merged.Columns["mean_intensity_0"][0]);
+        Assert.Null(merged.Columns["mean_intensity_0"][1]);
+        Assert.Null(merged.Columns["mean_intensity_GFP"][0]);
+        Assert.NotNull(merged.Columns["mean_intensity_GFP"][1]);
+    }
+
+    [Fact]
+    public async Task MergeRejectsAPartThatIsNotAnObjectTable()
     {
         var part = Path.Combine(_folder, "other.parquet");
-        await WriteParquetAsync(part, new ObjectTableColumns(["0"]), [TestObjects.Row("x", 1, null, 1)], ObjectParquetWriter.DefaultRowGroupSize);
+        await using (var file = File.Create(part))
+        {
+            var schema = new Parquet.Schema.ParquetSchema(new Parquet.Schema.DataField<int>("something_else"));
+            await using var writer = await ParquetWriter.CreateAsync(schema, file);
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<int>(schema.DataFields[0], (int[])[1]);
+        }
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
-            await ObjectTableMerge.MergeAsync(new ObjectTableColumns(["0", "1"]), [part], new MemoryStream(), new MemoryStream()));
+            await ObjectTableMerge.MergeAsync([part], OpenAsync, new MemoryStream(), new MemoryStream()));
 
         Assert.Contains("has other columns", error.Message, StringComparison.Ordinal);
     }
+
+    private static Task<Stream> OpenAsync(string path, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(path));
 
     private static async Task WriteParquetAsync(string path, ObjectTableColumns columns, ObjectRow[] rows, int rowGroupSize)
     {
