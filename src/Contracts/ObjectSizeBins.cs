@@ -49,7 +49,4 @@ public static class ObjectSizeBins
 
     /// <summary>The smallest area bin <paramref name="bin"/> holds.</summary>
     public static long From(int bin) => 1L << bin;
-
-    /// <summary>The largest area bin <paramref name="bin"/> holds.</summary>
-    public static long To(int bin) => (1L << (bin + 1)) - 1;
 }

@@ -209,13 +209,13 @@ public static class ReportPage
             .ToList();
         if (sized.Count > 0)
         {
-            page.Append("<p class=\"note\">Object areas over all images, in bins that double in width: 1, 2–3, 4–7, 8–15 … pixels.</p><div class=\"charts\">");
+            page.Append("<p class=\"note\">Object areas over all images, in bins that double in width: 1, 2–3, 4–7, 8–15 … pixels, each bin drawn from its smallest area to the next bin's.</p><div class=\"charts\">");
             foreach (var (cls, bins) in sized)
             {
                 var named = classes.Count > 1 ? Invariant($"Class {cls}: ") : "";
                 var first = Enumerable.Range(0, bins.Count).First(k => bins[k] > 0);
                 var last = Enumerable.Range(0, bins.Count).Last(k => bins[k] > 0);
-                var histogram = Histogram.OfBins([.. Enumerable.Range(first, last - first + 1).Select(k => new HistogramBin(ObjectSizeBins.From(k), ObjectSizeBins.To(k), bins[k]))]);
+                var histogram = Histogram.OfBins([.. Enumerable.Range(first, last - first + 1).Select(k => new HistogramBin(ObjectSizeBins.From(k), ObjectSizeBins.From(k + 1), bins[k]))]);
                 page.Append("<figure>");
                 page.Append(HistogramChart.Svg(histogram, named + "object sizes", "object area (pixels)", Area, counted: "object"));
                 Append(page, $"<figcaption>{named}{bins.Sum()} objects</figcaption></figure>");

@@ -42,14 +42,16 @@ public sealed partial class ReportPageTests
     public void ImagesWithObjectsGetTheirCountsAndASizeChartFromTheirBins()
     {
         // Bins 1, 2–3, 4–7 …: 16–31 holds one of b's objects, 32–63 two of the first image's and one of b's, 64–127 one.
+        // Each is drawn from its smallest area to the next bin's.
         var html = Render(Report([Sized(Hostile, 3, [0, 0, 0, 0, 0, 2, 1]), Sized("b.png", 2, [0, 0, 0, 0, 1, 1])]));
 
         Assert.Contains("<section id=\"objects\">", html, StringComparison.Ordinal);
         Assert.Equal([5], ObjectChartTotals(html));
-        Assert.Contains("<title>32–63: 3 objects</title>", html, StringComparison.Ordinal);
-        Assert.Contains("<title>16–31: 1 object</title>", html, StringComparison.Ordinal);
-        Assert.Contains("<title>64–127: 1 object</title>", html, StringComparison.Ordinal);
+        Assert.Contains("<title>32–64: 3 objects</title>", html, StringComparison.Ordinal);
+        Assert.Contains("<title>16–32: 1 object</title>", html, StringComparison.Ordinal);
+        Assert.Contains("<title>64–128: 1 object</title>", html, StringComparison.Ordinal);
         Assert.Contains(">objects</text>", html, StringComparison.Ordinal);
+        Assert.Contains("text-anchor=\"middle\">128</text>", html, StringComparison.Ordinal);
         Assert.Contains("<tr class=\"objects\"><td class=\"name\">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;.png</td><td class=\"num\">3</td><td class=\"num\">40.5 px</td><td class=\"num\">90 px</td></tr>", html, StringComparison.Ordinal);
         Assert.Contains("<tr class=\"objects\"><td class=\"name\">b.png</td><td class=\"num\">2</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain(Hostile, html, StringComparison.Ordinal);
