@@ -25,8 +25,10 @@ public sealed record InstanceQuality
     /// </summary>
     [Id(4)] public double Dsb { get; init; }
 
+    /// <summary>Objects in the ground truth.</summary>
     [Id(5)] public int TruthObjects { get; init; }
 
+    /// <summary>Objects found.</summary>
     [Id(6)] public int PredictedObjects { get; init; }
 
     /// <summary>Pairs matched at IoU above 0.5 (true positives).</summary>
