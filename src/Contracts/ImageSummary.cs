@@ -20,6 +20,12 @@ public sealed record ImageSummary
 
     /// <summary>What the user should know about the image's input (too faint for a fixed normalisation, say); null when nothing.</summary>
     [Id(6)] public string? Warning { get; init; }
+
+    /// <summary>How the objects found match the ground truth's, when it held instance labels; null otherwise.</summary>
+    [Id(7)] public InstanceQuality? Instances { get; init; }
+
+    /// <summary>What the image's ground truth held; null when it had none.</summary>
+    [Id(8)] public LabelsKind? Labels { get; init; }
 }
 
 /// <summary>What was found in one class of one image.</summary>
@@ -42,4 +48,7 @@ public sealed record ClassSummary
     [Id(6), System.Text.Json.Serialization.JsonPropertyName("iou")] public double? IoU { get; init; }
 
     [Id(7)] public double? Dice { get; init; }
+
+    /// <summary>The objects' areas counted in <see cref="ObjectSizeBins"/>: entry k, objects of 2^k … 2^(k+1) − 1 pixels.</summary>
+    [Id(8)] public IReadOnlyList<int> ObjectSizes { get; init; } = [];
 }

@@ -27,7 +27,8 @@ public sealed record JobReport(
     IReadOnlyList<ImageFailure> Failures,
     string? Version = null,
     IReadOnlyList<ReportSilo>? Silos = null,
-    ReportResume? Resume = null)
+    ReportResume? Resume = null,
+    InstanceQuality? Instances = null)
 {
     /// <summary>The report's name under the job's output.</summary>
     public const string FileName = "report.json";
@@ -94,4 +95,17 @@ public sealed record ReportQuality(int Images, [property: JsonPropertyName("mean
 /// <param name="Seconds">See <see cref="JobReport.Times"/>.</param>
 /// <param name="MadeBy">For an image skipped as done and current, the job whose run made its outputs.</param>
 /// <param name="Warning">What the user should know about the image's input (too faint for a fixed normalisation, say).</param>
-public sealed record ImageReport(string Name, string Mask, int Width, int Height, int Tiles, IReadOnlyList<ClassSummary> Classes, double Seconds, string? MadeBy = null, string? Warning = null);
+/// <param name="Instances">How the objects found match the ground truth's, when it held instance labels.</param>
+/// <param name="Labels">What the image's ground truth held: class masks, binary masks or instance labels; null without ground truth.</param>
+public sealed record ImageReport(
+    string Name,
+    string Mask,
+    int Width,
+    int Height,
+    int Tiles,
+    IReadOnlyList<ClassSummary> Classes,
+    double Seconds,
+    string? MadeBy = null,
+    string? Warning = null,
+    InstanceQuality? Instances = null,
+    LabelsKind? Labels = null);

@@ -77,6 +77,12 @@ public sealed class Histogram
         return new Histogram([.. tally.Select((count, i) => new HistogramBin(start + (i * width), start + ((i + 1) * width) - 1, count))], counts: true);
     }
 
+    /// <summary>
+    /// Values counted elsewhere into bins of their own, such as object areas in <see cref="Contracts.ObjectSizeBins"/>,
+    /// each bin's upper edge the next one's lower; labelled at their edges, which stay short however wide the bins.
+    /// </summary>
+    public static Histogram OfBins(IReadOnlyList<HistogramBin> bins) => new(bins, counts: false);
+
     private static int Target(int values) => Math.Clamp((int)Math.Ceiling(Math.Log2(values)) + 1, 1, MostBins);
 
     /// <summary>The smallest of 1, 2, 5 or 10 times a power of ten that is at least <paramref name="raw"/>.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace UNetPP.Cluster.Reporting;
 
-/// <summary>Draws a <see cref="Histogram"/> as inline SVG: bars with their counts, a y axis of images, labelled axes.</summary>
+/// <summary>Draws a <see cref="Histogram"/> as inline SVG: bars with their counts, a y axis of what they count, labelled axes.</summary>
 internal static class HistogramChart
 {
     private const double Width = 440;
@@ -24,7 +24,8 @@ internal static class HistogramChart
     /// <param name="title">Says what the chart shows, for screen readers and the tooltip.</param>
     /// <param name="axis">The x axis title.</param>
     /// <param name="format">Writes a value of the x axis.</param>
-    public static string Svg(Histogram histogram, string title, string axis, Func<double, string> format)
+    /// <param name="counted">What the bars count, one of them: the y axis title is its plural.</param>
+    public static string Svg(Histogram histogram, string title, string axis, Func<double, string> format, string counted = "image")
     {
         var bins = histogram.Bins;
         var peak = bins.Max(b => b.Count);
@@ -47,7 +48,7 @@ internal static class HistogramChart
             var bin = bins[i];
             var height = bin.Count * PlotHeight / top;
             var x = x0 + (i * bar);
-            Append(svg, $"<rect class=\"bar\" x=\"{x + 1:0.##}\" y=\"{baseline - height:0.##}\" width=\"{Math.Max(bar - 2, 1):0.##}\" height=\"{height:0.##}\"><title>{Escape(Range(bin, format))}: {bin.Count} image{(bin.Count == 1 ? "" : "s")}</title></rect>");
+            Append(svg, $"<rect class=\"bar\" x=\"{x + 1:0.##}\" y=\"{baseline - height:0.##}\" width=\"{Math.Max(bar - 2, 1):0.##}\" height=\"{height:0.##}\"><title>{Escape(Range(bin, format))}: {bin.Count} {Escape(counted)}{(bin.Count == 1 ? "" : "s")}</title></rect>");
             if (bin.Count > 0 && bins.Count <= 24)
             {
                 Append(svg, $"<text class=\"count\" x=\"{x + (bar / 2):0.##}\" y=\"{baseline - height - 4:0.#}\" text-anchor=\"middle\">{bin.Count}</text>");
@@ -57,7 +58,7 @@ internal static class HistogramChart
         XLabels(svg, histogram, format, x0, bar, baseline);
         Append(svg, $"<line class=\"axis\" x1=\"{Left:0.#}\" y1=\"{baseline:0.#}\" x2=\"{Left + PlotWidth:0.#}\" y2=\"{baseline:0.#}\"/><line class=\"axis\" x1=\"{Left:0.#}\" y1=\"{Top:0.#}\" x2=\"{Left:0.#}\" y2=\"{baseline:0.#}\"/>");
         Append(svg, $"<text class=\"axis-title\" x=\"{Left + (PlotWidth / 2):0.#}\" y=\"{Height - 8:0.#}\" text-anchor=\"middle\">{Escape(axis)}</text>");
-        Append(svg, $"<text class=\"axis-title\" transform=\"translate(14 {Top + (PlotHeight / 2):0.#}) rotate(-90)\" text-anchor=\"middle\">images</text></svg>");
+        Append(svg, $"<text class=\"axis-title\" transform=\"translate(14 {Top + (PlotHeight / 2):0.#}) rotate(-90)\" text-anchor=\"middle\">{Escape(counted)}s</text></svg>");
         return svg.ToString();
     }
 

@@ -34,6 +34,7 @@ public static class ReportPage
         Silos(page, report);
         Distributions(page, report);
         Quality(page, report);
+        Objects(page, report);
         Previews(page, report, previews);
         Failures(page, report);
         Warnings(page, report);
@@ -77,6 +78,12 @@ public static class ReportPage
             Figure(page, Invariant($"{quality.MeanDice:0.000}"), "mean Dice");
         }
 
+        if (report.Instances is { } instances)
+        {
+            Figure(page, Invariant($"{instances.F1:0.000}"), "object F1");
+            Figure(page, Invariant($"{instances.Dsb:0.000}"), "DSB score");
+        }
+
         var model = report.Model;
         page.Append("</div><table class=\"facts\"><tbody>");
         Fact(page, "Model", $"<code>{E(model.Source)}</code>");
@@ -89,6 +96,11 @@ public static class ReportPage
         Fact(page, "Started", Time(report.Started));
         Fact(page, "Finished", Time(report.Finished));
         Fact(page, "Tool version", E(report.Version ?? "—"));
+        if (LabelsFound(report) is { Length: > 0 } labels)
+        {
+            Fact(page, "Ground truth", labels);
+        }
+
         if (counts.Skipped > 0 || counts.LeftOut > 0)
         {
             Fact(page, "Continued", Invariant($"{counts.Skipped} skipped as done and current (made by job {E(report.Resume?.PreviousJob)}), {report.Resume?.Redone.Count ?? 0} done again, {counts.LeftOut} left out"));
@@ -176,6 +188,111 @@ public static class ReportPage
 
         page.Append("</tbody></table></div></section>\n");
     }
+
+    /// <summary>
+    /// What objects were found: their sizes, each image's count and, when the ground truth held instance labels,
+    /// how they match its objects, worst image first; nothing when no image had an object or a score.
+    /// </summary>
+    private static void Objects(StringBuilder page, JobReport report)
+    {
+        if (!report.Images.Any(i => i.Classes.Any(c => c.ObjectCount > 0)) && report.Instances is null)
+        {
+            return;
+        }
+
+        var classes = Classes(report);
+
+        page.Append("<section id=\"objects\"><h2>Objects</h2>");
+        var sized = classes
+            .Select(cls => (Class: cls, Bins: ObjectSizeBins.Add(report.Images.SelectMany(i => i.Classes.Where(c => c.Class == cls).Select(c => c.ObjectSizes)))))
+            .Where(s => s.Bins.Any(n => n > 0))
+            .ToList();
+        if (sized.Count > 0)
+        {
+            page.Append("<p class=\"note\">Object areas over all images, in bins that double in width: 1, 2–3, 4–7, 8–15 … pixels, each bin drawn from its smallest area to the next bin's.</p><div class=\"charts\">");
+            foreach (var (cls, bins) in sized)
+            {
+                var named = classes.Count > 1 ? Invariant($"Class {cls}: ") : "";
+                var first = Enumerable.Range(0, bins.Count).First(k => bins[k] > 0);
+                var last = Enumerable.Range(0, bins.Count).Last(k => bins[k] > 0);
+                var histogram = Histogram.OfBins([.. Enumerable.Range(first, last - first + 1).Select(k => new HistogramBin(ObjectSizeBins.From(k), ObjectSizeBins.From(k + 1), bins[k]))]);
+                page.Append("<figure>");
+                page.Append(HistogramChart.Svg(histogram, named + "object sizes", "object area (pixels)", Area, counted: "object"));
+                Append(page, $"<figcaption>{named}{bins.Sum()} objects</figcaption></figure>");
+            }
+
+            page.Append("</div>");
+        }
+
+        page.Append("<h3>Objects per image</h3><div class=\"scroll\"><table><thead><tr><th>Image</th>");
+        page.Append(classes.Count > 1 ? "<th class=\"num\">Class</th>" : "");
+        page.Append("<th class=\"num\">Objects</th><th class=\"num\">Mean area</th><th class=\"num\">Largest</th></tr></thead><tbody>");
+        foreach (var image in report.Images)
+        {
+            foreach (var cls in image.Classes)
+            {
+                Append(page, $"<tr class=\"objects\"><td class=\"name\">{E(image.Name)}</td>");
+                page.Append(classes.Count > 1 ? Invariant($"<td class=\"num\">{cls.Class}</td>") : "");
+                Append(page, $"<td class=\"num\">{cls.ObjectCount}</td><td class=\"num\">{cls.MeanObjectArea:0.#} px</td><td class=\"num\">{cls.LargestObjectArea} px</td></tr>");
+            }
+        }
+
+        page.Append("</tbody></table></div>");
+        InstanceScores(page, report);
+        page.Append("</section>\n");
+    }
+
+    /// <summary>Object matching against instance labels, per image worst first by DSB score, then the job's totals.</summary>
+    private static void InstanceScores(StringBuilder page, JobReport report)
+    {
+        if (report.Instances is not { } total)
+        {
+            return;
+        }
+
+        var scored = report.Images
+            .Where(i => i.Instances is not null)
+            .Select(i => (i.Name, Scores: i.Instances!))
+            .OrderBy(s => s.Scores.Dsb).ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+        page.Append("<h3>Objects against instance labels</h3>");
+        Append(page, $"<p class=\"note\">Over the {total.Images} image{(total.Images == 1 ? "" : "s")} whose ground truth gave every object its own id. A found object matches a true one when their IoU is above 0.5; ");
+        page.Append("the DSB score (Data Science Bowl 2018) is the mean, over IoU thresholds 0.5, 0.55 … 0.95, of matched / (matched + unmatched + missed). ");
+        page.Append("A merge is a found object covering more than half of two or more true ones, a split a true object more than half of two or more found ones lie in.");
+        page.Append(report.Images.Any(i => i.Labels == LabelsKind.BinaryMasks) ? " Images whose ground truth was a binary mask are not scored here: touching objects in it cannot be told apart." : "");
+        page.Append(" Worst first:</p>");
+        page.Append("<div class=\"scroll\"><table><thead><tr><th class=\"num\">#</th><th>Image</th><th class=\"num\">DSB</th><th class=\"num\">F1</th><th class=\"num\">Precision</th><th class=\"num\">Recall</th><th class=\"num\">Matched IoU</th>");
+        page.Append("<th class=\"num\">True</th><th class=\"num\">Found</th><th class=\"num\">Matched</th><th class=\"num\">Merges</th><th class=\"num\">Splits</th></tr></thead><tbody>");
+        foreach (var ((name, scores), rank) in scored.Select((s, i) => (s, i + 1)))
+        {
+            Append(page, $"<tr class=\"instances\"><td class=\"num\">{rank}</td><td class=\"name\">{E(name)}</td>");
+            InstanceCells(page, scores);
+        }
+
+        Append(page, $"</tbody><tfoot><tr class=\"total\"><th></th><th>All {total.Images} image{(total.Images == 1 ? "" : "s")}</th>");
+        InstanceCells(page, total);
+        page.Append("</tfoot></table></div>");
+    }
+
+    private static void InstanceCells(StringBuilder page, InstanceQuality scores) =>
+        Append(page, $"<td class=\"num\">{scores.Dsb:0.000}</td><td class=\"num\">{scores.F1:0.000}</td><td class=\"num\">{scores.Precision:0.000}</td><td class=\"num\">{scores.Recall:0.000}</td><td class=\"num\">{scores.MeanMatchedIoU:0.000}</td><td class=\"num\">{scores.TruthObjects}</td><td class=\"num\">{scores.PredictedObjects}</td><td class=\"num\">{scores.Matched}</td><td class=\"num\">{scores.Merges}</td><td class=\"num\">{scores.Splits}</td></tr>");
+
+    /// <summary>What the images' ground truth held, kind by kind with how many images: empty when none had any.</summary>
+    private static string LabelsFound(JobReport report) => string.Join(", ", report.Images
+        .Where(i => i.Labels is not null)
+        .GroupBy(i => i.Labels!.Value)
+        .OrderBy(g => g.Key)
+        .Select(g => Invariant($"{Words(g.Key)} ({g.Count()} image{(g.Count() == 1 ? "" : "s")})")));
+
+    private static string Words(LabelsKind labels) => labels switch
+    {
+        LabelsKind.InstanceLabels => "instance labels",
+        LabelsKind.BinaryMasks => "binary masks",
+        _ => "class masks",
+    };
+
+    /// <summary>An area for an axis: in thousands from 10 000 up, so a bin's range stays short under its bar.</summary>
+    private static string Area(double pixels) => pixels < 10_000 ? Invariant($"{pixels:0}") : Invariant($"{pixels / 1000:0}k");
 
     private static void Previews(StringBuilder page, JobReport report, IReadOnlyList<ReportPreview> previews)
     {

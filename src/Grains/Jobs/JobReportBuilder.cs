@@ -15,7 +15,17 @@ public static class JobReportBuilder
         var images = pages.SelectMany(p => p.Segmented)
             .OrderBy(pair => pair.Key, StringComparer.Ordinal)
             .Select(pair => new ImageReport(
-                pair.Key, pair.Value.Mask, pair.Value.Width, pair.Value.Height, pair.Value.Tiles, pair.Value.Classes, pair.Value.Seconds, skipped.GetValueOrDefault(pair.Key), pair.Value.Warning))
+                pair.Key,
+                pair.Value.Mask,
+                pair.Value.Width,
+                pair.Value.Height,
+                pair.Value.Tiles,
+                pair.Value.Classes,
+                pair.Value.Seconds,
+                skipped.GetValueOrDefault(pair.Key),
+                pair.Value.Warning,
+                pair.Value.Instances,
+                pair.Value.Labels))
             .ToList();
         var failures = pages.SelectMany(p => p.Failures).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         var silos = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -53,7 +63,8 @@ public static class JobReportBuilder
             failures,
             ToolVersion.Current,
             [.. engines.Select(pair => new ReportSilo(pair.Key, silos.GetValueOrDefault(pair.Key), pair.Value.Device, pair.Value.TileSize, pair.Value.BatchSize))],
-            spec.Continues ? Resume(job, skipped, Merge(pages, p => p.Redone), leftOut) : null);
+            spec.Continues ? Resume(job, skipped, Merge(pages, p => p.Redone), leftOut) : null,
+            InstanceQualities.Combine(images.Select(i => i.Instances).OfType<InstanceQuality>()));
     }
 
     private static ReportResume Resume(JobRecord job, IReadOnlyDictionary<string, string> skipped, IReadOnlyDictionary<string, string> redone, IReadOnlyDictionary<string, string> leftOut) => new(

@@ -25,6 +25,7 @@ public static class ImageSummaries
                 ObjectCount = c.ObjectCount,
                 MeanObjectArea = c.MeanArea,
                 LargestObjectArea = c.MaxArea,
+                ObjectSizes = ObjectSizeBins.Count(c.ObjectAreas),
                 IoU = scores?.IoU,
                 Dice = scores?.Dice,
             };
