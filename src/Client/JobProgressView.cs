@@ -67,6 +67,12 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
             console.MarkupLineInterpolated($"Against ground truth ({quality.Images} image(s)): mean IoU {quality.MeanIoU:F4}, mean Dice {quality.MeanDice:F4}.");
         }
 
+        if (report?.Instances is { } objects)
+        {
+            console.MarkupLineInterpolated(
+                $"Objects against instance labels ({objects.Images} image(s)): F1 {objects.F1:F3} at IoU 0.5 (precision {objects.Precision:F3}, recall {objects.Recall:F3}), DSB score {objects.Dsb:F3}, {objects.Merges} merge(s), {objects.Splits} split(s).");
+        }
+
         if (status.Spec?.Labels is { } labels && report is not null && (report.Quality?.Images ?? 0) < report.Images.Count)
         {
             // Without this line, images whose label went unmatched would silently drop out of the scores.

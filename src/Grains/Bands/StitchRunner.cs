@@ -21,6 +21,7 @@ namespace UNetPP.Cluster.Grains.Bands;
 public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, ImageAttempt attempt, ClusterMetrics metrics, string device, string silo, ILogger logger)
 {
     private readonly BandStitcher _stitcher = new(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions()));
+    private readonly ImageDecoder _decoder = new(new ImageDecoderOptions());
 
     /// <param name="engine">The engine the bands ran with, for the manifest's model and tile.</param>
     /// <param name="leased">When the stitch was leased; the image's time runs from its first band's lease when the page knows it.</param>
@@ -38,14 +39,19 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             await using var tableFile = spec.Objects ? ScratchFile.Create() : null;
             await using var geoJsonFile = spec.GeoJson ? ScratchFile.Create() : null;
             await using var samples = spec.Objects || spec.GeoJson ? await files.Storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(stitch.Image), cancellationToken) : null;
+            var truth = await files.GroundTruthAsync(spec, stitch.Image, cancellationToken);
+            var truthKind = truth is null ? null : GroundTruthRows.KindOf(_decoder, truth, engine.Model.Card.Classes);
+            var instanceTruth = truthKind is { InstanceLabels: true };
             var outputs = new StitchOutputs(maskFile, probabilityFile, overlayFile)
             {
                 Format = engine.MaskFormat,
                 PixelSize = engine.MaskFormat == MaskFormat.Png && samples is null ? null : await PixelSizeAsync(spec, stitch.Image, cancellationToken),
                 OverlayChannels = engine.Channels,
-                Objects = spec.FindsObjects ? new ObjectStreams(labelsFile, tableFile, geoJsonFile) : null,
+                // Instance labels alone are scored against objects that go to no file.
+                Objects = spec.FindsObjects || instanceTruth ? new ObjectStreams(labelsFile, tableFile, geoJsonFile) : null,
                 ObjectSettings = engine.ObjectSettings,
                 ObjectSamples = samples,
+                ObjectTruth = instanceTruth ? truth : null,
             };
             var image = await Task.Run(() => _stitcher.StitchAsync(stitch.Image, stitch.Bands, OpenPartAsync, original, outputs, cancellationToken), cancellationToken);
             StageMetrics.RecordDuration(PipelineStage.Encode, device, image.Times.Encode);
@@ -80,7 +86,8 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
             }
 
             metrics.ImageCompleted(device);
-            var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started) with { Warning = image.Warning };
+            var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started)
+                .With(truthKind, image.Objects?.Scores) with { Warning = image.Warning };
             if (image.Warning is { } warning)
             {
                 ImagesRunner.LogImageWarning(logger, stitch.Image, warning);

@@ -1,4 +1,6 @@
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 
 namespace UNetPP.Cluster.Grains.Workers;
@@ -30,5 +32,12 @@ public static class ImageSummaries
                 Dice = scores?.Dice,
             };
         })],
+    };
+
+    /// <summary>The summary with what the ground truth held and, for instance labels, how the objects matched them.</summary>
+    public static ImageSummary With(this ImageSummary summary, GroundTruthKind? truth, InstanceScores? scores) => summary with
+    {
+        Labels = truth is null ? null : InstanceQualities.Labels(truth),
+        Instances = scores is null ? null : InstanceQualities.From(scores),
     };
 }

@@ -121,7 +121,8 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
         }
 
         metrics.ImageCompleted(device);
-        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased) with { Warning = image.Warning };
+        var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased)
+            .With(image.TruthKind, image.Objects?.Found.Scores) with { Warning = image.Warning };
         if (image.Warning is { } warning)
         {
             LogImageWarning(logger, name, warning);

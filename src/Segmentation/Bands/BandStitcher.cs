@@ -29,6 +29,9 @@ public sealed record StitchOutputs(Stream Mask, Stream? Probability = null, Stre
 
     /// <summary>The image itself (seekable), read alongside for the objects' intensities; null measures none.</summary>
     public Stream? ObjectSamples { get; init; }
+
+    /// <summary>Instance labels the objects are scored against, read alongside; null for none.</summary>
+    public GroundTruth? ObjectTruth { get; init; }
 }
 
 /// <summary>A stitched image: what its mask holds and how it scores; its files went to <see cref="StitchOutputs"/>.</summary>
@@ -148,7 +151,7 @@ public sealed class BandStitcher(MaskWriter overlays, ImageDecoder decoder)
                 var samples = outputs.ObjectSamples is null ? null : decoder.Open(name, outputs.ObjectSamples);
                 _instances = new InstancePass(
                     name, _width, _height, _classes, outputs.ObjectSettings ?? throw new ArgumentException("Objects need their settings.", nameof(outputs)),
-                    outputs.Format, outputs.PixelSize, samples, objectFiles);
+                    outputs.Format, outputs.PixelSize, samples, objectFiles, outputs.ObjectTruth is null ? null : new GroundTruthRows(decoder, outputs.ObjectTruth));
             }
             _probabilityRow = new ushort[_width];
             _rgb = new byte[_width * 3];

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using UNetPP.Cluster.Segmentation.Bands;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Telemetry;
 using UNetPP.Cluster.Segmentation.Tiling;
@@ -34,14 +35,20 @@ public sealed partial class SegmentationEngine
         var grid = Grid(height, width);
         var rows = new BandRows(grid, band);
 
+        var card = Model.Card;
+
+        // Instance labels are told from a mask over the whole ground truth, so every band reads it alike.
+        var instanceTruth = groundTruth is not null && GroundTruthRows.KindOf(_decoder, groundTruth, card.Classes).InstanceLabels;
         using var truth = groundTruth is null ? null : _decoder.Open(groundTruth.Name, new MemoryStream(groundTruth.Bytes, writable: false));
+        using var truthIds = instanceTruth ? new GroundTruthRows(_decoder, groundTruth!) : null;
         if (truth is not null)
         {
             SegmentationQuality.CheckSize(name, width, height, groundTruth!.Name, truth.Width, truth.Height);
         }
 
-        var card = Model.Card;
-        using var writer = new BandPartWriter(part, width, height, band, card.Classes, PartsCarryProbability);
+        // The stitch scores objects against instance labels, and objects are split on the probabilities.
+        var withProbability = PartsCarryProbability || instanceTruth;
+        using var writer = new BandPartWriter(part, width, height, band, card.Classes, withProbability);
         var window = new ImageTensor(_input.Channels, rows.WindowHeight, width, new float[(long)_input.Channels * rows.WindowHeight * width]);
         var strips = new SortedDictionary<int, GaussianBlender>();
         var times = StageTimes.Zero;
@@ -90,11 +97,19 @@ public sealed partial class SegmentationEngine
                 if (truth is not null)
                 {
                     var truthRows = new byte[area.Area];
-                    truth.ReadGrayRows(area.Y, area.Height, truthRows);
+                    if (truthIds is not null)
+                    {
+                        truthIds.ReadForeground(area.Y, area.Height, truthRows);
+                    }
+                    else
+                    {
+                        truth.ReadGrayRows(area.Y, area.Height, truthRows);
+                    }
+
                     quality.Add(Quality(name, mask, probabilities, groundTruth!.Name, new Gray8Image(area.Width, area.Height, truthRows)));
                 }
 
-                var probability = PartsCarryProbability ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
+                var probability = withProbability ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
                 writer.WriteRows(mask.Labels, probability);
                 post = clock.Elapsed;
             }

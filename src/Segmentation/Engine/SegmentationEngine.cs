@@ -127,7 +127,9 @@ public sealed partial class SegmentationEngine : IDisposable
         stages.Enter(PipelineStage.Decode);
         var clock = Stopwatch.StartNew();
         var tensor = _decoder.Decode(name, image, _input);
-        var truth = groundTruth is null ? null : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);
+        var truthKind = groundTruth is null ? null : GroundTruthRows.KindOf(_decoder, groundTruth, Model.Card.Classes);
+        var instanceTruth = truthKind is { InstanceLabels: true };
+        var truth = groundTruth is null ? null : instanceTruth ? Foreground(groundTruth) : _decoder.DecodeGray8(groundTruth.Name, groundTruth.Bytes);
         if (truth is not null)
         {
             // Refuse a mismatched ground truth now, not after the whole image has been through the device.
@@ -153,8 +155,9 @@ public sealed partial class SegmentationEngine : IDisposable
         var mask = MaskBuilder.Build(probabilities, card.Classes, tensor.Height, tensor.Width, card.Threshold);
         var totals = ClassTotals.Count(mask, probabilities);
         var pixelSize = _masks.KeepsPixelSize || _options.Objects is { Table: true } or { GeoJson: true } ? PhysicalPixelSize.Of(image) : null;
-        var probability16 = _options.Probabilities || _options.Objects is not null ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width) : null;
-        var objects = _options.Objects is null ? null : FindObjects(name, image, mask, probability16!, pixelSize);
+        var separate = _options.Objects is not null || instanceTruth;
+        var probability16 = _options.Probabilities || separate ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, tensor.Height, tensor.Width) : null;
+        var objects = separate ? FindObjects(name, image, mask, probability16!, pixelSize, instanceTruth ? groundTruth : null) : null;
         var summary = objects is null
             ? MaskStatistics.Summarise(mask, totals)
             : MaskStatistics.Summarise(mask.Width, mask.Height, mask.Classes, objects.Found.AreasByLabel, totals);
@@ -173,6 +176,7 @@ public sealed partial class SegmentationEngine : IDisposable
         {
             Warning = tensor.Faint ? FaintWarning : null,
             Objects = objects,
+            TruthKind = truthKind,
         };
     }
 
@@ -183,15 +187,18 @@ public sealed partial class SegmentationEngine : IDisposable
     /// Separates an image held in memory into objects, row by row through the same <see cref="InstancePass"/>
     /// a band-cut image's stitched rows go through, so both give the same files.
     /// </summary>
-    private ObjectFiles FindObjects(string name, byte[] image, SegmentationMask mask, ushort[] probability, PhysicalPixelSize? pixelSize)
+    /// <param name="truth">Instance labels to score the objects against; null for none.</param>
+    private ObjectFiles FindObjects(string name, byte[] image, SegmentationMask mask, ushort[] probability, PhysicalPixelSize? pixelSize, GroundTruth? truth)
     {
-        var wanted = _options.Objects!;
+        // Instance labels alone are scored against objects that go to no file.
+        var wanted = _options.Objects ?? new ObjectOutputs(Labels: false, Table: false, GeoJson: false, MinObjectSize: null);
         var input = wanted.Table || wanted.GeoJson ? _decoder.Open(name, new MemoryStream(image, writable: false)) : null;
         using var labels = wanted.Labels ? new MemoryStream() : null;
         using var table = wanted.Table ? new MemoryStream() : null;
         using var geoJson = wanted.GeoJson ? new MemoryStream() : null;
         InstanceResult found;
-        using (var pass = new InstancePass(name, mask.Width, mask.Height, mask.Classes, ObjectSettings, MaskFormat, pixelSize, input, new ObjectStreams(labels, table, geoJson)))
+        var truthRows = truth is null ? null : new GroundTruthRows(_decoder, truth);
+        using (var pass = new InstancePass(name, mask.Width, mask.Height, mask.Classes, ObjectSettings, MaskFormat, pixelSize, input, new ObjectStreams(labels, table, geoJson), truthRows))
         {
             for (var y = 0; y < mask.Height; y++)
             {
@@ -241,6 +248,15 @@ public sealed partial class SegmentationEngine : IDisposable
         }
 
         StageMetrics.RecordTiles(device, tiles);
+    }
+
+    /// <summary>Instance labels as the binary mask pixel scores compare against: every object foreground.</summary>
+    private Gray8Image Foreground(GroundTruth truth)
+    {
+        using var rows = new GroundTruthRows(_decoder, truth);
+        var pixels = new byte[rows.Width * rows.Height];
+        rows.ReadForeground(0, rows.Height, pixels);
+        return new Gray8Image(rows.Width, rows.Height, pixels);
     }
 
     private IReadOnlyList<ClassQuality> Quality(string name, SegmentationMask mask, float[] probabilities, string truthName, Gray8Image truth) =>

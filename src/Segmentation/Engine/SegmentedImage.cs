@@ -29,6 +29,9 @@ public sealed record SegmentedImage(
 
     /// <summary>The image's objects and their files, when the job asks for objects; the summary then counts them.</summary>
     public ObjectFiles? Objects { get; init; }
+
+    /// <summary>What the ground truth holds (instance labels, a binary mask, class masks); null without one.</summary>
+    public GroundTruthKind? TruthKind { get; init; }
 }
 
 /// <summary>Ground truth for an image: the mask's name (for messages) and its encoded bytes.</summary>

@@ -6,7 +6,8 @@ namespace UNetPP.Cluster.Segmentation.Instances;
 
 /// <summary>What an image's instance pass found: its objects, and the file name its label image takes.</summary>
 /// <param name="AreasByLabel">Object areas grouped by mask value, as <see cref="ConnectedComponents.AreasByLabel()"/> gives them, specks left out.</param>
-public sealed record InstanceResult(int Objects, string LabelFile, List<int>[] AreasByLabel);
+/// <param name="Scores">How the objects match the ground truth's, when it holds instance labels; null otherwise.</param>
+public sealed record InstanceResult(int Objects, string LabelFile, List<int>[] AreasByLabel, InstanceScores? Scores);
 
 /// <summary>Where an image's object files go as they are made; a null stream skips that file. Left open.</summary>
 /// <param name="Labels">The instance label image.</param>
@@ -36,6 +37,10 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     private readonly PhysicalPixelSize? _pixelSize;
     private readonly ObjectParquetWriter? _table;
     private readonly GeoJsonObjectWriter? _geoJson;
+    private readonly GroundTruthRows? _truth;
+    private readonly InstanceScorer _scorer = new();
+    private readonly int[] _truthRow;
+    private int _written;
     private readonly List<int>[] _areas = [.. Enumerable.Range(0, 256).Select(_ => new List<int>())];
     private int _row;
 
@@ -46,8 +51,18 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     /// <param name="pixelSize">The input's pixel size, or null when it has none.</param>
     /// <param name="input">The image itself, read alongside for each object's intensities; null for none. The pass disposes it.</param>
     /// <param name="outputs">Where the files go.</param>
-    public InstancePass(string name, int width, int height, int classes, InstanceSettings settings, MaskFormat format, PhysicalPixelSize? pixelSize, StreamedImage? input, ObjectStreams outputs)
+    /// <param name="truth">Instance labels to score the objects against, read alongside; null for none. The pass disposes it.</param>
+    public InstancePass(string name, int width, int height, int classes, InstanceSettings settings, MaskFormat format, PhysicalPixelSize? pixelSize, StreamedImage? input, ObjectStreams outputs, GroundTruthRows? truth = null)
     {
+        if (truth is not null && (truth.Width != width || truth.Height != height))
+        {
+            truth.Dispose();
+            input?.Dispose();
+            throw new InvalidDataException($"{name}: its instance labels are {truth.Width}×{truth.Height} but the image is {width}×{height}.");
+        }
+
+        _truth = truth;
+        _truthRow = new int[truth is null ? 0 : width];
         if (input is not null && (input.Width != width || input.Height != height))
         {
             input.Dispose();
@@ -85,7 +100,7 @@ public sealed class InstancePass : IInstanceSink, IDisposable
         _labels?.Finish(_outputs.Labels!);
         _table?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _geoJson?.Complete();
-        return new InstanceResult(_labeller.Objects, LabelImageWriter.FileName(_name, _format, _labeller.Objects), _areas);
+        return new InstanceResult(_labeller.Objects, LabelImageWriter.FileName(_name, _format, _labeller.Objects), _areas, _truth is null ? null : _scorer.Score());
     }
 
     void IInstanceSink.Add(ImageObject image)
@@ -119,12 +134,23 @@ public sealed class InstancePass : IInstanceSink, IDisposable
     /// <summary>Whether a channel name can stand in a column name as it is; others (spaces, punctuation) fall back to the number.</summary>
     private static bool IsColumnSafe(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
-    void IInstanceSink.WriteRow(ReadOnlySpan<int> ids) => _labels?.WriteRow(ids);
+    void IInstanceSink.WriteRow(ReadOnlySpan<int> ids)
+    {
+        _labels?.WriteRow(ids);
+        if (_truth is not null)
+        {
+            _truth.Read(_written, _truthRow);
+            _scorer.AddRow(ids, _truthRow);
+        }
+
+        _written++;
+    }
 
     public void Dispose()
     {
         _labels?.Dispose();
         _geoJson?.Dispose();
         _input?.Dispose();
+        _truth?.Dispose();
     }
 }
