@@ -18,6 +18,7 @@ internal static class BenchCommandLine
             RunCommand.Create(),
             QualityCommand.Create(),
             InstancesCommand.Create(),
+            ObjectCostCommand.Create(),
             TiledReadsCommand.Create(),
         };
 

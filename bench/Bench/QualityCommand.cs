@@ -5,23 +5,28 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Model;
 
 namespace UNetPP.Cluster.Bench;
 
 /// <summary>One mode's accuracy and speed on a labelled set: the two sides of the article's trade-off.</summary>
-internal sealed record QualityRow(string Mode, bool Tta, double MeanIoU, double MeanDice, double SecondsPerImage, double TimeToL4);
+/// <param name="F1">Objects' F1 at IoU 0.5 over the set, with instance labels; null with masks.</param>
+/// <param name="Dsb">The Data Science Bowl 2018 score (mean of the images'), with instance labels; null with masks.</param>
+internal sealed record QualityRow(string Mode, bool Tta, double MeanIoU, double MeanDice, double SecondsPerImage, double TimeToL4, double? F1 = null, double? Dsb = null);
 
 /// <summary>
 /// <c>unetpp-bench quality</c>: runs a model in every mode it offers, with and without test-time
 /// augmentation, over images with ground truth, and reports mean IoU and Dice (the seed's metrics)
 /// with the time per image. Configurations run interleaved, best time of the rounds kept, so the
-/// time ratios are measured side by side.
+/// time ratios are measured side by side. With instance labels (<c>labels/</c>, as <c>unetpp nuclei
+/// --instances</c> or <c>--crowded</c> write them) the images' objects are scored too: F1 and the DSB
+/// score, the time per image then including the instance step.
 /// </summary>
 internal static class QualityCommand
 {
     private static readonly Option<string?> Model = new("--model") { Description = "ONNX model (default: the built-in model)." };
-    private static readonly Option<string> Data = new("--data") { Description = "A folder with images/ and masks/ of the same names.", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "A folder with images/ and masks/ (or labels/, instance labels) of the same names.", Required = true };
     private static readonly Option<int> Rounds = new("--rounds") { Description = "Timed rounds; the best of each configuration is kept.", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (default: all cores)." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the rows as JSON." };
@@ -43,41 +48,48 @@ internal static class QualityCommand
 
     public static async Task<IReadOnlyList<QualityRow>> MeasureAsync(LoadedModel model, string data, int rounds, int threads, CancellationToken cancellationToken)
     {
+        var truthFolder = Directory.Exists(Path.Combine(data, "labels")) ? "labels" : "masks";
         var images = Directory.GetFiles(Path.Combine(data, "images")).Order(StringComparer.Ordinal)
-            .Select(file => (Name: Path.GetFileName(file), Bytes: File.ReadAllBytes(file), Truth: new GroundTruth(Path.GetFileName(file), File.ReadAllBytes(Path.Combine(data, "masks", Path.GetFileName(file))))))
+            .Select(file => (Name: Path.GetFileName(file), Bytes: File.ReadAllBytes(file), Truth: new GroundTruth(Path.GetFileName(file), File.ReadAllBytes(Path.Combine(data, truthFolder, Path.GetFileName(file))))))
             .ToList();
         var configurations = model.Card.Modes.Select(InferenceModes.Parse).SelectMany(mode => new[] { (mode, false), (mode, true) }).ToList();
-        var best = new Dictionary<(InferenceMode, bool), (double Seconds, double IoU, double Dice)>();
+        var best = new Dictionary<(InferenceMode, bool), (double Seconds, double IoU, double Dice, InstanceScores? Objects)>();
         for (var round = 0; round < rounds; round++)
         {
             foreach (var (mode, tta) in configurations)
             {
                 var options = new SegmentationOptions { Mode = mode, Tta = tta, Device = new DeviceSessionOptions { IntraOpThreads = threads } };
                 using var engine = SegmentationEngine.Create(model, options, NullLogger.Instance);
-                var scores = new (double IoU, double Dice)[images.Count];
+                var scores = new (double IoU, double Dice, InstanceScores? Objects)[images.Count];
                 var clock = Stopwatch.StartNew();
                 await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), new ParallelOptions { MaxDegreeOfParallelism = options.BatchSize * 2, CancellationToken = cancellationToken }, async (i, ct) =>
                 {
                     var result = await engine.SegmentAsync(images[i].Name, images[i].Bytes, images[i].Truth, ct);
                     var quality = result.Quality![0];
-                    scores[i] = (quality.IoU, quality.Dice);
+                    scores[i] = (quality.IoU, quality.Dice, result.Objects?.Found.Scores);
                 });
                 var seconds = clock.Elapsed.TotalSeconds / images.Count;
                 var key = (mode, tta);
-                best[key] = best.TryGetValue(key, out var earlier) && earlier.Seconds < seconds ? earlier : (seconds, scores.Average(s => s.IoU), scores.Average(s => s.Dice));
+                var objects = scores.All(s => s.Objects is not null) ? InstanceScores.Combine([.. scores.Select(s => s.Objects!)]) : null;
+                best[key] = best.TryGetValue(key, out var earlier) && earlier.Seconds < seconds ? earlier : (seconds, scores.Average(s => s.IoU), scores.Average(s => s.Dice), objects);
                 Console.Error.WriteLine(FormattableString.Invariant($"  round {round + 1}: {mode.ToName()}{(tta ? " + TTA" : "")} {seconds * 1000:F1} ms/image, IoU {best[key].IoU:F4}"));
             }
         }
 
         var l4 = best[(InferenceMode.L4, false)].Seconds;
-        return [.. configurations.Select(c => new QualityRow(c.Item1.ToName(), c.Item2, best[c].IoU, best[c].Dice, best[c].Seconds, best[c].Seconds / l4))];
+        return [.. configurations.Select(c => new QualityRow(c.Item1.ToName(), c.Item2, best[c].IoU, best[c].Dice, best[c].Seconds, best[c].Seconds / l4, best[c].Objects?.F1, best[c].Objects?.Dsb))];
     }
 
     private static string Table(IReadOnlyList<QualityRow> rows)
     {
-        var lines = new List<string> { "| mode | TTA | mean IoU | mean Dice | ms / image | time ÷ L4 |", "|---|---|---|---|---|---|" };
+        var objects = rows.All(r => r.F1 is not null);
+        var lines = new List<string>
+        {
+            "| mode | TTA | mean IoU | mean Dice |" + (objects ? " object F1@0.5 | DSB |" : "") + " ms / image | time ÷ L4 |",
+            "|---|---|---|---|" + (objects ? "---|---|" : "") + "---|---|",
+        };
         lines.AddRange(rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Mode} | {(r.Tta ? "yes" : "no")} | {r.MeanIoU:F4} | {r.MeanDice:F4} | {r.SecondsPerImage * 1000:F1} | {r.TimeToL4:F2} |")));
+            $"| {r.Mode} | {(r.Tta ? "yes" : "no")} | {r.MeanIoU:F4} | {r.MeanDice:F4} |{(objects ? $" {r.F1:F3} | {r.Dsb:F3} |" : "")} {r.SecondsPerImage * 1000:F1} | {r.TimeToL4:F2} |")));
         return string.Join(Environment.NewLine, lines);
     }
 }

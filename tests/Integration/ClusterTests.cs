@@ -26,10 +26,11 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
             var expected = Dataset.Good.Select(i => Dataset.MaskOf(i.Name)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, outcome.Masks.Keys.Order(StringComparer.Ordinal));
-            var manifests = Dataset.Good.Select(i => $".unetpp/manifests/{i.Name}.json").Order(StringComparer.Ordinal);
-            Assert.Equal(
-                [JobReport.OwnerFileName, .. manifests, .. expected, JobReport.PageFileName, JobReport.FileName],
-                outcome.Files.Keys.Order(StringComparer.Ordinal));
+            var manifests = Dataset.Good.Select(i => $".unetpp/manifests/{i.Name}.json");
+            var objects = Dataset.Good.SelectMany(i => JobOutcome.ResultFolders.Skip(1).Select(folder =>
+                folder + Path.ChangeExtension(i.Name, folder switch { "instances/" => ".png", "objects/" => ".parquet", _ => ".geojson" })));
+            string[] files = [JobReport.OwnerFileName, .. manifests, .. expected, .. objects, "objects.csv", "objects.parquet", JobReport.PageFileName, JobReport.FileName];
+            Assert.Equal(files.Order(StringComparer.Ordinal), outcome.Files.Keys.Order(StringComparer.Ordinal));
             foreach (var (name, width, height) in Dataset.Good)
             {
                 using var mask = Image.NewFromBuffer(outcome.Masks[Dataset.MaskOf(name)], failOn: Enums.FailOn.Error);
@@ -368,13 +369,22 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
                     continue;
                 }
 
-                Assert.StartsWith("masks/", name, StringComparison.Ordinal);
-                using (var mask = Image.NewFromBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error))
+                if (name is "objects.csv" or "objects.parquet")
                 {
+                    // The table of the images done, written as the cancelled job ended: a header and a row per object.
+                    var done = JobReport.FromJson(System.Text.Encoding.UTF8.GetString(later[JobReport.FileName])).Images.Sum(i => i.Classes.Sum(c => c.ObjectCount));
+                    Assert.True(name == "objects.parquet" ? bytes.AsSpan(0, 4).SequenceEqual("PAR1"u8) : System.Text.Encoding.UTF8.GetString(bytes).Count(c => c == '\n') == done + 1, name);
+                    continue;
+                }
+
+                Assert.True(JobOutcome.IsResult(name), $"{name} is no output of an image.");
+                if (name.StartsWith("masks/", StringComparison.Ordinal) || name.StartsWith("instances/", StringComparison.Ordinal))
+                {
+                    using var mask = Image.NewFromBuffer(bytes, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
                     Assert.True(mask.Avg() >= 0, name); // decodes every pixel: a cut-off PNG fails here
                 }
 
-                Assert.True(reference.Masks.TryGetValue(name, out var expected) && expected.AsSpan().SequenceEqual(bytes), $"{name} differs from the one-silo run's.");
+                Assert.True(reference.Results.TryGetValue(name, out var expected) && expected.AsSpan().SequenceEqual(bytes), $"{name} differs from the one-silo run's.");
             }
         });
     }
@@ -444,12 +454,12 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
     private static void AssertSameAsReference(JobOutcome reference, JobOutcome outcome)
     {
         AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
-        var missing = reference.Masks.Keys.Except(outcome.Masks.Keys).ToList();
+        var missing = reference.Results.Keys.Except(outcome.Results.Keys).ToList();
         var extra = outcome.Files.Keys.Except(reference.Files.Keys).ToList();
-        var different = reference.Masks.Where(m => outcome.Masks.TryGetValue(m.Key, out var bytes) && !bytes.AsSpan().SequenceEqual(m.Value)).Select(m => m.Key).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} mask(s) missing: {string.Join(", ", missing.Take(10))}");
+        var different = reference.Results.Where(m => outcome.Results.TryGetValue(m.Key, out var bytes) && !bytes.AsSpan().SequenceEqual(m.Value)).Select(m => m.Key).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} result(s) missing: {string.Join(", ", missing.Take(10))}");
         Assert.True(extra.Count == 0, $"{extra.Count} unexpected file(s): {string.Join(", ", extra.Take(10))}");
-        Assert.True(different.Count == 0, $"{different.Count} mask(s) differ from the one-silo run's: {string.Join(", ", different.Take(10))}");
+        Assert.True(different.Count == 0, $"{different.Count} result(s) differ from the one-silo run's: {string.Join(", ", different.Take(10))}");
         Assert.NotNull(outcome.Report);
         Assert.Equal(new ReportCounts(Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count), outcome.Report.Counts);
     }

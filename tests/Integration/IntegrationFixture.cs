@@ -13,6 +13,16 @@ public sealed record JobOutcome(JobStatus Status, IReadOnlyDictionary<string, by
     public IReadOnlyDictionary<string, byte[]> Masks =>
         Files.Where(f => f.Key.StartsWith("masks/", StringComparison.Ordinal)).ToDictionary(f => f.Key, f => f.Value);
 
+    /// <summary>What the job made of its images: masks, instance labels, object tables and GeoJSON; not its report and manifests, which say when and where.</summary>
+    public IReadOnlyDictionary<string, byte[]> Results =>
+        Files.Where(f => IsResult(f.Key)).ToDictionary(f => f.Key, f => f.Value);
+
+    /// <summary>The folders an image's outputs go to.</summary>
+    public static readonly IReadOnlyList<string> ResultFolders = ["masks/", "instances/", "objects/", "geojson/"];
+
+    public static bool IsResult(string name) =>
+        name is "objects.csv" or "objects.parquet" || ResultFolders.Any(folder => name.StartsWith(folder, StringComparison.Ordinal));
+
     public JobReport? Report =>
         Files.TryGetValue(JobReport.FileName, out var json) ? JobReport.FromJson(System.Text.Encoding.UTF8.GetString(json)) : null;
 }
@@ -89,6 +99,11 @@ public sealed class IntegrationFixture : IAsyncLifetime
         LeaseDuration = LeaseDuration,
         RegionPixels = Dataset.LargeWidth * Dataset.LargeHeight - 1,
         RegionSize = 128,
+
+        // Objects are held to the masks' promise: every cluster run gives the one-silo run's files.
+        Instances = true,
+        Objects = true,
+        GeoJson = true,
     };
 
     /// <summary>The job on one silo, run once for the whole collection.</summary>
