@@ -26,6 +26,9 @@ public sealed record ImageSummary
 
     /// <summary>What the image's ground truth held; null when it had none.</summary>
     [Id(8)] public LabelsKind? Labels { get; init; }
+
+    /// <summary>The instance label image's name under the job's output, when the job wrote one (<c>--instances</c>).</summary>
+    [Id(9)] public string? LabelImage { get; init; }
 }
 
 /// <summary>What was found in one class of one image.</summary>

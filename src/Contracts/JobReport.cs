@@ -97,6 +97,7 @@ public sealed record ReportQuality(int Images, [property: JsonPropertyName("mean
 /// <param name="Warning">What the user should know about the image's input (too faint for a fixed normalisation, say).</param>
 /// <param name="Instances">How the objects found match the ground truth's, when it held instance labels.</param>
 /// <param name="Labels">What the image's ground truth held: class masks, binary masks or instance labels; null without ground truth.</param>
+/// <param name="LabelImage">The instance label image's name under the output, when the job wrote one.</param>
 public sealed record ImageReport(
     string Name,
     string Mask,
@@ -108,4 +109,5 @@ public sealed record ImageReport(
     string? MadeBy = null,
     string? Warning = null,
     InstanceQuality? Instances = null,
-    LabelsKind? Labels = null);
+    LabelsKind? Labels = null,
+    string? LabelImage = null);

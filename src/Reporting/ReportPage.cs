@@ -143,7 +143,10 @@ public static class ReportPage
             return;
         }
 
-        Append(page, $"<p class=\"note\">Over the {report.Images.Count} segmented image{(report.Images.Count == 1 ? "" : "s")}; objects are 8-connected regions of the mask.</p>");
+        var counted = report.Images.Any(i => i.LabelImage is not null || i.Instances is not null)
+            ? "objects are those the job separated, touching nuclei apart"
+            : "objects are 8-connected regions of the mask";
+        Append(page, $"<p class=\"note\">Over the {report.Images.Count} segmented image{(report.Images.Count == 1 ? "" : "s")}; {counted}.</p>");
         foreach (var cls in classes)
         {
             var found = report.Images.SelectMany(i => i.Classes.Where(c => c.Class == cls)).ToList();
@@ -305,7 +308,8 @@ public static class ReportPage
 
         var images = report.Images.ToDictionary(i => i.Name, StringComparer.Ordinal);
         var spread = previews.Count < report.Images.Count ? ", spread evenly over their names" : "";
-        Append(page, $"<p class=\"note\">{previews.Count} of the {report.Images.Count} segmented images{spread}, each with its mask drawn over it (outlines solid, inside translucent).</p><div class=\"thumbs\">");
+        var drawn = report.Images.Any(i => i.LabelImage is not null) ? "its objects drawn over it, each in a colour of its own" : "its mask drawn over it";
+        Append(page, $"<p class=\"note\">{previews.Count} of the {report.Images.Count} segmented images{spread}, each with {drawn} (outlines solid, inside translucent).</p><div class=\"thumbs\">");
         foreach (var preview in previews)
         {
             page.Append("<figure class=\"thumb\">");

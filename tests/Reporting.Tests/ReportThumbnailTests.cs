@@ -149,4 +149,32 @@ public sealed class ReportThumbnailTests
 
         Assert.Equal("a.png", error.ImageName);
     }
+
+    [Fact]
+    public void ObjectsOfALabelImageEachGetAColourOfTheirOwnEvenWhenTheyTouch()
+    {
+        // Two objects side by side, touching, ids 1 and 2, on a 384 × 192 image: halved to 192 × 96.
+        var ids = new ushort[384 * 192];
+        for (var y = 40; y < 150; y++)
+        {
+            for (var x = 40; x < 340; x++)
+            {
+                ids[(y * 384) + x] = (ushort)(x < 190 ? 1 : 2);
+            }
+        }
+
+        using var labels = NetVips.Image.NewFromMemory(ids, 384, 192, 1, NetVips.Enums.BandFormat.Ushort);
+        var thumbnail = new ReportThumbnail(decoder).MakeWithObjects("a.png", new MemoryStream(Flat(384, 192, 100)), "instances/a.png", new MemoryStream(labels.PngsaveBuffer()));
+
+        var (w, h, pixel) = Decode(thumbnail);
+        Assert.Equal((192, 96), (w, h));
+        Assert.Equal([100, 100, 100], pixel(5, 5));
+        var (left, right) = (pixel(50, 48), pixel(140, 48));
+        Assert.NotEqual(left, right);
+        Assert.NotEqual([100, 100, 100], left);
+        Assert.NotEqual([100, 100, 100], right);
+
+        // Where they meet, each is outlined: the colour there is full, not the translucent inside.
+        Assert.NotEqual(pixel(94, 48), pixel(90, 48));
+    }
 }

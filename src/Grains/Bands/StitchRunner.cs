@@ -87,7 +87,11 @@ public sealed class StitchRunner(ShardFiles files, ImageManifests manifests, Ima
 
             metrics.ImageCompleted(device);
             var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - started)
-                .With(truthKind, image.Objects?.Scores) with { Warning = image.Warning };
+                .With(truthKind, image.Objects?.Scores) with
+                {
+                    Warning = image.Warning,
+                    LabelImage = labelsFile is null ? null : OutputNames.InstancesOf(image.Objects!.LabelFile),
+                };
             if (image.Warning is { } warning)
             {
                 ImagesRunner.LogImageWarning(logger, stitch.Image, warning);

@@ -218,8 +218,12 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
             try
             {
                 await using var input = await storage.OpenReadAsync(spec.Input, ImagePlane.FileOf(image.Name), CancellationToken.None);
-                await using var mask = await storage.OpenReadAsync(spec.Output, image.Mask, CancellationToken.None);
-                previews.Add(ReportPreview.Of(image.Name, thumbnails.Make(image.Name, input, image.Mask, mask)));
+                // With label images, each object in a colour of its own: touching nuclei show apart.
+                var drawn = image.LabelImage ?? image.Mask;
+                await using var mask = await storage.OpenReadAsync(spec.Output, drawn, CancellationToken.None);
+                previews.Add(ReportPreview.Of(image.Name, image.LabelImage is null
+                    ? thumbnails.Make(image.Name, input, image.Mask, mask)
+                    : thumbnails.MakeWithObjects(image.Name, input, drawn, mask)));
             }
             catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
             {

@@ -25,7 +25,8 @@ public static class JobReportBuilder
                 skipped.GetValueOrDefault(pair.Key),
                 pair.Value.Warning,
                 pair.Value.Instances,
-                pair.Value.Labels))
+                pair.Value.Labels,
+                pair.Value.LabelImage))
             .ToList();
         var failures = pages.SelectMany(p => p.Failures).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         var silos = new SortedDictionary<string, int>(StringComparer.Ordinal);

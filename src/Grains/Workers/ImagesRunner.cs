@@ -122,7 +122,11 @@ public sealed partial class ImagesRunner(ShardFiles files, ImageManifests manife
 
         metrics.ImageCompleted(device);
         var summary = ImageSummaries.Of(image.Width, image.Height, image.Tiles, image.Summary, image.Quality, mask, DateTimeOffset.UtcNow - leased)
-            .With(image.TruthKind, image.Objects?.Found.Scores) with { Warning = image.Warning };
+            .With(image.TruthKind, image.Objects?.Found.Scores) with
+            {
+                Warning = image.Warning,
+                LabelImage = image.Objects?.Labels is null ? null : OutputNames.InstancesOf(image.Objects.Found.LabelFile),
+            };
         if (image.Warning is { } warning)
         {
             LogImageWarning(logger, name, warning);

@@ -246,6 +246,32 @@ public sealed class ImageDecoder
         }
     }
 
+    /// <summary>
+    /// An instance label image reduced to <paramref name="width"/> × <paramref name="height"/> by nearest
+    /// sample, so every pixel keeps an object's id (0 background) rather than a blend of two; row-major.
+    /// </summary>
+    public int[] DecodeLabelsThumbnail(string name, Stream labels, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var source = new GuardedSource(labels);
+        using var whole = OpenHeader(name, source, out var format);
+        var info = Describe(whole, format);
+        CheckMask(name, whole, info);
+        try
+        {
+            using var first = whole.ExtractBand(0);
+            using var resized = first.Resize((double)width / info.Width, Enums.Kernel.Nearest, vscale: (double)height / info.Height);
+            using var exact = resized.Width == width && resized.Height == height ? null : resized.Embed(0, 0, width, height, Enums.Extend.Copy);
+            using var ids = (exact ?? resized).Cast(Enums.BandFormat.Int);
+            return ids.WriteToMemory<int>();
+        }
+        catch (VipsException e)
+        {
+            throw source.Explain(name, e);
+        }
+    }
+
     /// <summary>8-bit RGB from a decodable image: gray replicated, alpha and bands past the third dropped.</summary>
     private Rgb8Image ToRgb8(string name, Image image, ImageInfo info)
     {
