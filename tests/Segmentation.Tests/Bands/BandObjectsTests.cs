@@ -70,6 +70,47 @@ public sealed class BandObjectsTests
         Assert.Equal(whole.Objects.Found.Objects, whole.Summary.Classes[0].ObjectCount);
     }
 
+    [Fact]
+    public async Task AThreeClassModelsObjectsKeepTheirClassesAndTheSameBytesCut()
+    {
+        const int width = 301, height = 227;
+        var image = EngineTestKit.Ellipses(width, height, seed: 21);
+        var options = new SegmentationOptions { Objects = new ObjectOutputs(Labels: true, Table: true, GeoJson: true, MinObjectSize: 1) };
+        using var engine = EngineTestKit.Engine(EngineTestKit.Balanced(image, 3, tileSize: Tile), options);
+        var whole = await engine.SegmentAsync("big.png", image, null, CancellationToken.None);
+        var parts = new List<byte[]>();
+        foreach (var band in BandPlanner.Split(width, height, Tile, options.Overlap, 48))
+        {
+            using var part = new MemoryStream();
+            await engine.SegmentBandAsync("big.png", new MemoryStream(image), band, null, part, CancellationToken.None);
+            parts.Add(part.ToArray());
+        }
+
+        using var labels = new MemoryStream();
+        using var table = new MemoryStream();
+        using var geoJson = new MemoryStream();
+        var stitched = await new BandStitcher(new MaskWriter(new OverlayOptions()), new ImageDecoder(new ImageDecoderOptions())).StitchAsync(
+            "big.png", parts.Count, (i, _) => Task.FromResult<Stream>(new MemoryStream(parts[i])), null,
+            new StitchOutputs(new MemoryStream()) { Objects = new ObjectStreams(labels, table, geoJson), ObjectSettings = engine.ObjectSettings, ObjectSamples = new MemoryStream(image) },
+            CancellationToken.None);
+
+        Assert.Equal(whole.Objects!.Labels, labels.ToArray());
+        Assert.Equal(whole.Objects.Table, table.ToArray());
+        Assert.Equal(whole.Objects.GeoJson, geoJson.ToArray());
+        Assert.Equal(2, whole.Summary.Classes.Count);
+        Assert.All(whole.Summary.Classes, c => Assert.True(c.ObjectCount > 0, $"class {c.ClassIndex} has no object"));
+        Assert.Equal(whole.Summary.Classes.Select(c => c.ObjectAreas), stitched.Summary.Classes.Select(c => c.ObjectAreas));
+
+        // Each class's objects are its own: the GeoJSON names both classes, and no object's pixels hold two mask values.
+        var text = System.Text.Encoding.UTF8.GetString(whole.Objects.GeoJson!);
+        Assert.Contains("\"name\":\"class 1\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"class 2\"", text, StringComparison.Ordinal);
+        var ids = ReadLabels(whole.Objects.Labels!);
+        using var maskImage = NetVips.Image.NewFromBuffer(whole.MaskFile);
+        var classes = maskImage.WriteToMemory<byte>();
+        Assert.All(ids.Select((id, i) => (id, i)).Where(p => p.id != 0).GroupBy(p => p.id), g => Assert.Single(g.Select(p => classes[p.i]).Distinct()));
+    }
+
     private static int[] ReadLabels(byte[] file)
     {
         using var image = NetVips.Image.NewFromBuffer(file);
