@@ -140,6 +140,29 @@ public sealed class InstanceLabellerTests
     }
 
     [Fact]
+    public void ATallCrowdedImageIsWrittenAFewRowsBehindItsInputWhateverItsHeight()
+    {
+        // Twenty crowded fields stacked: thousands of nuclei, and rows held only while a region of touching nuclei is
+        // open, so never more than a field's height behind however tall the image is.
+        const int width = 256, height = 256 * 20;
+        var fields = Enumerable.Range(0, 20).Select(i => new SyntheticNuclei(width, 256, seed: 30 + i, crowded: true).Draw(0).Mask).ToArray();
+        var sink = new Collector(width);
+        var labeller = new InstanceLabeller(width, height, 1, 0, Settings, sink);
+        var probability = Enumerable.Repeat(ushort.MaxValue, width).ToArray();
+        var lag = 0;
+        for (var y = 0; y < height; y++)
+        {
+            var row = fields[y / 256].AsSpan((y % 256) * width, width).ToArray().Select(v => v == 0 ? (byte)0 : (byte)255).ToArray();
+            labeller.AddRow(row, probability, []);
+            lag = Math.Max(lag, y + 1 - sink.Rows.Count);
+        }
+
+        labeller.Finish();
+        Assert.True(sink.Objects.Count > 1000, $"{sink.Objects.Count} objects");
+        Assert.True(lag < 256, $"rows were held {lag} behind the input");
+    }
+
+    [Fact]
     public void AnEmptyMaskGivesNoObjectsAndAllRows()
     {
         var (labels, objects) = Run(new byte[20], 5, 4, Settings);
