@@ -22,8 +22,8 @@ internal static class InstancesCommand
     private static readonly Option<string> Mode = new("--mode") { Description = "L4, L3, L2, L1 or accurate.", DefaultValueFactory = _ => "L4" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (default: all cores)." };
     private static readonly Option<int> MinObjectSize = new("--min-object-size") { Description = "Objects of fewer pixels are left out, by every method.", DefaultValueFactory = _ => 20 };
-    private static readonly Option<string> Smoothing = new("--smoothing") { Description = "Blur sigmas of the distance map, comma-separated.", DefaultValueFactory = _ => "1" };
-    private static readonly Option<string> Depth = new("--depth") { Description = "Minimum peak depths in pixels, comma-separated.", DefaultValueFactory = _ => "2" };
+    private static readonly Option<string> Smoothing = new("--smoothing") { Description = "Blur sigmas of the distance map, comma-separated.", DefaultValueFactory = _ => "0.5" };
+    private static readonly Option<string> Depth = new("--depth") { Description = "Minimum peak depths in pixels, comma-separated.", DefaultValueFactory = _ => "0.5" };
     private static readonly Option<string> Power = new("--probability-power") { Description = "Powers of the probability for the third method, comma-separated.", DefaultValueFactory = _ => "1" };
 
     public static Command Create()

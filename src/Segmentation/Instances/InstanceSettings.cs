@@ -11,8 +11,8 @@ namespace UNetPP.Cluster.Segmentation.Instances;
 public sealed record InstanceSettings(double Smoothing, double MinimumDepth, double ProbabilityPower, int MinObjectSize)
 {
     /// <summary>
-    /// What jobs use: chosen with <c>unetpp-bench instances</c> on crowded synthetic fields (seed 50), then
-    /// checked on others never tuned on (models/README.md has the figures).
+    /// What jobs use: chosen with <c>unetpp-bench instances</c> and the built-in model on crowded and plain
+    /// synthetic fields (seed 50), then checked on others never tuned on (models/README.md has the figures).
     /// </summary>
-    public static InstanceSettings Default(int minObjectSize) => new(Smoothing: 0.5, MinimumDepth: 0.5, ProbabilityPower: 0.5, minObjectSize);
+    public static InstanceSettings Default(int minObjectSize) => new(Smoothing: 0.5, MinimumDepth: 0.5, ProbabilityPower: 1, minObjectSize);
 }

@@ -15,14 +15,18 @@ public sealed class ObjectParquetWriter : IAsyncDisposable
 
     private readonly ObjectTableColumns _columns;
     private readonly ParquetWriter _writer;
-    private readonly object?[][] _buffered;
+    private readonly int _rowGroupSize;
+
+    // Grown as rows come, not made a row group long at the start: most images have far fewer objects.
+    private readonly List<object?>[] _buffered;
     private int _count;
 
     private ObjectParquetWriter(ObjectTableColumns columns, ParquetWriter writer, int rowGroupSize)
     {
         _columns = columns;
         _writer = writer;
-        _buffered = [.. columns.Columns.Select(_ => new object?[rowGroupSize])];
+        _rowGroupSize = rowGroupSize;
+        _buffered = [.. columns.Columns.Select(_ => new List<object?>())];
     }
 
     /// <summary>
@@ -49,10 +53,10 @@ public sealed class ObjectParquetWriter : IAsyncDisposable
     {
         for (var c = 0; c < _buffered.Length; c++)
         {
-            _buffered[c][_count] = cells[c];
+            _buffered[c].Add(cells[c]);
         }
         _count++;
-        if (_count == _buffered[0].Length)
+        if (_count == _rowGroupSize)
         {
             await FlushAsync(cancellationToken);
         }
@@ -68,7 +72,7 @@ public sealed class ObjectParquetWriter : IAsyncDisposable
         for (var c = 0; c < _buffered.Length; c++)
         {
             var column = _columns.Columns[c];
-            var values = _buffered[c].AsSpan(0, _count);
+            var values = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_buffered[c]);
             switch (column.Kind)
             {
                 case ColumnKind.Text:
@@ -86,7 +90,7 @@ public sealed class ObjectParquetWriter : IAsyncDisposable
             }
         }
         rowGroup.CompleteValidate();
-        Array.ForEach(_buffered, column => Array.Clear(column));
+        Array.ForEach(_buffered, column => column.Clear());
         _count = 0;
     }
 
