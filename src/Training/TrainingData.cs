@@ -1,4 +1,6 @@
+using UNetPP.Cluster.Segmentation.Engine;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Training;
@@ -61,7 +63,7 @@ public static class TrainingData
 
             var image = decoder.Decode(item.Name, await store.ReadAsync(item.Name, cancellationToken), samples);
             var bytes = await store.ReadAsync(maskName, cancellationToken);
-            var (width, height, target) = seamProbability is { } seam ? SeamTargets(maskName, bytes, (float)seam) : MaskTargets(decoder, maskName, bytes);
+            var (width, height, target) = seamProbability is { } seam ? SeamTargets(decoder, maskName, bytes, (float)seam) : MaskTargets(decoder, maskName, bytes);
             if (width != image.Width || height != image.Height)
             {
                 throw new InvalidDataException($"{location}/{maskName}: the mask is {width}×{height} but the image is {image.Width}×{image.Height}.");
@@ -82,17 +84,23 @@ public static class TrainingData
         return (mask.Width, mask.Height, [.. mask.Pixels.Select(p => p >= 128 ? 1f : 0f)]);
     }
 
-    private static (int Width, int Height, float[] Target) SeamTargets(string name, byte[] bytes, float seam)
+    private static (int Width, int Height, float[] Target) SeamTargets(ImageDecoder decoder, string name, byte[] bytes, float seam)
     {
-        using var file = NetVips.Image.NewFromBuffer(bytes);
-        if (file.Bands != 1)
+        var bands = ImageDecoder.ReadInfo(name, new MemoryStream(bytes, writable: false)).Bands;
+        if (bands != 1)
         {
-            throw new InvalidDataException($"{name}: instance labels have one channel; this file has {file.Bands}.");
+            throw new InvalidDataException($"{name}: instance labels have one channel; this file has {bands}.");
         }
 
-        using var ids = file.Cast(NetVips.Enums.BandFormat.Uint);
-        var labels = ids.WriteToMemory<uint>();
-        var (width, height) = (file.Width, file.Height);
+        // Ids are read as inference reads instance ground truth: in the file's own units, never scaled to 8 bits.
+        using var rows = new GroundTruthRows(decoder, new GroundTruth(name, bytes));
+        var (width, height) = (rows.Width, rows.Height);
+        var labels = new int[width * height];
+        for (var y = 0; y < height; y++)
+        {
+            rows.Read(y, labels.AsSpan(y * width, width));
+        }
+
         var target = new float[labels.Length];
         for (var y = 0; y < height; y++)
         {
@@ -109,7 +117,7 @@ public static class TrainingData
         return (width, height, target);
     }
 
-    private static bool TouchesAnother(uint[] labels, int width, int height, int x, int y, uint id)
+    private static bool TouchesAnother(int[] labels, int width, int height, int x, int y, int id)
     {
         for (var dy = -1; dy <= 1; dy++)
         {

@@ -16,8 +16,6 @@ public sealed class LabelImageWriter : IDisposable
     /// <summary>The channel name in an OME-TIFF's metadata.</summary>
     private const string Channel = "instances";
 
-    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "unetpp-scratch");
-
     private readonly MaskFormat _format;
     private readonly int _width;
     private readonly int _height;
@@ -34,8 +32,8 @@ public sealed class LabelImageWriter : IDisposable
     public LabelImageWriter(MaskFormat format, int width, int height, PhysicalPixelSize? pixelSize)
     {
         (_format, _width, _height, _pixelSize) = (format, width, height, pixelSize);
-        Directory.CreateDirectory(Folder);
-        _scratchPath = Path.Combine(Folder, $"{Guid.NewGuid():N}.u32");
+        Directory.CreateDirectory(TiffRowWriter.Folder);
+        _scratchPath = Path.Combine(TiffRowWriter.Folder, $"{Guid.NewGuid():N}.u32");
         _scratch = new FileStream(_scratchPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
         _row = new byte[width * sizeof(uint)];
     }

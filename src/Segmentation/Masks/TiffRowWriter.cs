@@ -14,7 +14,8 @@ namespace UNetPP.Cluster.Segmentation.Masks;
 /// </summary>
 public sealed class TiffRowWriter : IRowWriter
 {
-    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "unetpp-scratch");
+    /// <summary>Where rows wait on local disk; shared by every writer that holds rows there.</summary>
+    internal static readonly string Folder = Path.Combine(Path.GetTempPath(), "unetpp-scratch");
 
     private readonly TiffMaskWriter _tiff;
     private readonly Stream _output;
