@@ -30,6 +30,12 @@ public sealed class WorkerOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Whether ONNX Runtime's CPU threads spin between operators (<c>Inference:Spinning</c>, off): only for
+    /// silos whose cores do nothing but inference (see <see cref="Segmentation.Inference.DeviceSessionOptions.Spinning"/>).
+    /// </summary>
+    public bool Spinning { get; set; }
+
     /// <summary>Shards one worker holds at once: enough that its batches fill while one shard's images are read or written.</summary>
     [Range(1, 64)]
     public int ShardsPerWorker { get; set; } = 2;
@@ -67,7 +73,7 @@ public sealed class WorkerOptions
 
     /// <summary>How a session on <paramref name="device"/> is built with these settings.</summary>
     public Segmentation.Inference.DeviceSessionOptions SessionOn(Segmentation.Inference.InferenceDevice device) =>
-        new() { Device = device, IntraOpThreads = Threads, Cuda = Cuda.ToSettings() };
+        new() { Device = device, IntraOpThreads = Threads, Spinning = Spinning, Cuda = Cuda.ToSettings() };
 }
 
 /// <summary>Settings <c>Inference:Cuda:*</c>; see <see cref="Segmentation.Inference.CudaSettings"/> for what each does.</summary>

@@ -164,13 +164,18 @@ public sealed class DeviceSession : IDeviceSession
         }
     }
 
-    private static SessionOptions CreateOptions(DeviceSessionOptions options) => new()
+    private static SessionOptions CreateOptions(DeviceSessionOptions options)
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = options.IntraOpThreads,
-        InterOpNumThreads = 1,
-    };
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
+        return sessionOptions;
+    }
 
     private static string FirstLine(string text)
     {
