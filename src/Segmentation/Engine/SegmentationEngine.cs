@@ -126,6 +126,9 @@ public sealed partial class SegmentationEngine : IDisposable
         using var stages = new ImageStages(device);
         stages.Enter(PipelineStage.Decode);
         var clock = Stopwatch.StartNew();
+
+        // Part-filled batches wait for this image's tiles while it decodes; released once they are queued.
+        using var preparing = _batcher.Preparing();
         var tensor = _decoder.Decode(name, image, _input);
         var truthKind = groundTruth is null ? null : GroundTruthRows.KindOf(_decoder, groundTruth, Model.Card.Classes);
         var instanceTruth = truthKind is { InstanceLabels: true };
@@ -142,7 +145,7 @@ public sealed partial class SegmentationEngine : IDisposable
         var grid = Grid(tensor.Height, tensor.Width);
         var blender = new GaussianBlender(grid, _batcher.Shape.Classes);
         var whole = PixelRect.Whole(tensor.Width, tensor.Height);
-        var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender.Add, cancellationToken);
+        var (infer, blend) = await InferTilesAsync(tensor, whole, grid, grid.Tiles, blender.Add, cancellationToken, preparing);
 
         stages.Enter(PipelineStage.Blend);
         clock.Restart();
@@ -272,8 +275,9 @@ public sealed partial class SegmentationEngine : IDisposable
     /// blending (counted as blend time): the whole-image and band paths both come through here, so a
     /// band gets the same values as the whole image.
     /// </summary>
+    /// <param name="preparing">The image's place among those being decoded, given up once its first tiles are queued.</param>
     private async Task<(TimeSpan Infer, TimeSpan Blend)> InferTilesAsync(
-        ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, TileResult blend, CancellationToken cancellationToken)
+        ImageTensor tensor, PixelRect window, TileGrid grid, IReadOnlyList<Tile> tiles, TileResult blend, CancellationToken cancellationToken, IDisposable? preparing = null)
     {
         var shape = _batcher.Shape with { Height = grid.WindowHeight, Width = grid.WindowWidth };
         var chunk = _options.BatchSize;
@@ -310,6 +314,7 @@ public sealed partial class SegmentationEngine : IDisposable
                     }
 
                     next = _batcher.InferAsync(shape, buffers[buffer].Input, buffers[buffer].Output, count * views, cancellationToken);
+                    preparing?.Dispose();
                 }
 
                 if (running is not null)

@@ -7,10 +7,12 @@ public sealed record BatcherOptions
     public int MaxBatchSize { get; init; } = 8;
 
     /// <summary>
-    /// How long a part-filled batch waits for more tiles before it runs anyway: long enough for
-    /// other images' tiles to arrive under load, short enough not to matter for one image alone.
+    /// The longest a part-filled batch waits for the tiles of images still being decoded (see
+    /// <see cref="DeviceBatcher.Preparing"/>) before it runs anyway. A batch with no such image to
+    /// wait for runs at once, so one image alone never waits; this bounds the wait behind an image
+    /// that takes long to decode.
     /// </summary>
-    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(4);
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Batches run on the session at once, each with its own pinned buffers: with two, one batch is

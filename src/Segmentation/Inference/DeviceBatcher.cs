@@ -33,6 +33,9 @@ public sealed class DeviceBatcher : IDisposable
     private readonly string _device;
     private readonly IDisposable _queueTracking;
     private bool _stopping;
+
+    /// <summary>Images being decoded whose tiles are not queued yet; guarded by <see cref="_gate"/>.</summary>
+    private int _preparing;
     private long _runs;
     private long _tiles;
 
@@ -134,6 +137,21 @@ public sealed class DeviceBatcher : IDisposable
         }
 
         return request.Completion.Task;
+    }
+
+    /// <summary>
+    /// Says that an image is being decoded and will queue tiles soon: a part-filled batch then waits for
+    /// them (up to <see cref="BatcherOptions.MaxWait"/>) rather than running short. Dispose the result
+    /// once the image's first tiles are queued, or once it fails; disposing twice counts once.
+    /// </summary>
+    public IDisposable Preparing()
+    {
+        lock (_gate)
+        {
+            _preparing++;
+        }
+
+        return new PreparingImage(this);
     }
 
     public void Dispose()
@@ -262,7 +280,7 @@ public sealed class DeviceBatcher : IDisposable
                 }
 
                 var left = deadline - Stopwatch.GetTimestamp();
-                if (left <= 0 || _stopping)
+                if (left <= 0 || _stopping || _preparing == 0)
                 {
                     break;
                 }
@@ -350,7 +368,29 @@ public sealed class DeviceBatcher : IDisposable
         }
     }
 
+    private void Prepared()
+    {
+        lock (_gate)
+        {
+            _preparing--;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     private readonly record struct Segment(TileRequest Request, int First, int Count);
+
+    private sealed class PreparingImage(DeviceBatcher batcher) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                batcher.Prepared();
+            }
+        }
+    }
 
     private sealed class TileRequest(TileShape shape, Memory<float> inputs, Memory<float> outputs, int count, CancellationToken cancellationToken)
     {

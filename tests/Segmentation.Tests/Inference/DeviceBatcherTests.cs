@@ -142,6 +142,41 @@ public sealed class DeviceBatcherTests
     }
 
     [Fact]
+    public async Task APartFilledBatchWaitsForAnImageBeingDecodedAndRunsAtOnceWithoutOne()
+    {
+        var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
+        using var session = DeviceSession.Open(model, new DeviceSessionOptions(), NullLogger.Instance);
+        var shape = new TileShape(Channels, Classes, Size);
+        using var batcher = new DeviceBatcher(session, shape, new BatcherOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromMinutes(5) });
+
+        // Nothing is being decoded: a lone tile runs now, not after the (long) longest wait.
+        var alone = MakeRequest(1, seed: 1);
+        await batcher.InferAsync(batcher.Shape, alone.Inputs, alone.Outputs, alone.Count).WaitAsync(TimeSpan.FromSeconds(30));
+        AssertOutputs(alone, weights, shape);
+
+        // While another image decodes, two tiles wait for its two, and the four run as one batch.
+        var decoding = batcher.Preparing();
+        var first = MakeRequest(2, seed: 2);
+        var firstDone = batcher.InferAsync(batcher.Shape, first.Inputs, first.Outputs, first.Count);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.False(firstDone.IsCompleted);
+
+        var second = MakeRequest(2, seed: 3);
+        var secondDone = batcher.InferAsync(batcher.Shape, second.Inputs, second.Outputs, second.Count);
+        decoding.Dispose();
+        decoding.Dispose();
+        await Task.WhenAll(firstDone, secondDone).WaitAsync(TimeSpan.FromSeconds(30));
+        AssertOutputs(first, weights, shape);
+        AssertOutputs(second, weights, shape);
+        Assert.Equal((2L, 5L), (batcher.Statistics.Batches, batcher.Statistics.Tiles));
+
+        // An image that gave up (failed to decode) holds nobody back.
+        batcher.Preparing().Dispose();
+        var last = MakeRequest(1, seed: 4);
+        await batcher.InferAsync(batcher.Shape, last.Inputs, last.Outputs, last.Count).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task ARequestLargerThanABatchIsSplitAcrossBatches()
     {
         var model = TinyModels.PointwiseConvolution(Channels, Classes, out var weights);
