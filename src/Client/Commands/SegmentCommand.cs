@@ -69,9 +69,12 @@ internal sealed class SegmentCommand : Command
             throw new UsageException($"--device {ex.Message}");
         }
 
-        var runsOn = string.Join(", ", host.Services.GetRequiredService<DeviceWorkers>().Devices);
+        var workers = host.Services.GetRequiredService<DeviceWorkers>();
+        var runsOn = string.Join(", ", workers.Devices);
         try
         {
+            // The model opens while the job is planned and leased, not after its first lease.
+            workers.Prepare(spec);
             var client = new SegmentationClient(host.Services.GetRequiredService<IGrainFactory>());
             var jobId = SegmentationClient.NewJobId();
             await client.SubmitAsync(jobId, spec);

@@ -32,6 +32,24 @@ public sealed partial class DeviceWorkers(
     /// <summary>The devices this silo's workers run on, <c>auto</c> settled; empty until the host starts.</summary>
     public IReadOnlyList<InferenceDevice> Devices { get; private set; } = [];
 
+    /// <summary>Each device's engines, made once the devices are settled.</summary>
+    private IReadOnlyList<EngineCache> _caches = [];
+
+    /// <summary>
+    /// Starts opening, on every device, the engine a job with <paramref name="spec"/> will need, so that its
+    /// model is open by the time the job's first shard is leased rather than after: a silo that knows its
+    /// next job (the one <c>unetpp segment</c> runs in its own process) opens the model while the job is
+    /// planned. A model that fails to open here fails the job's shards as it would have anyway.
+    /// </summary>
+    public void Prepare(JobSpec spec)
+    {
+        foreach (var cache in _caches)
+        {
+            _ = cache.GetAsync(spec, CancellationToken.None).ContinueWith(
+                opening => opening.Exception?.Handle(_ => true), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
     /// <summary>
     /// Settles <c>Inference:Devices</c> by opening a session on each CUDA device, before any service
     /// starts: a device named that cannot be used stops the silo with what failed
@@ -45,6 +63,7 @@ public sealed partial class DeviceWorkers(
 
         // auto may settle on a device also named (auto,cpu on a machine without CUDA): one worker each.
         Devices = [.. Parse(settings.Devices).Select(probe.Resolve).Distinct()];
+        _caches = [.. Devices.Select(d => new EngineCache(d, settings, runtime, storage, loggers.CreateLogger<DeviceWorker>()))];
         return Task.CompletedTask;
     }
 
@@ -60,7 +79,7 @@ public sealed partial class DeviceWorkers(
         var devices = Devices;
         var siloName = silo.SiloAddress.Endpoint.ToString();
         var logger = loggers.CreateLogger<DeviceWorker>();
-        var caches = devices.Select(d => new EngineCache(d, settings, runtime, storage, logger)).ToList();
+        var caches = _caches;
         var workers = devices.Select((device, i) => new DeviceWorker(
             $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName, settings.StorageOutageTolerance, logger), metrics, readiness, settings, clock, logger)).ToList();
         try
@@ -71,7 +90,10 @@ public sealed partial class DeviceWorkers(
         finally
         {
             workers.ForEach(w => w.Dispose());
-            caches.ForEach(c => c.Dispose());
+            foreach (var cache in caches)
+            {
+                cache.Dispose();
+            }
         }
     }
 
