@@ -51,6 +51,7 @@ public sealed partial class SegmentationEngine
         using var writer = new BandPartWriter(part, width, height, band, card.Classes, withProbability);
         var window = new ImageTensor(_input.Channels, rows.WindowHeight, width, new float[(long)_input.Channels * rows.WindowHeight * width]);
         var strips = new SortedDictionary<int, GaussianBlender>();
+        var stripBuffers = new StripBuffers();
         var times = StageTimes.Zero;
         ClassTotals? totals = null;
         var quality = new List<IReadOnlyList<ClassQuality>>();
@@ -67,7 +68,7 @@ public sealed partial class SegmentationEngine
             {
                 if (!strips.ContainsKey(strip.Index))
                 {
-                    strips[strip.Index] = new GaussianBlender(grid, card.Classes, strip.Area);
+                    strips[strip.Index] = new GaussianBlender(grid, card.Classes, strip.Area, stripBuffers);
                 }
             }
 
@@ -111,6 +112,7 @@ public sealed partial class SegmentationEngine
 
                 var probability = withProbability ? MaskBuilder.ProbabilityMap16(probabilities, card.Classes, area.Height, area.Width) : [];
                 writer.WriteRows(mask.Labels, probability);
+                finished.GiveBack(stripBuffers);
                 post = clock.Elapsed;
             }
 

@@ -36,7 +36,8 @@ public sealed class GaussianBlender
     /// <param name="grid">The grid whose tiles' predictions will be added.</param>
     /// <param name="classes">Output channels per pixel (K).</param>
     /// <param name="area">The part of the image to blend; memory is proportional to it.</param>
-    public GaussianBlender(TileGrid grid, int classes, PixelRect area)
+    /// <param name="buffers">Where the blender's arrays come from and go back to (<see cref="GiveBack"/>); new arrays when null.</param>
+    public GaussianBlender(TileGrid grid, int classes, PixelRect area, StripBuffers? buffers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
         var (height, width) = (grid.Height, grid.Width);
@@ -60,8 +61,9 @@ public sealed class GaussianBlender
         weightMap = WindowHeight == TileSize && WindowWidth == TileSize
             ? WeightMap(TileSize)
             : Gaussian(WindowHeight, WindowWidth, TileSize);
-        weighted = new float[classes * area.Area];
-        weightSums = new float[area.Area];
+        // Both lengths fit an array: checked above.
+        weighted = buffers?.Take((int)(classes * area.Area)) ?? new float[classes * area.Area];
+        weightSums = buffers?.Take((int)area.Area) ?? new float[area.Area];
     }
 
     public int Height { get; }
@@ -170,6 +172,21 @@ public sealed class GaussianBlender
         }
 
         return weighted;
+    }
+
+    /// <summary>
+    /// Hands this finished blender's arrays to <paramref name="buffers"/> for the next strip: the
+    /// probabilities <see cref="Finish"/> returned are not to be read after this.
+    /// </summary>
+    public void GiveBack(StripBuffers buffers)
+    {
+        if (!finished)
+        {
+            throw new InvalidOperationException("A blender gives its arrays back once it is finished.");
+        }
+
+        buffers.Give(weighted);
+        buffers.Give(weightSums);
     }
 
     private void ThrowIfFinished()

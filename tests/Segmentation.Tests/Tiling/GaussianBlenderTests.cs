@@ -1,3 +1,4 @@
+using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Tiling;
 
 namespace UNetPP.Cluster.Segmentation.Tests.Tiling;
@@ -5,10 +6,11 @@ namespace UNetPP.Cluster.Segmentation.Tests.Tiling;
 public sealed class GaussianBlenderTests
 {
     /// <summary>Feeds every tile of a grid the values of <paramref name="f"/>(k, y, x) at its image coordinates.</summary>
-    private static float[] Blend(TileGrid grid, int classes, Func<int, int, int, float> f)
+    private static float[] Blend(TileGrid grid, int classes, Func<int, int, int, float> f) => Blend(new GaussianBlender(grid, classes), grid, classes, f);
+
+    private static float[] Blend(GaussianBlender blender, TileGrid grid, int classes, Func<int, int, int, float> f)
     {
         var (h, w) = (grid.WindowHeight, grid.WindowWidth);
-        var blender = new GaussianBlender(grid, classes);
         var probabilities = new float[classes * h * w];
         foreach (var tile in grid.Tiles)
         {
@@ -114,6 +116,29 @@ public sealed class GaussianBlenderTests
         var result = blender.Finish();
         Assert.True(result[(16 * 48) + 17] > 0.5f);
         Assert.True(result[(16 * 48) + 30] < 0.5f);
+    }
+
+    [Fact]
+    public void StripsBlendedInReusedArraysEqualStripsBlendedInNewOnes()
+    {
+        static float F(int k, int y, int x) => 0.5f + (0.3f * MathF.Sin((x + y) / 9f)) + (0.1f * k);
+        static float G(int k, int y, int x) => 0.25f + (0.2f * MathF.Cos(x / 4f)) - (0.1f * k);
+        var grid = new TileGrid(96, 70, 32, 0.25);
+        var area = new PixelRect(0, 24, 70, 24);
+        var buffers = new StripBuffers();
+
+        // A strip's arrays pass to the next strip of the same size, which must start from zero.
+        var first = new GaussianBlender(grid, 2, area, buffers);
+        var firstArray = Blend(first, grid, 2, F);
+        var firstResult = firstArray.ToArray();
+        first.GiveBack(buffers);
+        var reused = Blend(new GaussianBlender(grid, 2, area, buffers), grid, 2, G);
+
+        Assert.Equal(Blend(new GaussianBlender(grid, 2, area), grid, 2, F), firstResult);
+        Assert.Equal(Blend(new GaussianBlender(grid, 2, area), grid, 2, G), reused);
+        Assert.Same(firstArray, reused);
+        var unfinished = new GaussianBlender(grid, 2, area, buffers);
+        Assert.Throws<InvalidOperationException>(() => unfinished.GiveBack(buffers));
     }
 
     [Fact]
