@@ -7,9 +7,10 @@ using UNetPP.Cluster.Segmentation.Tiling;
 namespace UNetPP.Cluster.Bench;
 
 /// <summary>
-/// One giant image through <c>unetpp segment</c> in a process of its own, with the built-in model: the
-/// process's peak resident memory, and its throughput in the image's own grid tiles (tiles computed
-/// twice where regions meet count once) against raw ONNX Runtime on the same model and tile size.
+/// One giant image through <c>unetpp segment</c> in a process of its own, with the built-in model, several
+/// times in a row: each process's peak resident memory, and the best throughput in the image's own grid
+/// tiles (tiles computed twice where regions meet count once) against raw ONNX Runtime on the same model
+/// and tile size. The peak is quoted for every run, since what the garbage collector keeps varies.
 /// </summary>
 internal sealed class GiantImageBenchmark(EngineBenchmark engine, int batchSize, int threads, TextWriter log)
 {
@@ -17,7 +18,7 @@ internal sealed class GiantImageBenchmark(EngineBenchmark engine, int batchSize,
 
     public static string Segment(int size) => $"unetpp segment, one {size}×{size} image";
 
-    public async Task<(IReadOnlyList<BenchRow> Rows, double PeakGiB)> MeasureAsync(int size, string workFolder, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<BenchRow> Rows, IReadOnlyList<double> PeaksGiB)> MeasureAsync(int size, int runs, string workFolder, CancellationToken cancellationToken)
     {
         var model = DefaultModel.Load();
         var tile = model.Card.TileSize;
@@ -25,7 +26,27 @@ internal sealed class GiantImageBenchmark(EngineBenchmark engine, int batchSize,
         log.WriteLine($"  {Config} raw L4 {raw,8:F2} tiles/s; writing a {size}×{size} image");
         SamplesCommand.Write(workFolder, 1, size, size, seed: 3);
 
-        var output = Path.Combine(workFolder, "out");
+        var gridTiles = 0;
+        var best = 0.0;
+        var peaks = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            var (rate, peak, tiles) = await SegmentOnceAsync(size, tile, Path.Combine(workFolder, $"out-{run}"), workFolder, cancellationToken);
+            (gridTiles, best) = (tiles, Math.Max(best, rate));
+            peaks.Add(peak);
+        }
+
+        var macs = ModelFigures.Measure(model.Model, model.Card, InferenceMode.L4, tile, tile).MultiplyAccumulates;
+        return (
+        [
+            new BenchRow(BenchRow.Raw(InferenceMode.L4), Config, "L4", raw, 1, raw * macs / 1e9),
+            new BenchRow(Segment(size), Config, "L4", best, best / raw, best * macs / 1e9),
+        ], peaks);
+    }
+
+    /// <summary>One <c>unetpp segment</c> process on the image: grid tiles per second, peak resident GiB, grid tiles.</summary>
+    private async Task<(double Rate, double PeakGiB, int GridTiles)> SegmentOnceAsync(int size, int tile, string output, string workFolder, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo(RepoPaths.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { RepoPaths.ClientDll, "segment", Path.Combine(workFolder, "images"), "--out", output, "--threads", $"{threads}", "--batch", $"{batchSize}" })
         {
@@ -65,11 +86,6 @@ internal sealed class GiantImageBenchmark(EngineBenchmark engine, int batchSize,
         var rate = gridTiles / report.Throughput.Seconds;
         var peakGiB = peak / (double)(1L << 30);
         log.WriteLine($"  {Config} {Segment(size)}: {gridTiles} grid tiles ({report.Throughput.Tiles} computed) in {report.Throughput.Seconds:F1} s, peak {peakGiB:F2} GiB");
-        var macs = ModelFigures.Measure(model.Model, model.Card, InferenceMode.L4, tile, tile).MultiplyAccumulates;
-        return (
-        [
-            new BenchRow(BenchRow.Raw(InferenceMode.L4), Config, "L4", raw, 1, raw * macs / 1e9),
-            new BenchRow(Segment(size), Config, "L4", rate, rate / raw, rate * macs / 1e9),
-        ], peakGiB);
+        return (rate, peakGiB, gridTiles);
     }
 }

@@ -18,6 +18,9 @@ internal static class RunCommand
     /// <summary>The <c>--only</c> word that selects the giant image alone.</summary>
     private const string GiantOnly = "giant";
 
+    private const string SeedAt256 = "seed 32-512 @256";
+    private const string SmallAt256 = "small 8-128 @256";
+
     private static readonly int[] SeedFilters = [32, 64, 128, 256, 512];
     private static readonly int[] SmallFilters = [8, 16, 32, 64, 128];
 
@@ -38,6 +41,12 @@ internal static class RunCommand
         DefaultValueFactory = _ => 20_000,
     };
 
+    private static readonly Option<int> GiantRuns = new("--giant-runs")
+    {
+        Description = "Times the giant image is segmented, each in a fresh process: its peak memory is quoted for every run, the target for the highest.",
+        DefaultValueFactory = _ => 3,
+    };
+
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (0 = all cores).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Only = new("--only")
     {
@@ -46,25 +55,28 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, SiloImages, GiantSize, Only };
+        var command = new Command("run", "Measure raw ONNX Runtime against the engine, every mode against L4, and the job on silo processes.") { Json, Quick, Batch, Threads, SiloImages, GiantSize, GiantRuns, Only };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(SiloImages), parse.GetValue(GiantSize), parse.GetValue(Only), ct));
+            parse.GetValue(Json), parse.GetValue(Quick), parse.GetValue(Batch), parse.GetValue(Threads), parse.GetValue(SiloImages),
+            new GiantRun(parse.GetValue(GiantSize), parse.GetValue(GiantRuns)), parse.GetValue(Only), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, int siloImages, int giantSize, string? only, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(bool json, bool quick, int batch, int threads, int siloImages, GiantRun giant, string? only, CancellationToken cancellationToken)
     {
-        if (siloImages < 1 || giantSize < 0)
+        var refused = siloImages < 1 ? $"--silo-images {siloImages}: a job has at least one image."
+            : giant.Size < 0 ? $"--giant-size {giant.Size}: a side in pixels, or 0 for no giant image."
+            : giant.Runs < 1 ? $"--giant-runs {giant.Runs}: the giant image is segmented at least once."
+            : null;
+        if (refused is not null)
         {
-            await Console.Error.WriteLineAsync(siloImages < 1
-                ? $"--silo-images {siloImages}: a job has at least one image."
-                : $"--giant-size {giantSize}: a side in pixels, or 0 for no giant image.");
+            await Console.Error.WriteLineAsync(refused);
             return BenchCommandLine.Usage;
         }
 
         try
         {
-            return await MeasureAsync(json, quick, batch, threads, siloImages, quick ? Math.Min(giantSize, 4096) : giantSize, only, cancellationToken);
+            return await MeasureAsync(json, quick, batch, threads, siloImages, quick ? new GiantRun(Math.Min(giant.Size, 4096), 1) : giant, only, cancellationToken);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -74,17 +86,17 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, int siloImages, int giantSize, string? only, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(bool json, bool quick, int batch, int threads, int siloImages, GiantRun giant, string? only, CancellationToken cancellationToken)
     {
         // The silo rows run on the seed's filters at 256: inference outweighs reading and writing there,
         // as in the engine's own targets, and a one-thread silo takes several seconds for the images.
         BenchConfig[] configs =
         [
             new("seed 32-512 @96", SeedFilters, 96),
-            new("seed 32-512 @256", SeedFilters, 256, OnSilos: true),
+            new(SeedAt256, SeedFilters, 256, OnSilos: true),
             new("seed 32-512 @512", SeedFilters, 512),
             new("small 8-128 @96", SmallFilters, 96),
-            new("small 8-128 @256", SmallFilters, 256),
+            new(SmallAt256, SmallFilters, 256),
             new("small 8-128 @512", SmallFilters, 512),
         ];
         var peak = PeakConvolution.Measure(threads, TimeSpan.FromSeconds(quick ? 1 : 5));
@@ -110,15 +122,15 @@ internal static class RunCommand
             }
         }
 
-        double? giantPeak = null;
-        if (giantSize > 0 && (only is null || only.Equals(GiantOnly, StringComparison.OrdinalIgnoreCase)))
+        IReadOnlyList<double>? giantPeaks = null;
+        if (giant.Size > 0 && (only is null || only.Equals(GiantOnly, StringComparison.OrdinalIgnoreCase)))
         {
             var work = Directory.CreateTempSubdirectory("unetpp-bench-giant-");
             try
             {
-                var (giantRows, peakGiB) = await new GiantImageBenchmark(benchmark, batch, threads, Console.Error).MeasureAsync(giantSize, work.FullName, cancellationToken);
+                var (giantRows, peaksGiB) = await new GiantImageBenchmark(benchmark, batch, threads, Console.Error).MeasureAsync(giant.Size, giant.Runs, work.FullName, cancellationToken);
                 rows.AddRange(giantRows);
-                giantPeak = peakGiB;
+                giantPeaks = peaksGiB;
             }
             finally
             {
@@ -126,12 +138,13 @@ internal static class RunCommand
             }
         }
 
-        var targets = Targets(rows);
-        if (giantPeak is { } peakMemory)
+        var targets = Targets(rows, peak);
+        if (giantPeaks is { Count: > 0 })
         {
-            var giant = rows.Single(r => r.Config == GiantImageBenchmark.Config && r.Name == GiantImageBenchmark.Segment(giantSize));
-            targets.Add(new($"{giant.Name}: peak memory (GiB)", "<= 2", peakMemory, peakMemory <= 2));
-            targets.Add(new($"{giant.Name} / raw", ">= 0.85", giant.RatioToRaw, giant.RatioToRaw >= 0.85));
+            var giantRow = rows.Single(r => r.Config == GiantImageBenchmark.Config && r.Name == GiantImageBenchmark.Segment(giant.Size));
+            var highest = giantPeaks.Max();
+            targets.Add(new($"{giantRow.Name}: highest peak memory of {giantPeaks.Count} runs (GiB)", "<= 1.5", highest, highest <= 1.5));
+            targets.Add(new($"{giantRow.Name} / raw", ">= 0.85", giantRow.RatioToRaw, giantRow.RatioToRaw >= 0.85));
         }
 
         var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
@@ -142,7 +155,8 @@ internal static class RunCommand
                 machine,
                 batch,
                 peak_gmacs_per_second = peak,
-                giant_peak_memory_gib = giantPeak,
+                giant_peak_memory_gib = giantPeaks?.Max(),
+                giant_peak_memory_runs_gib = giantPeaks,
                 rows = rows.Select(r => new
                 {
                     name = $"{r.Config}: {r.Name}",
@@ -153,6 +167,7 @@ internal static class RunCommand
                     gmacs_per_second = r.GMacsPerSecond,
                     share_of_peak = r.GMacsPerSecond / peak,
                     batch_fill = r.BatchFill,
+                    cpu_outside_inference = r.OutsideInference,
                 }),
                 targets = targets.Select(t => new { name = t.Name, target = t.Target, measured = t.Measured, met = t.Met }),
             };
@@ -160,7 +175,7 @@ internal static class RunCommand
         }
         else
         {
-            Console.WriteLine(Table(rows, targets, machine, batch, peak));
+            Console.WriteLine(Table(rows, targets, machine, batch, peak, giantPeaks));
         }
 
         return 0;
@@ -173,12 +188,13 @@ internal static class RunCommand
         : null;
 
     /// <summary>
-    /// The targets, each where its rows were measured: the engine ≥ 0.9 of raw and the embedded silo ≥ 0.9
-    /// of the engine on single-tile 256×256 images; one silo process on Azurite ≥ 0.9 of raw; two one-thread
-    /// silos ≥ 1.8× one; the engine ≥ 1.5× PyTorch eager; its batches ≥ 90 % full; L3 ≥ 1.4× faster than
-    /// L4, L2 and L1 faster still; accurate ≤ 1.1× L4's time.
+    /// The targets, each where its rows were measured: the engine ≥ 0.95 of raw; <c>unetpp segment</c> ≥ 0.9
+    /// of raw (0.8 at 96²); one silo process on Azurite ≥ 0.9 of raw; two one-thread silos ≥ 1.8× one; the
+    /// engine ≥ 1.5× PyTorch eager; its batches ≥ 90 % full; L3 ≥ 1.4× faster than L4, L2 and L1 faster
+    /// still; accurate ≤ 1.1× L4's time; on the seed's model at 256², the command's and a silo's CPU
+    /// outside inference ≤ 5 % of the inference's; the small model's raw L4 at 256² ≥ half the peak.
     /// </summary>
-    private static List<BenchTarget> Targets(List<BenchRow> rows)
+    private static List<BenchTarget> Targets(List<BenchRow> rows, double peak)
     {
         var targets = new List<BenchTarget>();
         foreach (var config in rows.Select(r => r.Config).Distinct())
@@ -195,12 +211,10 @@ internal static class RunCommand
             }
 
             var l4 = BenchRow.Raw(InferenceMode.L4);
-            if (config.EndsWith("@256", StringComparison.Ordinal))
-            {
-                Add("engine / raw", Ratio(BenchRow.Engine, l4), ">=", 0.9);
-                Add("unetpp segment (embedded silo) / engine", Ratio(BenchRow.Segment, BenchRow.Engine), ">=", 0.9);
-            }
+            Add("engine / raw", Ratio(BenchRow.Engine, l4), ">=", 0.95);
 
+            // A tile of 96² costs the model little, so the image's own reading and writing weigh more there.
+            Add("unetpp segment (embedded silo) / raw", Ratio(BenchRow.Segment, l4), ">=", config.EndsWith("@96", StringComparison.Ordinal) ? 0.8 : 0.9);
             Add("one silo process (Azurite) / raw", Ratio(BenchRow.OneSilo, l4), ">=", 0.9);
             Add("two silo processes / one (1 thread each)", Ratio(BenchRow.TwoSilosOneThread, BenchRow.OneSiloOneThread), ">=", 1.8);
             Add("engine / PyTorch eager", Ratio(BenchRow.Engine, BenchRow.TorchEager), ">=", 1.5);
@@ -209,23 +223,42 @@ internal static class RunCommand
             Add("L2 speed-up over L3", Ratio(BenchRow.Raw(InferenceMode.L2), BenchRow.Raw(InferenceMode.L3)), ">", 1);
             Add("L1 speed-up over L2", Ratio(BenchRow.Raw(InferenceMode.L1), BenchRow.Raw(InferenceMode.L2)), ">", 1);
             Add("accurate time / L4 time", Ratio(l4, BenchRow.Raw(InferenceMode.Accurate)), "<=", 1.1);
+            if (config == SeedAt256)
+            {
+                // Per image, what the command and a silo spend besides the model, against the model's own CPU.
+                Add("unetpp segment: CPU outside inference / inference CPU", Row(BenchRow.Segment)?.OutsideInference, "<=", 0.05);
+                Add("one silo process: CPU outside inference / inference CPU", Row(BenchRow.OneSilo)?.OutsideInference, "<=", 0.05);
+            }
+
+            if (config == SmallAt256)
+            {
+                Add("raw L4 share of peak", Row(l4)?.GMacsPerSecond / peak, ">=", 0.5);
+            }
+
+            BenchRow? Row(string name) => rows.SingleOrDefault(r => r.Config == config && r.Name == name);
         }
 
         return targets;
     }
 
-    private static string Table(List<BenchRow> rows, List<BenchTarget> targets, string machine, int batch, double peak)
+    private static string Table(List<BenchRow> rows, List<BenchTarget> targets, string machine, int batch, double peak, IReadOnlyList<double>? giantPeaks)
     {
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"Machine: {machine}; batch {batch}; best of the interleaved repeats.");
         text.AppendLine(c, $"Peak: {peak:F1} GMAC/s (one 3×3 convolution, 256 channels in and out at 64×64, batch 4, in ONNX Runtime).");
         text.AppendLine();
-        text.AppendLine("| model @ tile | measured | tiles/s | ratio to raw L4 | GMAC/s | share of peak | batch fill |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| model @ tile | measured | tiles/s | ratio to raw L4 | GMAC/s | share of peak | batch fill | CPU outside inference |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            text.AppendLine(c, $"| {row.Config} | {row.Name} | {row.TilesPerSecond:F2} | {row.RatioToRaw:F2} | {row.GMacsPerSecond:F1} | {row.GMacsPerSecond / peak:P0} | {row.BatchFill:P0} |");
+            text.AppendLine(c, $"| {row.Config} | {row.Name} | {row.TilesPerSecond:F2} | {row.RatioToRaw:F2} | {row.GMacsPerSecond:F1} | {row.GMacsPerSecond / peak:P0} | {row.BatchFill:P0} | {row.OutsideInference:P0} |");
+        }
+
+        if (giantPeaks is { Count: > 0 })
+        {
+            text.AppendLine();
+            text.AppendLine(c, $"Giant image, peak resident memory of each run: {string.Join(", ", giantPeaks.Select(p => p.ToString("F2", c)))} GiB (spread {giantPeaks.Max() - giantPeaks.Min():F2} GiB).");
         }
 
         text.AppendLine();
@@ -239,3 +272,6 @@ internal static class RunCommand
         return text.ToString();
     }
 }
+
+/// <summary>The giant image's side in pixels (0: none) and how many times it is segmented.</summary>
+internal sealed record GiantRun(int Size, int Runs);

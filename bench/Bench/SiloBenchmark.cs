@@ -54,7 +54,7 @@ internal sealed class SiloBenchmark(int batchSize, TextWriter log) : IAsyncDispo
     /// cores), runs the job from <paramref name="data"/> to <paramref name="output"/>, and returns its tiles
     /// per second from submit to finish. A job that does not write every image's mask is an error.
     /// </summary>
-    public async Task<double> MeasureAsync(
+    public async Task<MeasuredRun> MeasureAsync(
         SiloDataset data, string modelPath, int silos, int threads, string output, CancellationToken cancellationToken)
     {
         // The model is open before the clock starts (the silos are ready only then), as on a cluster
@@ -91,11 +91,13 @@ internal sealed class SiloBenchmark(int batchSize, TextWriter log) : IAsyncDispo
         await using var cluster = await SiloCluster.StartAsync(setup, "bench", silos, deadline.Token);
         try
         {
+            var cpu = SiloCpu(cluster);
             var seconds = await RunJobAsync(cluster, spec, deadline.Token);
+            cpu = SiloCpu(cluster) - cpu;
             var report = await CheckOutputAsync(data, spec, output, deadline.Token);
             var bySilo = string.Join(", ", report.ImagesBySilo.Select(s => $"{s.Key} {s.Value}"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {silos} silo(s), {threads} thread(s): {report.Counts.Done} images in {seconds:F1} s (images by silo: {bySilo})"));
-            return report.Throughput.Tiles / seconds;
+            return new(report.Throughput.Tiles / seconds, cpu.TotalSeconds / report.Throughput.Tiles);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -126,6 +128,9 @@ internal sealed class SiloBenchmark(int batchSize, TextWriter log) : IAsyncDispo
             }
         }
     }
+
+    /// <summary>The CPU time of every silo of the cluster together.</summary>
+    private static TimeSpan SiloCpu(SiloCluster cluster) => cluster.Silos.Aggregate(TimeSpan.Zero, (sum, silo) => sum + silo.ProcessorTime());
 
     /// <summary>Submits the job and follows it to its end; the seconds from the submit call to the first finished status.</summary>
     private static async Task<double> RunJobAsync(SiloCluster cluster, JobSpec spec, CancellationToken cancellationToken)

@@ -51,6 +51,13 @@ public sealed class SiloProcess : IAsyncDisposable
         return (Field("VmRSS:"), Field("VmHWM:"));
     }
 
+    /// <summary>The CPU time the silo has used so far, on every core, user and system together.</summary>
+    public TimeSpan ProcessorTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>
     /// Starts a silo and waits until its /readyz says ready (joined, model open, storage answering) and its gateway accepts connections.
     /// <paramref name="settings"/> (environment variable names, <c>Inference__Threads</c>) are added to
