@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Zeroes, in place, the GPU machine code a CUDA library holds for architectures other than the ones named,
 so that the library compresses to what one GPU needs. ONNX Runtime's CUDA provider carries its kernels for
-sm_75, 80, 86, 89, 90 and 120 (about 208 MiB of 271 MiB), and machine code hardly compresses; an H100 and
-an H200 run only the sm_90 code, so zeroing the rest saves about 100 MiB of xz payload. The fat binaries'
+sm_75, 80, 86, 89, 90 and 120 (about 208 MiB of 271 MiB), each kernel image already compressed (zstd) so
+that xz gains nothing on it; an H100 and an H200 run only the sm_90 code, so zeroing the rest saves about
+100 MiB of xz payload. The fat binaries'
 headers stay as they were, so the driver still finds the sm_90 code where it was; a GPU of another
 architecture finds only zeros and fails at its first kernel, so build the payload for the GPU it goes to.
 Plain Python, no packages: the fat binary layout is 16-byte headers (magic 0xBA55ED50) each followed by
-entries with their own headers (kind 2 for machine code, the architecture at byte 28)."""
+entries with their own headers (kind 2 for machine code, the architecture at byte 28). The driver reads
+only the image it picks for the GPU, so the zeroed ones are never decompressed."""
 import argparse
 import struct
 import subprocess
