@@ -83,11 +83,11 @@ internal static class GpuCommand
             else
             {
                 Console.WriteLine($"{device} ({name})");
-                Console.WriteLine("| measured | model | precision | tile | batch | tiles/s | ratio to raw | ratio to fp32 | GMAC/s |");
-                Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+                Console.WriteLine("| measured | model | precision | tile | batch | tiles/s | ratio to raw | ratio to fp32 | GMAC/s | error |");
+                Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---|");
                 foreach (var r in rows)
                 {
-                    Console.WriteLine($"| {r.Name} | {r.Model} | {r.Precision} | {r.Tile} | {r.Batch} | {r.TilesPerSecond:F1} | {r.RatioToRaw:F2} | {r.RatioToFp32:F2} | {r.GMacsPerSecond:F0} | {r.Error}");
+                    Console.WriteLine($"| {r.Name} | {r.Model} | {r.Precision} | {r.Tile} | {r.Batch} | {r.TilesPerSecond:F1} | {r.RatioToRaw:F2} | {r.RatioToFp32:F2} | {r.GMacsPerSecond:F0} | {r.Error} |");
                 }
             }
 
