@@ -164,13 +164,25 @@ public sealed class DeviceSession : IDeviceSession
         }
     }
 
-    private static SessionOptions CreateOptions(DeviceSessionOptions options) => new()
+    /// <summary>The session's settings before any provider is added; internal so benchmarks vary these very settings.</summary>
+    internal static SessionOptions CreateOptions(DeviceSessionOptions options)
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = options.IntraOpThreads,
-        InterOpNumThreads = 1,
-    };
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+
+        // Between operators ONNX Runtime's pool threads spin rather than sleep, taking cores that the
+        // image's decode, blend and encode (and other silos' work) need, and a spinning thread that
+        // loses its core stalls every operator's join. With them sleeping, the built-in model ran raw
+        // L4 1.1–2.3× faster on a busy two-core machine, most at 96² tiles (unetpp-bench
+        // ort-settings, best of interleaved rounds); a loaded machine is the silo's ordinary state.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return sessionOptions;
+    }
 
     private static string FirstLine(string text)
     {
