@@ -20,6 +20,7 @@ internal static class BenchCommandLine
             InstancesCommand.Create(),
             ObjectCostCommand.Create(),
             TiledReadsCommand.Create(),
+            OrtSettingsCommand.Create(),
         };
 
         // Ctrl-C and SIGTERM cancel the command's token, so that it stops the silo and Azurite processes it
