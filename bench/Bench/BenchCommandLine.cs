@@ -21,6 +21,7 @@ internal static class BenchCommandLine
             ObjectCostCommand.Create(),
             TiledReadsCommand.Create(),
             GpuCommand.Create(),
+            OrtSettingsCommand.Create(),
         };
 
         // Ctrl-C and SIGTERM cancel the command's token, so that it stops the silo and Azurite processes it
