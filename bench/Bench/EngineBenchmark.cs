@@ -140,7 +140,9 @@ internal sealed class EngineBenchmark(int batchSize, int threads, TimeSpan minim
     /// <summary>As <see cref="MeasureRaw"/>, with the CPU time per tile: what the model itself costs the machine.</summary>
     public MeasuredRun MeasureRawRun(ModelProto model, ModelCard card, InferenceMode mode, int tile)
     {
-        var graph = ModeGraph.Select(model, card, mode).ToByteArray();
+        // The graph the engine runs on full tiles of this size.
+        var selected = ModeGraph.Select(model, card, mode);
+        var graph = (WholeTileGraph.For(selected, card, tile, tile) ?? selected).ToByteArray();
         using var session = DeviceSession.Open(graph, new DeviceSessionOptions { IntraOpThreads = threads }, NullLogger.Instance);
         var input = new float[batchSize * card.InChannels * tile * tile];
         var random = new Random(5);

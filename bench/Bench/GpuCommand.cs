@@ -253,7 +253,9 @@ internal sealed class DeviceBenchmark(InferenceDevice device, DevicePlan plan, s
     private SortedDictionary<int, (double? Rate, string? Error)> MeasureRaw(ModelProto model, ModelCard card, int tile, CancellationToken cancellationToken)
     {
         var results = new SortedDictionary<int, (double? Rate, string? Error)>();
-        var graph = ModeGraph.Select(model, card, InferenceMode.L4).ToByteArray();
+        // The graph the engine runs on full tiles of this size.
+        var selected = ModeGraph.Select(model, card, InferenceMode.L4);
+        var graph = (WholeTileGraph.For(selected, card, tile, tile) ?? selected).ToByteArray();
         DeviceSession session;
         try
         {

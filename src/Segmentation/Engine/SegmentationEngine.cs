@@ -7,6 +7,7 @@ using UNetPP.Cluster.Segmentation.Instances;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Segmentation.Masks;
 using UNetPP.Cluster.Segmentation.Model;
+using UNetPP.Cluster.Segmentation.Onnx;
 using UNetPP.Cluster.Segmentation.Telemetry;
 using UNetPP.Cluster.Segmentation.Tiling;
 
@@ -94,16 +95,22 @@ public sealed partial class SegmentationEngine : IDisposable
 
         var tileSize = options.TileSize ?? model.Card.TileSize;
         var graph = ModeGraph.Select(model.Model, model.Card, options.Mode);
-        IDeviceSession session;
-        try
+        IDeviceSession Open(ModelProto onnx)
         {
-            session = (runtime ?? OnnxInferenceRuntime.Instance).Open(graph.ToByteArray(), options.Device, logger);
-        }
-        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
-        {
-            throw new ModelException($"{model.Path}: ONNX Runtime cannot load the model ({ex.Message}).", ex);
+            try
+            {
+                return (runtime ?? OnnxInferenceRuntime.Instance).Open(onnx.ToByteArray(), options.Device, logger);
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+            {
+                throw new ModelException($"{model.Path}: ONNX Runtime cannot load the model ({ex.Message}).", ex);
+            }
         }
 
+        var tile = new TileShape(model.Card.InChannels, model.Card.Classes, tileSize);
+        var session = WholeTileGraph.For(graph, model.Card, tileSize, tileSize) is { } whole
+            ? new TileShapedSession(Open(whole), tile, () => Open(graph))
+            : Open(graph);
         try
         {
             return new SegmentationEngine(model, options, session, tileSize, HasFixedSize(graph.Graph, model.Card.InputName));
