@@ -7,10 +7,10 @@ public sealed record BatcherOptions
     public int MaxBatchSize { get; init; } = 8;
 
     /// <summary>
-    /// The longest a part-filled batch waits for the tiles of images still being decoded (see
-    /// <see cref="DeviceBatcher.Preparing"/>) before it runs anyway. A batch with no such image to
-    /// wait for runs at once, so one image alone never waits; this bounds the wait behind an image
-    /// that takes long to decode.
+    /// How long a part-filled batch may wait for the tiles of images still being decoded (see
+    /// <see cref="DeviceBatcher.Preparing"/>) before it runs anyway, or as long as the last full batch
+    /// took to run if that is longer. A batch with no such image to wait for runs at once, so one
+    /// image alone never waits; this bounds the wait behind an image that takes long to decode.
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -36,6 +36,9 @@ public sealed class DeviceBatcher : IDisposable
 
     /// <summary>Images being decoded whose tiles are not queued yet; guarded by <see cref="_gate"/>.</summary>
     private int _preparing;
+
+    /// <summary>How long the last full batch took to run, in stopwatch ticks; guarded by <see cref="_gate"/>.</summary>
+    private long _lastFullRun;
     private long _runs;
     private long _tiles;
 
@@ -245,7 +248,9 @@ public sealed class DeviceBatcher : IDisposable
                 Monitor.Wait(_gate);
             }
 
-            var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+            // Waiting for decoding images costs the device at most one batch's time, however slow the model:
+            // on a CPU the decoding uses the cores the batch would have, on a GPU a fuller batch pays it back.
+            var deadline = Stopwatch.GetTimestamp() + Math.Max((long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency), _lastFullRun);
             while (filled < _options.MaxBatchSize)
             {
                 var wanted = shape;
@@ -341,6 +346,10 @@ public sealed class DeviceBatcher : IDisposable
         {
             _runs++;
             _tiles += tiles;
+            if (tiles == _options.MaxBatchSize)
+            {
+                _lastFullRun = (long)(elapsed.TotalSeconds * Stopwatch.Frequency);
+            }
         }
 
         foreach (var s in segments)
