@@ -92,6 +92,7 @@ internal static class RunCommand
         await using var silos = new SiloBenchmark(batch, Console.Error);
         var benchmark = new EngineBenchmark(batch, threads, TimeSpan.FromSeconds(quick ? 1 : 5), quick ? 1 : 2, quick ? Math.Min(siloImages, 16) : siloImages, silos, Console.Error);
         var rows = new List<BenchRow>();
+        var int8 = new Int8Benchmark(benchmark, quick ? 1 : 2, quick, Console.Error);
         foreach (var (config, scope) in configs.Select(c => (c, Scope(c, only))))
         {
             if (scope is not { } selected)
@@ -103,6 +104,10 @@ internal static class RunCommand
             try
             {
                 rows.AddRange(await benchmark.MeasureAsync(config, selected, work.FullName, cancellationToken));
+                if (selected == BenchScope.All)
+                {
+                    rows.Add(int8.Measure(config, work.FullName));
+                }
             }
             finally
             {
@@ -127,6 +132,7 @@ internal static class RunCommand
         }
 
         var targets = Targets(rows);
+        targets.AddRange(Int8Benchmark.Targets(rows));
         if (giantPeak is { } peakMemory)
         {
             var giant = rows.Single(r => r.Config == GiantImageBenchmark.Config && r.Name == GiantImageBenchmark.Segment(giantSize));
