@@ -41,7 +41,7 @@ internal sealed class Int8Benchmark(EngineBenchmark raw, int repeats, bool quick
         from f in fp32.Where(r => !r.Tta)
         join q in int8.Where(r => !r.Tta) on f.Mode equals q.Mode
         let difference = Math.Abs(q.MeanIoU - f.MeanIoU)
-        select new BenchTarget($"{f.Mode}: |IoU int8 − IoU fp32|", "<= 0.003", difference, difference <= 0.003);
+        select new BenchTarget($"{f.Mode}: abs(IoU int8 − IoU fp32)", "<= 0.003", difference, difference <= 0.003);
 
     private (LoadedModel Float, LoadedModel Int8) Models(BenchConfig config, string workFolder)
     {
