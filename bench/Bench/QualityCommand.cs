@@ -13,7 +13,8 @@ namespace UNetPP.Cluster.Bench;
 /// <summary>One mode's accuracy and speed on a labelled set: the two sides of the article's trade-off.</summary>
 /// <param name="F1">Objects' F1 at IoU 0.5 over the set, with instance labels; null with masks.</param>
 /// <param name="Dsb">The Data Science Bowl 2018 score (mean of the images'), with instance labels; null with masks.</param>
-internal sealed record QualityRow(string Mode, bool Tta, double MeanIoU, double MeanDice, double SecondsPerImage, double TimeToL4, double? F1 = null, double? Dsb = null);
+/// <param name="Precision">The model file's precision: fp32, or int8 for the rows of <c>--int8</c>.</param>
+internal sealed record QualityRow(string Mode, bool Tta, double MeanIoU, double MeanDice, double SecondsPerImage, double TimeToL4, double? F1 = null, double? Dsb = null, string Precision = ModelCard.Fp32);
 
 /// <summary>
 /// <c>unetpp-bench quality</c>: runs a model in every mode it offers, with and without test-time
@@ -30,29 +31,48 @@ internal static class QualityCommand
     private static readonly Option<int> Rounds = new("--rounds") { Description = "Timed rounds; the best of each configuration is kept.", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads per operator (default: all cores)." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the rows as JSON." };
+    private static readonly Option<string?> Int8 = new("--int8")
+    {
+        Description = "The int8 file quantised from --model (unetpp model quantize): adds its rows per mode, without test-time augmentation, and a target per mode on the IoU it loses.",
+    };
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    private static readonly string[] TargetHeader = ["| target | wanted | measured | met |", "|---|---|---:|---|"];
+
     public static Command Create()
     {
-        var command = new Command("quality", "IoU, Dice and time per image of every mode, with and without test-time augmentation.") { Model, Data, Rounds, Threads, Json };
+        var command = new Command("quality", "IoU, Dice and time per image of every mode, with and without test-time augmentation.") { Model, Data, Rounds, Threads, Json, Int8 };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var model = parse.GetValue(Model) is { } path ? ModelFile.Load(path) : DefaultModel.Load();
-            var rows = await MeasureAsync(model, parse.GetRequiredValue(Data), Math.Max(1, parse.GetValue(Rounds)), parse.GetValue(Threads), cancellationToken);
-            Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(rows, Indented) : Table(rows));
+            var (data, rounds, threads) = (parse.GetRequiredValue(Data), Math.Max(1, parse.GetValue(Rounds)), parse.GetValue(Threads));
+            var rows = await MeasureAsync(model, data, rounds, threads, cancellationToken);
+            if (parse.GetValue(Int8) is not { } int8Path)
+            {
+                Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(rows, Indented) : Table(rows));
+                return 0;
+            }
+
+            var int8Model = ModelFile.Load(int8Path);
+            var int8Rows = await MeasureAsync(int8Model, data, rounds, threads, cancellationToken, withTta: false);
+            var all = rows.Concat(int8Rows.Select(r => r with { Precision = int8Model.Card.Precision })).ToList();
+            var targets = Int8Benchmark.QualityTargets(rows, int8Rows).ToList();
+            Console.WriteLine(parse.GetValue(Json)
+                ? JsonSerializer.Serialize(new { rows = all, targets = targets.Select(t => new { name = t.Name, target = t.Target, measured = t.Measured, met = t.Met }) }, Indented)
+                : Table(all) + Environment.NewLine + Environment.NewLine + TargetTable(targets));
             return 0;
         });
         return command;
     }
 
-    public static async Task<IReadOnlyList<QualityRow>> MeasureAsync(LoadedModel model, string data, int rounds, int threads, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<QualityRow>> MeasureAsync(LoadedModel model, string data, int rounds, int threads, CancellationToken cancellationToken, bool withTta = true)
     {
         var truthFolder = Directory.Exists(Path.Combine(data, "labels")) ? "labels" : "masks";
         var images = Directory.GetFiles(Path.Combine(data, "images")).Order(StringComparer.Ordinal)
             .Select(file => (Name: Path.GetFileName(file), Bytes: File.ReadAllBytes(file), Truth: new GroundTruth(Path.GetFileName(file), File.ReadAllBytes(Path.Combine(data, truthFolder, Path.GetFileName(file))))))
             .ToList();
-        var configurations = model.Card.Modes.Select(InferenceModes.Parse).SelectMany(mode => new[] { (mode, false), (mode, true) }).ToList();
+        var configurations = model.Card.Modes.Select(InferenceModes.Parse).SelectMany(mode => withTta ? new[] { (mode, false), (mode, true) } : [(mode, false)]).ToList();
         var best = new Dictionary<(InferenceMode, bool), (double Seconds, double IoU, double Dice, InstanceScores? Objects)>();
         for (var round = 0; round < rounds; round++)
         {
@@ -85,11 +105,16 @@ internal static class QualityCommand
         var objects = rows.All(r => r.F1 is not null);
         var lines = new List<string>
         {
-            "| mode | TTA | mean IoU | mean Dice |" + (objects ? " object F1@0.5 | DSB |" : "") + " ms / image | time ÷ L4 |",
-            "|---|---|---|---|" + (objects ? "---|---|" : "") + "---|---|",
+            "| mode | precision | TTA | mean IoU | mean Dice |" + (objects ? " object F1@0.5 | DSB |" : "") + " ms / image | time ÷ L4 |",
+            "|---|---|---|---|---|" + (objects ? "---|---|" : "") + "---|---|",
         };
         lines.AddRange(rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Mode} | {(r.Tta ? "yes" : "no")} | {r.MeanIoU:F4} | {r.MeanDice:F4} |{(objects ? $" {r.F1:F3} | {r.Dsb:F3} |" : "")} {r.SecondsPerImage * 1000:F1} | {r.TimeToL4:F2} |")));
+            $"| {r.Mode} | {r.Precision} | {(r.Tta ? "yes" : "no")} | {r.MeanIoU:F4} | {r.MeanDice:F4} |{(objects ? $" {r.F1:F3} | {r.Dsb:F3} |" : "")} {r.SecondsPerImage * 1000:F1} | {r.TimeToL4:F2} |")));
         return string.Join(Environment.NewLine, lines);
     }
+
+    private static string TargetTable(IEnumerable<BenchTarget> targets) => string.Join(
+        Environment.NewLine,
+        TargetHeader.Concat(
+            targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Target} | {t.Measured:F4} | {(t.Met ? "yes" : "no")} |"))));
 }

@@ -104,6 +104,7 @@ internal static class RunCommand
         await using var silos = new SiloBenchmark(batch, Console.Error);
         var benchmark = new EngineBenchmark(batch, threads, TimeSpan.FromSeconds(quick ? 1 : 5), quick ? 1 : 2, quick ? Math.Min(siloImages, 16) : siloImages, silos, Console.Error);
         var rows = new List<BenchRow>();
+        var int8 = new Int8Benchmark(benchmark, quick ? 1 : 2, quick, Console.Error);
         foreach (var (config, scope) in configs.Select(c => (c, Scope(c, only))))
         {
             if (scope is not { } selected)
@@ -115,6 +116,10 @@ internal static class RunCommand
             try
             {
                 rows.AddRange(await benchmark.MeasureAsync(config, selected, work.FullName, cancellationToken));
+                if (selected == BenchScope.All)
+                {
+                    rows.Add(int8.Measure(config, work.FullName));
+                }
             }
             finally
             {
@@ -139,6 +144,7 @@ internal static class RunCommand
         }
 
         var targets = Targets(rows, peak);
+        targets.AddRange(Int8Benchmark.Targets(rows));
         if (giantPeaks is { Count: > 0 })
         {
             var giantRow = rows.Single(r => r.Config == GiantImageBenchmark.Config && r.Name == GiantImageBenchmark.Segment(giant.Size));

@@ -97,6 +97,11 @@ internal sealed class ModelBuildCommand : Command
         }
 
         var precisionName = parse.GetRequiredValue(precision);
+        if (precisionName == ModelCard.Int8)
+        {
+            throw new UsageException($"--precision {ModelCard.Int8} is not built but calibrated: build the fp32 file, then 'unetpp model quantize' it on images.");
+        }
+
         if (precisionName is not (ModelCard.Fp32 or ModelCard.Fp16))
         {
             throw new UsageException($"--precision must be {ModelCard.Fp32} or {ModelCard.Fp16}; got '{precisionName}'.");

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using UNetPP.Cluster.Segmentation.Imaging;
+using UNetPP.Cluster.Segmentation.Model.Quantization;
 using UNetPP.Cluster.Segmentation.Onnx;
 
 namespace UNetPP.Cluster.Segmentation.Model;
@@ -21,6 +22,8 @@ public sealed record ModelCard
     public const string Softmax = "softmax";
     public const string Fp32 = "fp32";
     public const string Fp16 = "fp16";
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The precision's name, beside Fp32 and Fp16.")]
+    public const string Int8 = "int8";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -71,9 +74,15 @@ public sealed record ModelCard
 
     /// <summary>
     /// What the graph computes in: <see cref="Fp32"/>, or <see cref="Fp16"/> inside with a float32 input and
-    /// float32 heads at its edges. Cards written before the field existed read as fp32, which they are.
+    /// float32 heads at its edges, or <see cref="Int8"/> (quantised convolutions between float32 edges, made by
+    /// <see cref="ModelQuantizer"/>; <see cref="Calibration"/> says on what). Cards written before the field
+    /// existed read as fp32, which they are.
     /// </summary>
     public string Precision { get; init; } = Fp32;
+
+    /// <summary>How an <see cref="Int8"/> file's activation ranges were calibrated; null for any other precision.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CalibrationRecord? Calibration { get; init; }
 
     /// <summary>Names of the inference modes this file supports (see <see cref="InferenceModes"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = [InferenceMode.L4.ToName()];
@@ -144,7 +153,18 @@ public sealed record ModelCard
         Require(Normalization.Problem() is null, Normalization.Problem() ?? "");
         Require(Threshold is > 0 and < 1, $"threshold must lie in (0, 1); got {Threshold}");
         Require(MinObjectSize >= 0, $"minObjectSize must be 0 or more; got {MinObjectSize}");
-        Require(Precision is Fp32 or Fp16, $"precision must be '{Fp32}' or '{Fp16}'; got '{Precision}'");
+        Require(Precision is Fp32 or Fp16 or Int8, $"precision must be '{Fp32}', '{Fp16}' or '{Int8}'; got '{Precision}'");
+        Require(
+            Precision != Int8 || Calibration is not null,
+            $"precision '{Int8}' needs the calibration that set its ranges (quantise with 'unetpp model quantize')");
+        Require(
+            Precision == Int8 || Calibration is null,
+            $"calibration belongs to precision '{Int8}'; this card says '{Precision}'");
+        if (Calibration?.Problem() is { } calibrationProblem)
+        {
+            Require(false, $"calibration: {calibrationProblem}");
+        }
+
         Require(TileSize > 0 && TileSize % 16 == 0, $"tileSize must be a positive multiple of 16; got {TileSize}");
         Require(Modes is { Count: > 0 }, "modes is empty");
         foreach (var name in Modes)

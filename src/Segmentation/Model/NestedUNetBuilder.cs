@@ -171,6 +171,12 @@ public static class NestedUNetBuilder
         }
 
         card.Validate();
+        if (card.Precision == ModelCard.Int8)
+        {
+            throw new ArgumentException(
+                "An int8 model is not built but quantised from a float32 one (Quantization.ModelQuantizer), on calibration images.", nameof(card));
+        }
+
         if (card.InputName != InputName
             || !card.HeadOutputs.SequenceEqual(HeadNames(options.DeepSupervision))
             || card.InChannels != options.InChannels
