@@ -4,8 +4,7 @@ namespace UNetPP.Cluster.Segmentation.Model;
 
 /// <summary>
 /// A mode's graph for tiles whose sides divide by the network's pooling. The seed pads each upsampled
-/// map with zeros up to its skip's size, an amount taken from the shapes at run time; on such tiles it is
-/// zero. Leaving those Pads (and the shape arithmetic behind them) out changes no value, but lets ONNX
+/// map up to its skip's size, an amount taken from the shapes at run time; on such tiles it is zero. Leaving those Pads (and the shape arithmetic behind them) out changes no value, but lets ONNX
 /// Runtime keep every tensor in its blocked NCHWc layout from the first convolution to the last, where
 /// each Pad made it leave the layout and come back at every upsampling (21 reorders at 256²): raw L4 of
 /// the built-in model ran 1.1–1.8× faster (<c>unetpp-bench ort-settings</c>).
@@ -15,7 +14,7 @@ public static class WholeTileGraph
     /// <summary>
     /// The Pad-free graph for <paramref name="height"/> × <paramref name="width"/> tiles, or null where the
     /// Pads may add something: a size the pooling does not divide, or a graph that is not the seed's
-    /// NestedUNet, or whose Pads are not the run-time sized, zero-filling kind it uses.
+    /// NestedUNet, or whose Pads are not the run-time sized, constant kind it uses.
     /// </summary>
     public static ModelProto? For(ModelProto modeGraph, ModelCard card, int height, int width)
     {
@@ -64,10 +63,12 @@ public static class WholeTileGraph
         return model;
     }
 
-    /// <summary>A zero-filling Pad whose amounts are computed in the graph (from shapes), not fixed in the file.</summary>
+    /// <summary>
+    /// A constant-mode Pad whose amounts are computed in the graph (from shapes), not fixed in the file; its
+    /// fill value (an int8 file's zero point, say) does not matter where the amounts are zero.
+    /// </summary>
     private static bool IsPadToSkip(NodeProto pad, HashSet<string> constants) =>
         pad.Input.Count >= 2
         && !constants.Contains(pad.Input[1])
-        && (pad.Input.Count < 3 || pad.Input[2].Length == 0)
         && pad.Attribute.All(a => a.Name != "mode" || a.S.ToStringUtf8() == "constant");
 }
