@@ -11,13 +11,21 @@ public sealed class IntensityStatistics
 {
     private const int Steps = 65535;
 
+    /// <summary>Steps of the 16-bit grid between two 8-bit values: 65535 = 255 × 257.</summary>
+    private const int ByteStep = 257;
+
+    /// <summary>
+    /// Per channel, counts on the 8-bit grid (256 bins) until a value falls between its points, then on
+    /// the 16-bit grid (65,536 bins). Most images are 8-bit: a half-megabyte histogram per channel for
+    /// each of them would be garbage on the large-object heap, image after image.
+    /// </summary>
     private readonly long[][] _histogram;
     private readonly List<float>?[] _values;
 
     public IntensityStatistics(int channels)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        _histogram = [.. Enumerable.Range(0, channels).Select(_ => new long[Steps + 1])];
+        _histogram = [.. Enumerable.Range(0, channels).Select(_ => new long[(Steps / ByteStep) + 1])];
         _values = new List<float>?[channels];
     }
 
@@ -47,7 +55,6 @@ public sealed class IntensityStatistics
             Count += samples.Length;
         }
 
-        var histogram = _histogram[channel];
         foreach (var v in samples)
         {
             if (_values[channel] is { } values)
@@ -59,15 +66,42 @@ public sealed class IntensityStatistics
             var step = MathF.Round(v * Steps);
             if (step is >= 0 and <= Steps && MathF.Abs((v * Steps) - step) < 1e-2f)
             {
-                histogram[(int)step]++;
+                Count16(channel, (int)step);
             }
             else
             {
-                _values[channel] = Spill(histogram);
+                _values[channel] = Spill(_histogram[channel]);
                 _values[channel]!.Add(v);
             }
         }
     }
+
+    private void Count16(int channel, int step)
+    {
+        var histogram = _histogram[channel];
+        if (histogram.Length == Steps + 1)
+        {
+            histogram[step]++;
+        }
+        else if (step % ByteStep == 0)
+        {
+            histogram[step / ByteStep]++;
+        }
+        else
+        {
+            var fine = new long[Steps + 1];
+            for (var bin = 0; bin < histogram.Length; bin++)
+            {
+                fine[bin * ByteStep] = histogram[bin];
+            }
+
+            fine[step]++;
+            _histogram[channel] = fine;
+        }
+    }
+
+    /// <summary>The 16-bit grid step a bin of <paramref name="histogram"/> counts.</summary>
+    private static int StepOf(long[] histogram, int bin) => histogram.Length == Steps + 1 ? bin : bin * ByteStep;
 
     /// <summary>The value below which <paramref name="percent"/> % of the channel's values lie (linear between ranks).</summary>
     public double Percentile(int channel, double percent)
@@ -111,12 +145,12 @@ public sealed class IntensityStatistics
 
         var seen = 0L;
         var histogram = _histogram[channel];
-        for (var step = 0; step <= Steps; step++)
+        for (var bin = 0; bin < histogram.Length; bin++)
         {
-            seen += histogram[step];
+            seen += histogram[bin];
             if (seen > index)
             {
-                return (double)step / Steps;
+                return (double)StepOf(histogram, bin) / Steps;
             }
         }
 
@@ -136,11 +170,11 @@ public sealed class IntensityStatistics
         }
 
         var histogram = _histogram[channel];
-        for (var step = 0; step <= Steps; step++)
+        for (var bin = 0; bin < histogram.Length; bin++)
         {
-            if (histogram[step] > 0)
+            if (histogram[bin] > 0)
             {
-                visit((double)step / Steps, histogram[step]);
+                visit((double)StepOf(histogram, bin) / Steps, histogram[bin]);
             }
         }
     }
@@ -149,11 +183,11 @@ public sealed class IntensityStatistics
     private static List<float> Spill(long[] histogram)
     {
         var values = new List<float>();
-        for (var step = 0; step <= Steps; step++)
+        for (var bin = 0; bin < histogram.Length; bin++)
         {
-            for (var n = 0L; n < histogram[step]; n++)
+            for (var n = 0L; n < histogram[bin]; n++)
             {
-                values.Add((float)step / Steps);
+                values.Add((float)StepOf(histogram, bin) / Steps);
             }
         }
 

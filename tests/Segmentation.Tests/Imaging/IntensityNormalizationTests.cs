@@ -51,6 +51,37 @@ public sealed class IntensityNormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EightBitValuesFollowedBySixteenBitOnesGiveTheRanksOfAllOfThem()
+    {
+        // 8-bit values are counted on a coarse grid until the first value between its points arrives;
+        // every statistic must then be what the sorted values themselves give.
+        var random = new Random(5);
+        var bytes = Enumerable.Range(0, 3000).Select(_ => random.Next(256) / 255f).ToArray();
+        var words = Enumerable.Range(0, 500).Select(_ => random.Next(65536) / 65535f).ToArray();
+        var statistics = new IntensityStatistics(1);
+        statistics.Add(0, bytes);
+        var eightBitHigh = statistics.Percentile(0, 99.8);
+        statistics.Add(0, words);
+
+        var sorted = bytes.Concat(words).Select(v => Math.Round(v * 65535.0) / 65535).Order().ToArray();
+        double Rank(double percent)
+        {
+            var rank = percent / 100 * (sorted.Length - 1);
+            var below = (int)Math.Floor(rank);
+            return below + 1 < sorted.Length ? sorted[below] + ((rank - below) * (sorted[below + 1] - sorted[below])) : sorted[below];
+        }
+
+        foreach (var percent in new[] { 0, 1, 37.5, 50, 99.8, 100 })
+        {
+            Assert.Equal(Rank(percent), statistics.Percentile(0, percent), 12);
+        }
+
+        Assert.Equal(sorted.Average(), statistics.Mean(0), 12);
+        var exactHigh = bytes.Select(v => Math.Round(v * 255.0) / 255).Order().ElementAt((int)Math.Floor(0.998 * (bytes.Length - 1)));
+        Assert.True(Math.Abs(eightBitHigh - exactHigh) < 1 / 255.0, $"8-bit 99.8th percentile {eightBitHigh} against {exactHigh}");
+    }
+
+    [Fact]
     public void ValuesOffTheSampleGridAreKeptExactly()
     {
         var statistics = new IntensityStatistics(1);
