@@ -126,6 +126,12 @@ public sealed record JobSpec
     /// <summary>Objects of fewer pixels are left out of labels, counts and measurements; null takes the model card's.</summary>
     [Id(27)] public int? MinObjectSize { get; init; }
 
+    /// <summary>
+    /// How soon workers take this job's shards beside other jobs' (<see cref="JobPriority"/>): higher first,
+    /// a waiting job rising a step at a time. It orders the work only; the outputs do not depend on it.
+    /// </summary>
+    [Id(28)] public int Priority { get; init; } = JobPriority.Normal;
+
     /// <summary>Whether images are separated into objects: for labels, the object table or GeoJSON.</summary>
     public bool FindsObjects => Instances || Objects || GeoJson;
 
@@ -149,6 +155,7 @@ public sealed record JobSpec
         Require(!(Overwrite && Continues), $"{(Resume ? "--resume" : "--retry-failed")} and --overwrite: the one keeps the results there, the other replaces them; give one.");
         Require(MinObjectSize is null or >= 0, $"--min-object-size {MinObjectSize}: a size in pixels, 0 or more.");
         Require(MinObjectSize is null || FindsObjects, "--min-object-size: it applies to objects; give --instances, --objects or --geojson with it.");
+        Require(JobPriority.IsAllowed(Priority), $"--priority {Priority}: {JobPriority.Allowed}.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"lease duration {LeaseDuration}: at least one second.");
     }
 

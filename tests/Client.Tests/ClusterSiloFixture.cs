@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NetVips;
+using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Silo;
 
@@ -11,7 +13,8 @@ namespace UNetPP.Cluster.Client.Tests;
 
 /// <summary>
 /// A real one-silo cluster in this process on free loopback ports (localhost clustering, one CPU
-/// worker), a small model and a folder of images: what the cluster commands are run against.
+/// worker), a small model and a folder of images: what the cluster commands are run against. Its
+/// jobs' priorities age a step a second (<c>Jobs:PriorityAgeing</c>), so ageing shows within a test.
 /// </summary>
 public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
 {
@@ -27,6 +30,9 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
 
     /// <summary>Three small images, one in a sub-folder.</summary>
     public string Images { get; private set; } = "";
+
+    /// <summary>The cluster's calls from inside the silo: for watching jobs closely without a client connection per look.</summary>
+    public SegmentationClient Jobs => new(_silo!.Services.GetRequiredService<IGrainFactory>());
 
     /// <summary>The options every command needs to reach this cluster.</summary>
     public string[] Cluster => ["--gateway", Gateway, "--cluster-id", ClusterId];
@@ -71,6 +77,7 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
             ["Inference:Threads"] = "1",
             ["Inference:BatchSize"] = "4",
             ["Inference:PollInterval"] = "00:00:00.100",
+            ["Jobs:PriorityAgeing"] = "00:00:01",
         });
         builder.Logging.ClearProviders();
         builder.AddSegmentationSilo();

@@ -50,6 +50,11 @@ public sealed class OptionMessageTests : IDisposable
             }
         }
 
+        foreach (var value in new[] { "urgent", "11", "-11", "1.5" })
+        {
+            Add(Submit, "--priority", value);
+        }
+
         Add(Segment, "--device", "gpu");
         Add(Segment, "--threads", "abc");
         Add(Segment, "--threads", "-2");
@@ -100,6 +105,31 @@ public sealed class OptionMessageTests : IDisposable
         // More than the option and value: the reason, or what it takes; and the option and value said once.
         Assert.True(line.Length > $"error: {option} {value}: ".Length + 10, line);
         Assert.Equal(line.IndexOf($"{option} {value}", StringComparison.Ordinal), line.LastIndexOf($"{option} {value}", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("urgent")]
+    [InlineData("11")]
+    [InlineData("-11")]
+    public async Task APriorityItCannotTakeIsRefusedSayingWhatItTakes(string value)
+    {
+        var images = Directory.CreateDirectory(_temp.File("images")).FullName;
+
+        var result = await CliRunner.RunAsync("submit", images, "--out", "out", "--priority", value);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Equal($"error: --priority {value}: use low, normal, high or a whole number from -10 to 10.", result.Error.Split('\n')[0]);
+    }
+
+    [Fact]
+    public async Task SegmentTakesNoPriorityItsOneJobRunsAlone()
+    {
+        var result = await CliRunner.RunAsync("segment", "images", "--out", "out", "--priority", "high");
+        var help = await CliRunner.RunAsync("segment", "--help");
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains("unknown option '--priority' for 'unetpp segment'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--priority is for submit", help.Output, StringComparison.Ordinal);
     }
 
     [Theory]

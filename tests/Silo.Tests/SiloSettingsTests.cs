@@ -76,6 +76,16 @@ public sealed class SiloSettingsTests
         Assert.Contains(expected, message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00.5")]
+    [InlineData("2.00:00:00")]
+    public async Task APriorityAgeingOutOfRangeStopsTheSiloAndIsNamed(string value)
+    {
+        var message = await StartFailureAsync(new() { ["Jobs:PriorityAgeing"] = value });
+
+        Assert.Contains("Jobs:PriorityAgeing: how long a waiting job takes to rise one priority step, from 00:00:01 to 1.00:00:00", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ACudaDeviceThatCannotBeUsedStopsTheSiloSayingWhatFailedToLoad()
     {

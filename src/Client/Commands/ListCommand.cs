@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Client.Commands;
 
-/// <summary><c>unetpp list</c>: every job the cluster knows, newest first, with its state and counts.</summary>
+/// <summary><c>unetpp list</c>: every job the cluster knows, newest first, with its state, priority and counts.</summary>
 internal sealed class ListCommand : Command
 {
     private readonly ClusterConnectionOptions cluster = new();
@@ -42,11 +43,11 @@ internal sealed class ListCommand : Command
         }
 
         var width = Math.Max(3, entries.Max(e => e.JobId.Length));
-        await terminal.Output.WriteLineAsync($"{"Job".PadRight(width)}  {"State",-21}  {"Done",7}  {"Failed",6}  {"Total",7}  Submitted");
+        await terminal.Output.WriteLineAsync($"{"Job".PadRight(width)}  {"State",-21}  {"Priority",-8}  {"Done",7}  {"Failed",6}  {"Total",7}  Submitted");
         foreach (var (entry, status) in entries.Zip(statuses))
         {
             await terminal.Output.WriteLineAsync(StatusCommand.Invariant(
-                $"{entry.JobId.PadRight(width)}  {status.State,-21}  {status.Done,7}  {status.Failed,6}  {status.Total,7}  {entry.Submitted:u}"));
+                $"{entry.JobId.PadRight(width)}  {status.State,-21}  {JobPriority.Name(entry.Priority),-8}  {status.Done,7}  {status.Failed,6}  {status.Total,7}  {entry.Submitted:u}"));
         }
 
         return ExitCodes.Success;

@@ -36,7 +36,7 @@ internal sealed class SegmentCommand : Command
     private readonly BlobConnectionOption blobConnection = new();
 
     public SegmentCommand(Terminal terminal)
-        : base("segment", "Segment an image or a folder of images on this machine (an embedded one-silo cluster).")
+        : base("segment", "Segment an image or a folder of images on this machine, through an embedded one-silo cluster that runs this one job alone (--priority is for submit, to order jobs on a shared cluster).")
     {
         job.AddTo(this);
         Options.Add(device);

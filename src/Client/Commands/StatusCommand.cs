@@ -74,6 +74,7 @@ internal sealed class StatusCommand : Command
             await output.WriteLineAsync($"  Input       {StorageLocation.RedactSignature(spec.Input)}");
             await output.WriteLineAsync($"  Output      {StorageLocation.RedactSignature(spec.Output)} (masks and {JobReport.FileName})");
             await output.WriteLineAsync($"  Model       {(spec.Model is null ? "built-in" : StorageLocation.RedactSignature(spec.Model))}, mode {spec.Mode}");
+            await output.WriteLineAsync($"  Priority    {JobPriority.Name(spec.Priority)}");
         }
 
         foreach (var failure in status.Failures)
@@ -108,6 +109,7 @@ internal sealed class StatusCommand : Command
         ["finished"] = status.Finished,
         ["input"] = status.Spec?.Input,
         ["output"] = status.Spec?.Output,
+        ["priority"] = status.Spec?.Priority,
         ["failures"] = new JsonArray([.. status.Failures.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["reason"] = f.Reason })]),
         ["error"] = status.Error,
     };

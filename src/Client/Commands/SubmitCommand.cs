@@ -13,6 +13,11 @@ internal sealed class SubmitCommand : Command
     private readonly JobSpecOptions job = new();
     private readonly ClusterConnectionOptions cluster = new();
     private readonly Option<string?> id = new("--id") { Description = "The job id (default: a new one); submitting the same job under the same id again is harmless." };
+    private readonly Option<string> priority = new("--priority")
+    {
+        Description = $"How soon workers take this job's shards beside other jobs': low, normal, high, or a whole number from {JobPriority.Lowest} to {JobPriority.Highest}; higher first. A job that waits rises one step per the silos' Jobs:PriorityAgeing (a minute), so none waits for ever. Submit only: segment runs its one job alone.",
+        DefaultValueFactory = _ => "normal",
+    };
     private readonly Option<bool> wait = new("--wait") { Description = "Follow the job until it finishes; exit 0 when every image is done, 1 when some failed." };
     private readonly Option<bool> json = new("--json") { Description = "Print {jobId, state} (with --wait, the final status) as JSON on stdout." };
 
@@ -20,6 +25,7 @@ internal sealed class SubmitCommand : Command
         : base("submit", "Send a job to a running cluster and print its id.")
     {
         job.AddTo(this);
+        Options.Add(priority);
         Options.Add(id);
         Options.Add(wait);
         Options.Add(json);
@@ -29,7 +35,8 @@ internal sealed class SubmitCommand : Command
 
     private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
     {
-        var spec = job.Read(parse);
+        var rank = OptionValue.Read("--priority", parse.GetRequiredValue(priority), JobPriority.Parse);
+        var spec = job.Read(parse) with { Priority = rank };
         var jobId = parse.GetValue(id) is { } given ? given.Trim() : SegmentationClient.NewJobId();
         if (jobId.Length == 0)
         {

@@ -266,7 +266,7 @@ public sealed partial class JobGrain(
         Publish();
         if (Job.State == JobState.Running)
         {
-            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId);
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId, spec.Priority);
             await FinishIfDoneAsync();
         }
     }

@@ -14,4 +14,12 @@ public sealed class JobOptions
     /// </summary>
     [Range(1, 65536)]
     public int ImagesPerPage { get; set; } = 256;
+
+    /// <summary>
+    /// How long a running job waits for a worker before its priority rises one step (<see cref="LeaseOrder"/>):
+    /// a job d steps below the busiest one is first in line after d of these. Read by the job queue, so the
+    /// silo it runs on decides.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Jobs:PriorityAgeing: how long a waiting job takes to rise one priority step, from {1} to {2} (default a minute).")]
+    public TimeSpan PriorityAgeing { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -30,9 +30,6 @@ public sealed partial class DeviceWorker(
     private readonly CancellationTokenSource _abandon = new();
     private long _images;
     private long _tiles;
-    // Where in the list of jobs this worker starts leasing; workers start at different places, so that
-    // at any moment they are spread over the running jobs rather than all on the first ones.
-    private int _nextJob = Random.Shared.Next(1 << 16);
     private volatile bool _hung;
 
     public string WorkerId => workerId;
@@ -91,38 +88,40 @@ public sealed partial class DeviceWorker(
             return;
         }
 
-        var jobs = (await grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).GetActiveAsync()).ToList();
+        var queue = grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key);
+        var jobs = await queue.GetActiveAsync();
         StopShardsOfEndedJobs(jobs);
         if (free <= 0 || _hung || jobs.Count == 0)
         {
             return;
         }
 
-        // Jobs in turn, one shard from each per pass, starting with a different job each round: jobs
-        // running at once then progress together instead of one after another, whatever their size.
-        var offset = _nextJob++;
-        jobs = [.. jobs.Skip(offset % jobs.Count), .. jobs.Take(offset % jobs.Count)];
-        while (free > 0 && jobs.Count > 0 && !stopping.IsCancellationRequested)
+        // The queue's order is the priorities', aged by waiting: the first job gives all the shards it
+        // can, and one with none to give now (all out, or planning its bands) passes on to the next.
+        var leased = new List<string>();
+        foreach (var jobId in jobs)
         {
-            foreach (var jobId in jobs.ToList())
+            if (free == 0 || stopping.IsCancellationRequested)
             {
-                if (free == 0 || stopping.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                var leases = await grains.GetGrain<IJobGrain>(jobId).LeaseAsync(workerId, jobs.Count == 1 ? free : 1);
-                if (leases.Count == 0)
-                {
-                    jobs.Remove(jobId);
-                }
-
-                foreach (var lease in leases)
-                {
-                    Start(lease);
-                    free--;
-                }
+                break;
             }
+
+            var leases = await grains.GetGrain<IJobGrain>(jobId).LeaseAsync(workerId, free);
+            foreach (var lease in leases)
+            {
+                Start(lease);
+                free--;
+            }
+
+            if (leases.Count > 0)
+            {
+                leased.Add(jobId);
+            }
+        }
+
+        if (leased.Count > 0)
+        {
+            await queue.LeasedAsync(leased);
         }
     }
 
