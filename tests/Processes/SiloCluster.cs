@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +61,12 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public SegmentationClient Client { get; private set; } = null!;
 
+    /// <summary>The folders on this machine that the cluster's silos write to: their logs and their model cache.</summary>
+    public IReadOnlyList<string> Folders => [_logs, _settings["Inference__ModelCache"]];
+
+    /// <summary>The cluster's credential key (<c>Cluster:CredentialKey</c>), as its silos were given it.</summary>
+    public string CredentialKey => _settings["Cluster__CredentialKey"];
+
     /// <summary>
     /// Starts <paramref name="silos"/> silos of a new cluster (its id starts with <paramref name="name"/>) and
     /// connects to them. The job state of earlier clusters is cleared first: it shares the account, and a
@@ -69,7 +76,12 @@ public sealed class SiloCluster : IAsyncDisposable
     {
         var id = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
         var logs = Path.Combine(setup.WorkFolder, "logs", id);
-        var settings = new Dictionary<string, string>(setup.Settings) { ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id) };
+        var settings = new Dictionary<string, string>(setup.Settings)
+        {
+            ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id),
+            // The key that seals jobs' SAS in their stored state: one per cluster, as an operator's secret is.
+            ["Cluster__CredentialKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
         await ClearGrainStateAsync(setup, cancellationToken);
         var starting = Enumerable.Range(1, silos)
             .Select(i => SiloProcess.StartAsync(
