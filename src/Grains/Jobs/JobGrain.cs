@@ -136,7 +136,7 @@ public sealed partial class JobGrain(
         // Compared bare: a job continued with a new SAS (the first expired) goes on into the same output.
         if (Job.Spec is not null && Job.Spec.Output != stored.Output)
         {
-            throw new ArgumentException($"job {JobId} wrote to {StorageLocation.RedactSignature(Job.Spec.Output)}; it can only continue there.");
+            throw new ArgumentException($"job {JobId} wrote to {Job.Spec.Output}; it can only continue there.");
         }
 
         // An ended job continued under its own id is a new run of it, into the same output.
@@ -145,8 +145,8 @@ public sealed partial class JobGrain(
         _leases = null;
         using var span = ClusterTelemetry.Traces.StartActivity("job");
         span?.SetTag("unetpp.job", JobId);
-        span?.SetTag("unetpp.input", StorageLocation.RedactSignature(spec.Input));
-        span?.SetTag("unetpp.output", StorageLocation.RedactSignature(spec.Output));
+        span?.SetTag("unetpp.input", stored.Input);
+        span?.SetTag("unetpp.output", stored.Output);
         Job.Spec = stored;
         Job.SealedSas = sealedSas;
         _spec = spec;
@@ -274,7 +274,7 @@ public sealed partial class JobGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Job.State = JobState.Failed;
-            Job.Error = $"{StorageLocation.RedactSignature(spec.Input)}: {ex.Message}";
+            Job.Error = $"{Job.Spec!.Input}: {ex.Message}";
             span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
