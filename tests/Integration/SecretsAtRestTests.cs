@@ -70,6 +70,51 @@ public sealed class SecretsAtRestTests(IntegrationFixture fixture, ITestOutputHe
         output.WriteLine($"{after.Count} stored things read after the job ({after.Sum(s => s.Text.Length):N0} characters), none with a signature or key.");
     }
 
+    [Fact]
+    public async Task SilosWithAnotherKeyFailTheJobNamingTheSettingAndResumeWithTheSasFinishesIt()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        var outputContainer = new BlobContainerClient(fixture.Azurite.ConnectionString, "rekeyed-" + Guid.NewGuid().ToString("N")[..8]);
+        await outputContainer.CreateAsync(cancellationToken: deadline.Token);
+        var spec = fixture.Spec("unused") with
+        {
+            Input = $"{fixture.Azurite.BlobEndpoint}/{Dataset.Container}/{Dataset.InputPrefix}?{SasAccessTests.Sas(Dataset.Container, BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List)}",
+            Output = $"{fixture.Azurite.BlobEndpoint}/{outputContainer.Name}/masks?{SasAccessTests.Sas(outputContainer.Name, SasAccessTests.OutputRights)}",
+        };
+
+        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-rekeyed", 1, deadline.Token);
+        var jobId = SegmentationClient.NewJobId();
+        var status = await cluster.Client.SubmitAsync(jobId, spec);
+        while (!(status.State == JobState.Running && status.Done > 0))
+        {
+            await Task.Delay(100, deadline.Token);
+            status = await cluster.Client.GetStatusAsync(jobId);
+        }
+
+        // The whole cluster replaced by silos given another key: the stored SAS is of no use to them.
+        await cluster.RestartAllAsync(deadline.Token, kill: true, new Dictionary<string, string>
+        {
+            ["Cluster__CredentialKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        });
+        status = await ClusterTests.RetryAsync(() => cluster.Client.GetStatusAsync(jobId), deadline.Token);
+        output.WriteLine(IntegrationFixture.Describe(status));
+        Assert.True(status.State == JobState.Failed, IntegrationFixture.Describe(status) + "\n" + cluster.Logs());
+        Assert.Contains("Cluster:CredentialKey", status.Error, StringComparison.Ordinal);
+        Assert.Contains("--resume", status.Error, StringComparison.Ordinal);
+
+        // Given again with its SAS, the job continues into its output and finishes what was left.
+        status = await cluster.Client.SubmitAsync(jobId, spec with { Resume = true });
+        while (!status.IsFinished)
+        {
+            await Task.Delay(200, deadline.Token);
+            status = await cluster.Client.GetStatusAsync(jobId);
+        }
+
+        Assert.True(status.State == JobState.CompletedWithFailures, IntegrationFixture.Describe(status) + "\n" + cluster.Logs());
+        Assert.Equal((Dataset.GoodCount, Dataset.Corrupt.Count), (status.Done, status.Failed));
+        Assert.True(status.Skipped > 0, IntegrationFixture.Describe(status));
+    }
+
     /// <summary>What must never be found: each signature raw and as a URL carries it, whole SAS strings, and the keys.</summary>
     private static List<(string What, string Value)> Secrets(BlobSasQueryParameters inputSas, BlobSasQueryParameters outputSas, string credentialKey)
     {

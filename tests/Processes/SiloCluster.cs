@@ -135,13 +135,7 @@ public sealed class SiloCluster : IAsyncDisposable
             name = $"silo{_silos.Count + 1}";
         }
 
-        var merged = new Dictionary<string, string>(_settings);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            merged[key] = value;
-        }
-
-        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, merged, null, cancellationToken, program);
+        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, Over(_settings, settings), null, cancellationToken, program);
         lock (_silos)
         {
             _silos.Add(silo);
@@ -157,7 +151,8 @@ public sealed class SiloCluster : IAsyncDisposable
     /// <paramref name="kill"/>, as a power cut does), then starts as many new ones in the same cluster
     /// (same ids, same persisted state) and connects the client to them.
     /// </summary>
-    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken, bool kill = false)
+    /// <param name="settings">Settings of the new silos, over the cluster's (another credential key, say).</param>
+    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken, bool kill = false, IReadOnlyDictionary<string, string>? settings = null)
     {
         var count = Silos.Count(s => !s.HasExited);
         if (kill)
@@ -176,7 +171,7 @@ public sealed class SiloCluster : IAsyncDisposable
         var started = new List<SiloProcess>();
         for (var i = 0; i < count; i++)
         {
-            var silo = await SiloProcess.StartAsync($"silo{Silos.Count + 1}", Id, _setup.StorageConnection, _logs, _settings, null, cancellationToken);
+            var silo = await SiloProcess.StartAsync($"silo{Silos.Count + 1}", Id, _setup.StorageConnection, _logs, Over(_settings, settings), null, cancellationToken);
             lock (_silos)
             {
                 _silos.Add(silo);
@@ -187,6 +182,18 @@ public sealed class SiloCluster : IAsyncDisposable
 
         await ConnectAsync(cancellationToken);
         return started;
+    }
+
+    /// <summary>The cluster's settings with <paramref name="settings"/> over them.</summary>
+    private static Dictionary<string, string> Over(IReadOnlyDictionary<string, string> cluster, IReadOnlyDictionary<string, string>? settings)
+    {
+        var merged = new Dictionary<string, string>(cluster);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 
     public SiloProcess SiloAt(string endpoint) =>
