@@ -1,5 +1,6 @@
 using System.Net;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
 
 namespace UNetPP.Cluster.Silo;
 
@@ -34,6 +35,12 @@ public sealed class ClusterSettings
 
     /// <summary>The address other silos and clients reach this silo at; it also binds there.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// The key (32 random bytes, base64) that seals the SAS of jobs' locations in stored job state; the
+    /// same on every silo, given as a secret (<c>Cluster__CredentialKey</c>), never stored next to the state.
+    /// </summary>
+    public string? CredentialKey { get; set; }
 
     /// <summary>Mutual TLS between silos and with clients (section <c>Cluster:Tls</c>); off unless set.</summary>
     public ClusterTls Tls { get; set; } = new();
@@ -76,6 +83,26 @@ public sealed class ClusterSettings
             problems.Add($"Cluster:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.");
         }
 
+        if (!string.IsNullOrWhiteSpace(CredentialKey) && CredentialKeyBytes(CredentialKey) is null)
+        {
+            problems.Add($"{CredentialSeal.Setting}: give {CredentialSeal.KeyBytes} random bytes in base64 (openssl rand -base64 {CredentialSeal.KeyBytes}); the value set is not that.");
+        }
+
         return problems;
+    }
+
+    /// <summary>
+    /// What seals the SAS of jobs' locations: the configured key; with state in memory (Localhost) and no
+    /// key, one made for this process; with state in storage and no key, none, so jobs with a SAS are refused.
+    /// </summary>
+    public CredentialSeal Seal() =>
+        !string.IsNullOrWhiteSpace(CredentialKey) && CredentialKeyBytes(CredentialKey) is { } bytes ? CredentialSeal.WithKey(bytes)
+        : Clustering == ClusteringKind.Localhost ? CredentialSeal.ForThisProcess()
+        : CredentialSeal.WithoutKey();
+
+    private static byte[]? CredentialKeyBytes(string key)
+    {
+        var bytes = new byte[CredentialSeal.KeyBytes + 3];
+        return Convert.TryFromBase64String(key.Trim(), bytes, out var length) && length == CredentialSeal.KeyBytes ? bytes[..length] : null;
     }
 }

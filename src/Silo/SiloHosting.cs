@@ -85,6 +85,7 @@ public static class SiloHosting
             silo.Services.Configure<Orleans.Configuration.SiloMessagingOptions>(builder.Configuration.GetSection("Cluster:Messaging"));
         });
 
+        builder.Services.AddSingleton(settings.Seal());
         builder.Services.AddDeviceWorkers();
         return builder;
     }

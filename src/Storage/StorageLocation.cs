@@ -135,6 +135,19 @@ public sealed partial record StorageLocation
             : null;
     }
 
+    /// <summary>
+    /// Splits a blob URL as the user gave it into the URL without its query and the SAS (without '?');
+    /// any other location comes back whole, with no SAS. Unlike <see cref="Parse"/> it keeps the user's
+    /// text as it was, so the two halves join again into exactly that text.
+    /// </summary>
+    public static (string Bare, string? Sas) SplitSas(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var query = location.IndexOf('?', StringComparison.Ordinal);
+        var isUrl = location.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+        return isUrl && query >= 0 ? (location[..query], location[(query + 1)..]) : (location, null);
+    }
+
     /// <summary>Replaces the value of every <c>sig=</c> parameter so a SAS can be shown without granting access.</summary>
     public static string RedactSignature(string queryOrUrl) => Signature().Replace(queryOrUrl, "${name}=REDACTED");
 

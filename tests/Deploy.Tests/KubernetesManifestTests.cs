@@ -38,7 +38,7 @@ public sealed class KubernetesManifestTests
     {
         var kinds = KubernetesManifests.All.Select(a => a.Object.GetType().Name).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Service"], kinds);
+        Assert.Equal(["V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Secret", "V1Service"], kinds);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class KubernetesManifestTests
     public void TheSilosJoinThroughAzureStorageAtTheirPodAddress()
     {
         var env = SiloContainer.Env.ToDictionary(e => e.Name);
-        var secret = KubernetesManifests.Single<V1Secret>();
+        var secret = KubernetesManifests.Single<V1Secret>("unetpp-storage");
 
         Assert.Equal("AzureStorage", Settings.Data["Cluster__Clustering"]);
         Assert.Equal(Settings.Metadata.Name, Assert.Single(SiloContainer.EnvFrom).ConfigMapRef.Name);
@@ -125,9 +125,22 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void TheSecretTemplateHoldsOnlyAPlaceholder()
+    public void TheSilosTakeTheCredentialKeyFromASecretOfItsOwnThatMayBeAbsent()
     {
-        var secret = KubernetesManifests.Single<V1Secret>();
+        var key = SiloContainer.Env.Single(e => e.Name == "Cluster__CredentialKey").ValueFrom.SecretKeyRef;
+        var secret = KubernetesManifests.Single<V1Secret>(key.Name);
+
+        Assert.NotEqual("unetpp-storage", key.Name);
+        Assert.Contains(key.Key, secret.StringData.Keys);
+        Assert.True(key.Optional, "Without the key only jobs with a SAS are refused; the silos must still start.");
+    }
+
+    [Theory]
+    [InlineData("unetpp-storage")]
+    [InlineData("unetpp-credential-key")]
+    public void TheSecretTemplatesHoldOnlyAPlaceholder(string name)
+    {
+        var secret = KubernetesManifests.Single<V1Secret>(name);
 
         Assert.Null(secret.Data);
         Assert.All(secret.StringData.Values, v =>

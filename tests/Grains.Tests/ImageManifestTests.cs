@@ -47,6 +47,17 @@ public sealed class ImageManifestTests
         Assert.Null(manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(spread, 64)));
     }
 
+    [Fact]
+    public void ANewSasForTheSameLabelsKeepsOutputsCurrentAndNoSignatureIsRecorded()
+    {
+        const string labels = "https://lab.blob.core.windows.net/truth/plate1";
+        var manifest = Manifest(Spec with { Labels = labels + "?sv=2026-06-06&sp=rl&sig=Zmlyc3Q%3D" }, tile: 64);
+
+        Assert.Null(manifest.WhyNotCurrent(10, "input", "model", OutputOptions.Of(Spec with { Labels = labels + "?sv=2026-06-06&sp=rl&sig=c2Vjb25k" }, 64)));
+        Assert.Equal(labels, manifest.Options.Values["--labels"]);
+        Assert.DoesNotContain("sig=", Encoding.UTF8.GetString(manifest.ToJson()), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("not json")]

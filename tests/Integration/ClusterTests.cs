@@ -233,7 +233,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
     }
 
     /// <summary>A call the cluster may not answer while its silos are starting; asked again until it does.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    internal static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -80,8 +80,8 @@ public sealed class SasAccessTests(IntegrationFixture fixture, ITestOutputHelper
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["UNETPP_INPUT_SAS"] = Sas(Dataset.Container, BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List);
-        start.Environment["UNETPP_OUTPUT_SAS"] = Sas(outputContainer.Name, OutputRights);
+        start.Environment["UNETPP_INPUT_SAS"] = Sas(Dataset.Container, BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List).ToString();
+        start.Environment["UNETPP_OUTPUT_SAS"] = Sas(outputContainer.Name, OutputRights).ToString();
         using var client = Process.Start(start)!;
         var stdout = client.StandardOutput.ReadToEndAsync(deadline.Token);
         var stderr = client.StandardError.ReadToEndAsync(deadline.Token);
@@ -108,7 +108,8 @@ public sealed class SasAccessTests(IntegrationFixture fixture, ITestOutputHelper
     private string Location(string container, string prefix, BlobContainerSasPermissions rights) =>
         $"{fixture.Azurite.BlobEndpoint}/{container}/{prefix}?{Sas(container, rights)}";
 
-    private static string Sas(string container, BlobContainerSasPermissions rights) =>
+    /// <summary>A SAS for a whole container of the emulator's account, valid for an hour.</summary>
+    internal static BlobSasQueryParameters Sas(string container, BlobContainerSasPermissions rights) =>
         new BlobSasBuilder(rights, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = container, Resource = "c" }
-            .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey)).ToString();
+            .ToSasQueryParameters(new StorageSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey));
 }

@@ -48,6 +48,9 @@ public class AzuriteProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The folder Azurite keeps its data in (every blob, table and queue); null when it keeps them in memory.</summary>
+    public string? DataFolder => _keepDataOnRestart ? _workFolder : null;
+
     public Uri BlobEndpoint => new($"http://127.0.0.1:{BlobPort}/{AccountName}");
 
     public string ConnectionString => ConnectionStringFor(BlobPort);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +61,12 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public SegmentationClient Client { get; private set; } = null!;
 
+    /// <summary>The folders on this machine that the cluster's silos write to: their logs and their model cache.</summary>
+    public IReadOnlyList<string> Folders => [_logs, _settings["Inference__ModelCache"]];
+
+    /// <summary>The cluster's credential key (<c>Cluster:CredentialKey</c>), as its silos were given it.</summary>
+    public string CredentialKey => _settings["Cluster__CredentialKey"];
+
     /// <summary>
     /// Starts <paramref name="silos"/> silos of a new cluster (its id starts with <paramref name="name"/>) and
     /// connects to them. The job state of earlier clusters is cleared first: it shares the account, and a
@@ -69,7 +76,12 @@ public sealed class SiloCluster : IAsyncDisposable
     {
         var id = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
         var logs = Path.Combine(setup.WorkFolder, "logs", id);
-        var settings = new Dictionary<string, string>(setup.Settings) { ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id) };
+        var settings = new Dictionary<string, string>(setup.Settings)
+        {
+            ["Inference__ModelCache"] = Path.Combine(setup.WorkFolder, "model-cache", id),
+            // The key that seals jobs' SAS in their stored state: one per cluster, as an operator's secret is.
+            ["Cluster__CredentialKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
         await ClearGrainStateAsync(setup, cancellationToken);
         var starting = Enumerable.Range(1, silos)
             .Select(i => SiloProcess.StartAsync(
@@ -123,13 +135,7 @@ public sealed class SiloCluster : IAsyncDisposable
             name = $"silo{_silos.Count + 1}";
         }
 
-        var merged = new Dictionary<string, string>(_settings);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            merged[key] = value;
-        }
-
-        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, merged, null, cancellationToken, program);
+        var silo = await SiloProcess.StartAsync(name, Id, _setup.StorageConnection, _logs, Over(_settings, settings), null, cancellationToken, program);
         lock (_silos)
         {
             _silos.Add(silo);
@@ -145,7 +151,8 @@ public sealed class SiloCluster : IAsyncDisposable
     /// <paramref name="kill"/>, as a power cut does), then starts as many new ones in the same cluster
     /// (same ids, same persisted state) and connects the client to them.
     /// </summary>
-    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken, bool kill = false)
+    /// <param name="settings">Settings of the new silos, over the cluster's (another credential key, say).</param>
+    public async Task<IReadOnlyList<SiloProcess>> RestartAllAsync(CancellationToken cancellationToken, bool kill = false, IReadOnlyDictionary<string, string>? settings = null)
     {
         var count = Silos.Count(s => !s.HasExited);
         if (kill)
@@ -164,7 +171,7 @@ public sealed class SiloCluster : IAsyncDisposable
         var started = new List<SiloProcess>();
         for (var i = 0; i < count; i++)
         {
-            var silo = await SiloProcess.StartAsync($"silo{Silos.Count + 1}", Id, _setup.StorageConnection, _logs, _settings, null, cancellationToken);
+            var silo = await SiloProcess.StartAsync($"silo{Silos.Count + 1}", Id, _setup.StorageConnection, _logs, Over(_settings, settings), null, cancellationToken);
             lock (_silos)
             {
                 _silos.Add(silo);
@@ -175,6 +182,18 @@ public sealed class SiloCluster : IAsyncDisposable
 
         await ConnectAsync(cancellationToken);
         return started;
+    }
+
+    /// <summary>The cluster's settings with <paramref name="settings"/> over them.</summary>
+    private static Dictionary<string, string> Over(IReadOnlyDictionary<string, string> cluster, IReadOnlyDictionary<string, string>? settings)
+    {
+        var merged = new Dictionary<string, string>(cluster);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 
     public SiloProcess SiloAt(string endpoint) =>

@@ -19,6 +19,7 @@ public sealed class SiloSettingsTests
     [InlineData("Cluster:SiloPort", "70000", "Cluster:SiloPort 70000")]
     [InlineData("Cluster:Id", " ", "Cluster:Id must not be empty")]
     [InlineData("Cluster:AdvertisedAddress", "silo-1", "Cluster:AdvertisedAddress 'silo-1'")]
+    [InlineData("Cluster:CredentialKey", "c2hvcnQ=", "Cluster:CredentialKey: give 32 random bytes in base64")]
     [InlineData("Cluster:Tls:CertificatePath", "/no/such/silo.pfx", "Cluster:Tls:CertificatePath and Cluster:Tls:TrustedAuthorityPath go together")]
     [InlineData("Cluster:Tls:TrustedAuthorityPath", "/no/such/ca.pem", "Cluster:Tls:CertificatePath and Cluster:Tls:TrustedAuthorityPath go together")]
     public async Task ABadClusterSettingStopsTheSiloAndIsNamed(string key, string value, string expected)

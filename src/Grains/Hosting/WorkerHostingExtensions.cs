@@ -42,6 +42,8 @@ public static class WorkerHostingExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new ObjectStoreFactory(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<IDatasetStorage, DatasetStorage>();
+        // Job state in this process's memory needs no key that outlives it; a host that stores state registers the cluster's.
+        services.TryAddSingleton(_ => CredentialSeal.ForThisProcess());
         return services;
     }
 }

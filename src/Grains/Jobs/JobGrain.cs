@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Storage;
@@ -16,7 +17,8 @@ namespace UNetPP.Cluster.Grains.Jobs;
 /// exactly-once results. The plan is kept in pages (<see cref="JobPageGrain"/>) of a few hundred
 /// images each, so this grain's own state, and what a completion rewrites, stay small however many
 /// images the job has. Who holds what is the <see cref="LeaseTable"/>'s; the output (its claim, the
-/// report, the band parts) is the <see cref="JobOutput"/>'s.
+/// report, the band parts) is the <see cref="JobOutput"/>'s. The SAS of the job's locations is
+/// kept in memory and, sealed, in storage (<see cref="CredentialSeal"/>): never in clear at rest.
 /// </summary>
 public sealed partial class JobGrain(
     [PersistentState("job", JobGrain.StorageName)] IPersistentState<JobRecord> record,
@@ -24,6 +26,7 @@ public sealed partial class JobGrain(
     ClusterMetrics metrics,
     Orleans.Runtime.ILocalSiloDetails silo,
     Microsoft.Extensions.Options.IOptions<JobOptions> options,
+    CredentialSeal seal,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
@@ -32,6 +35,9 @@ public sealed partial class JobGrain(
 
     /// <summary>How long a cancelled job waits, at most, for the images its workers are writing (less when its leases are shorter).</summary>
     public static readonly TimeSpan CancelDrain = TimeSpan.FromSeconds(10);
+
+    /// <summary>The job's spec with its SAS, as submitted: in memory only, for workers and for the job's own storage calls.</summary>
+    private JobSpec? _spec;
 
     private JobPages? _pages;
     private LeaseTable? _leases;
@@ -58,6 +64,12 @@ public sealed partial class JobGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Job.Spec is not null && !await OpenSasAsync())
+        {
+            Publish();
+            return;
+        }
+
         if (Job.State == JobState.Running && Job.CancelRequested is not null)
         {
             // Cancelled on a silo that died during the drain: the images being written then are lost to it.
@@ -88,7 +100,7 @@ public sealed partial class JobGrain(
         if (Job.Spec is not null && !(Status().IsFinished && spec.Continues))
         {
             // The same job submitted again (a retrying client) is the same job; a different one may not reuse the id.
-            return Job.Spec == spec
+            return _spec == spec
                 ? Status()
                 : throw new ArgumentException($"job {JobId} already exists with a different specification; choose another job id.");
         }
@@ -118,9 +130,13 @@ public sealed partial class JobGrain(
             throw new ArgumentException(refusal);
         }
 
-        if (Job.Spec is not null && Job.Spec.Output != spec.Output)
+        // Sealed before the output is claimed: a cluster that cannot keep the SAS safely refuses the job untouched.
+        var (stored, sealedSas) = seal.Seal(JobId, spec);
+
+        // Compared bare: a job continued with a new SAS (the first expired) goes on into the same output.
+        if (Job.Spec is not null && Job.Spec.Output != stored.Output)
         {
-            throw new ArgumentException($"job {JobId} wrote to {StorageLocation.RedactSignature(Job.Spec.Output)}; it can only continue there.");
+            throw new ArgumentException($"job {JobId} wrote to {Job.Spec.Output}; it can only continue there.");
         }
 
         // An ended job continued under its own id is a new run of it, into the same output.
@@ -129,9 +145,11 @@ public sealed partial class JobGrain(
         _leases = null;
         using var span = ClusterTelemetry.Traces.StartActivity("job");
         span?.SetTag("unetpp.job", JobId);
-        span?.SetTag("unetpp.input", StorageLocation.RedactSignature(spec.Input));
-        span?.SetTag("unetpp.output", StorageLocation.RedactSignature(spec.Output));
-        Job.Spec = spec;
+        span?.SetTag("unetpp.input", stored.Input);
+        span?.SetTag("unetpp.output", stored.Output);
+        Job.Spec = stored;
+        Job.SealedSas = sealedSas;
+        _spec = spec;
         Job.State = JobState.Planning;
         Job.Submitted = clock.GetUtcNow();
         Job.TraceParent = span?.Id;
@@ -188,7 +206,7 @@ public sealed partial class JobGrain(
             Page = granted.Page,
             ShardId = granted.Shard.ShardId,
             LeaseId = granted.Shard.LeaseId,
-            Spec = Job.Spec!,
+            Spec = _spec!,
             Work = granted.Shard.Work,
             ExpiresAt = granted.Expires,
             TraceParent = Job.TraceParent,
@@ -205,10 +223,10 @@ public sealed partial class JobGrain(
         if (!Leases.Holds(result.WorkerId, result.Lease) || Job.State != JobState.Running)
         {
             LogStaleResult(logger, JobId, result.Lease.Page, result.Lease.ShardId, result.WorkerId);
-            if (Job.Spec is not null && Job.State != JobState.Running)
+            if (_spec is not null && Job.State != JobState.Running)
             {
                 // A band stored after the job ended (cancelled while it ran) is of no use any more.
-                await Output.RemoveLateBandPartsAsync(Job.Spec, result);
+                await Output.RemoveLateBandPartsAsync(_spec, result);
             }
 
             return;
@@ -240,7 +258,7 @@ public sealed partial class JobGrain(
     /// </summary>
     private async Task PlanAsync(Activity? span)
     {
-        var spec = Job.Spec!;
+        var spec = _spec!;
         try
         {
             var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, Job.Retry, CancellationToken.None);
@@ -256,7 +274,7 @@ public sealed partial class JobGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Job.State = JobState.Failed;
-            Job.Error = $"{StorageLocation.RedactSignature(spec.Input)}: {ex.Message}";
+            Job.Error = $"{Job.Spec!.Input}: {ex.Message}";
             span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
@@ -348,7 +366,7 @@ public sealed partial class JobGrain(
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
             var pages = await Pages.ForEachAsync(Job.Pages.Count, (_, page) => page.GetOutcomeAsync());
             var report = JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow());
-            var problems = (await Output.WriteObjectTableAsync(Job.Spec!, report)).Concat(await Output.WriteReportAsync(Job.Spec!, report)).ToList();
+            var problems = (await Output.WriteObjectTableAsync(_spec!, report)).Concat(await Output.WriteReportAsync(_spec!, report)).ToList();
             if (problems.Count > 0)
             {
                 // The job's results stand without the report; its status still says everything.
@@ -356,12 +374,42 @@ public sealed partial class JobGrain(
                 await record.WriteStateAsync();
             }
 
-            await Output.RemoveBandPartsAsync(Job.Spec!, pages);
+            await Output.RemoveBandPartsAsync(_spec!, pages);
         }
         finally
         {
             _reporting = false;
             Publish();
+        }
+    }
+
+    /// <summary>
+    /// Puts the job's SAS back on its locations, in memory only. A job whose SAS this silo cannot open
+    /// cannot reach its data: unless it has ended, it fails with the reason, and what it finished stays
+    /// for <c>--resume</c>. False when it failed here.
+    /// </summary>
+    private async Task<bool> OpenSasAsync()
+    {
+        try
+        {
+            _spec = seal.Open(JobId, Job.Spec!, Job.SealedSas);
+            return true;
+        }
+        catch (CryptographicException ex)
+        {
+            _spec = Job.Spec;
+            if (Job.State is not (JobState.Planning or JobState.Running))
+            {
+                return true;
+            }
+
+            Job.State = JobState.Failed;
+            Job.Error = $"job {JobId} cannot reach its data: {ex.Message} Its finished images stay; submit it again with --resume and the SAS.";
+            Job.Finished = clock.GetUtcNow();
+            await record.WriteStateAsync();
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+            LogFailed(logger, JobId, Job.Error);
+            return false;
         }
     }
 

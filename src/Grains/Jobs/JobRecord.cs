@@ -10,6 +10,7 @@ namespace UNetPP.Cluster.Grains.Jobs;
 [GenerateSerializer, Alias("unetpp.JobRecord")]
 public sealed class JobRecord
 {
+    /// <summary>The job's spec with its locations bare: their SAS is kept apart, encrypted (<see cref="SealedSas"/>).</summary>
     [Id(0)] public JobSpec? Spec { get; set; }
 
     [Id(1)] public JobState State { get; set; }
@@ -41,4 +42,7 @@ public sealed class JobRecord
 
     /// <summary>When the job was cancelled: it takes no more leases, and ends once the images being written have landed.</summary>
     [Id(12)] public DateTimeOffset? CancelRequested { get; set; }
+
+    /// <summary>The SAS of the spec's locations, sealed with the cluster's key (<see cref="CredentialSeal"/>); null when none carries one.</summary>
+    [Id(13)] public string? SealedSas { get; set; }
 }

@@ -26,7 +26,8 @@ public sealed record OutputOptions(string Fingerprint, IReadOnlyDictionary<strin
             ["--tta"] = Flag(spec.Tta),
             ["--probabilities"] = Flag(spec.Probabilities),
             ["--overlays"] = Flag(spec.Overlays),
-            ["--labels"] = spec.Labels is null ? "none" : StorageLocation.RedactSignature(spec.Labels),
+            // Bare: the manifest is stored in the output, and a fresh SAS for the same labels changes nothing.
+            ["--labels"] = spec.Labels is null ? "none" : StorageLocation.SplitSas(spec.Labels).Bare,
         };
         // Only when given, so that outputs made before the option existed stay current for --resume.
         if (spec.Normalize is { } normalize)
