@@ -10,7 +10,8 @@ namespace UNetPP.Cluster.Silo;
 /// <summary>
 /// <c>/healthz</c>: the process is alive (for liveness probes: restart it if not). <c>/readyz</c>: the
 /// silo has joined the cluster, every device has its model open, and storage answers (for readiness
-/// probes and load balancers: send it nothing until then). Both answer JSON that says why.
+/// probes and load balancers: send it nothing until then), and fails again the moment the silo is
+/// told to stop, before its workers finish their shards. Both answer JSON that says why.
 /// </summary>
 public static class SiloHealth
 {
@@ -22,7 +23,8 @@ public static class SiloHealth
         services.AddHealthChecks()
             .AddCheck<ClusterMembershipCheck>("cluster", tags: [Ready])
             .AddCheck<DevicesCheck>("devices", tags: [Ready])
-            .AddCheck<StorageCheck>("storage", tags: [Ready]);
+            .AddCheck<StorageCheck>("storage", tags: [Ready])
+            .AddCheck<StoppingCheck>("stopping", tags: [Ready]);
         return services;
     }
 
@@ -55,6 +57,18 @@ public static class SiloHealth
                 ? HealthCheckResult.Healthy($"{silo.SiloAddress.Endpoint} is active; {active} active silo(s) in cluster {silo.ClusterId}")
                 : HealthCheckResult.Unhealthy($"{silo.SiloAddress.Endpoint} is {status}, not active, in cluster {silo.ClusterId}"));
         }
+    }
+
+    /// <summary>
+    /// Not ready from the stop signal on: the silo is still an active member while its workers drain
+    /// (Inference:ShutdownGrace), but it takes no new shards, so it counts as capacity no longer.
+    /// </summary>
+    private sealed class StoppingCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
+                ? HealthCheckResult.Unhealthy("stopping: leasing no more shards, finishing or handing back those it holds")
+                : HealthCheckResult.Healthy("running"));
     }
 
     private sealed class DevicesCheck(DeviceReadiness devices) : IHealthCheck

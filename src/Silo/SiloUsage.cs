@@ -34,7 +34,7 @@ public static class SiloUsage
                   Cluster:SiloPort (11111), Cluster:GatewayPort (30000), Cluster:AdvertisedAddress (127.0.0.1),
                   Storage:BlobConnection, Inference:Devices (cpu, cuda:0,cuda:1), Inference:BatchSize (4), Inference:Threads (0: all cores)
                 HTTP (/metrics, /healthz, /readyz, /dashboard) on ASPNETCORE_URLS or --urls, http://127.0.0.1:{SiloApplication.DefaultHttpPort} by default.
-                Ctrl-C or SIGTERM stops the silo: it stops leasing, lets its shards finish (Inference:ShutdownGrace) and hands the rest back.
+                Ctrl-C or SIGTERM stops the silo: /readyz fails, it stops leasing, lets its shards finish (Inference:ShutdownGrace) and hands the rest back.
                 """);
             return true;
         }

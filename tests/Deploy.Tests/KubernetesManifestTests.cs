@@ -22,7 +22,7 @@ public sealed class KubernetesManifestTests
         var objects = KubernetesManifests.Load(Repo.Read(file));
 
         Assert.NotEmpty(objects);
-        Assert.All(objects, o => Assert.StartsWith("V1", o.GetType().Name, StringComparison.Ordinal));
+        Assert.All(objects, o => Assert.True(o is ScaledObject || o.GetType().Name.StartsWith("V1", StringComparison.Ordinal), $"{file}: {o.GetType().Name} is no typed model of its kind."));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class KubernetesManifestTests
     {
         var kinds = KubernetesManifests.All.Select(a => a.Object.GetType().Name).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Secret", "V1Service"], kinds);
+        Assert.Equal(["ScaledObject", "V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Secret", "V1Service"], kinds);
     }
 
     [Fact]
@@ -105,9 +105,12 @@ public sealed class KubernetesManifestTests
     public void AStoppedSiloHasTimeToHandItsShardsBack()
     {
         var grace = TimeSpan.Parse(Settings.Data["Inference__ShutdownGrace"], CultureInfo.InvariantCulture);
+        var pause = TimeSpan.FromSeconds(SiloContainer.Lifecycle.PreStop.Sleep.Seconds);
         var termination = TimeSpan.FromSeconds(Silos.Spec.Template.Spec.TerminationGracePeriodSeconds ?? 30);
 
-        Assert.True(termination > grace, $"terminationGracePeriodSeconds {termination.TotalSeconds} must be longer than Inference__ShutdownGrace {grace.TotalSeconds} s.");
+        // The pause comes out of the same termination grace, before SIGTERM.
+        Assert.InRange(pause.TotalSeconds, 1, 15);
+        Assert.True(termination > pause + grace, $"terminationGracePeriodSeconds {termination.TotalSeconds} must be longer than the preStop pause {pause.TotalSeconds} s and Inference__ShutdownGrace {grace.TotalSeconds} s together.");
     }
 
     [Fact]

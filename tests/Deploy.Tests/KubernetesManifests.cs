@@ -6,7 +6,8 @@ namespace UNetPP.Cluster.Deploy.Tests;
 /// <summary>
 /// The Kubernetes objects of deploy/kubernetes, loaded into the client library's typed models in
 /// strict mode, where a field the API does not have is an error (a misspelt field would otherwise
-/// be dropped by the API server or kubectl without a word).
+/// be dropped by the API server or kubectl without a word). KEDA's kinds load into this project's
+/// own typed models of them (<see cref="ScaledObject"/>).
 /// </summary>
 internal static class KubernetesManifests
 {
@@ -21,7 +22,9 @@ internal static class KubernetesManifests
 
     public static IReadOnlyList<(string File, object Object)> All => AllValue.Value;
 
-    public static IReadOnlyList<object> Load(string yaml) => KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true);
+    private static readonly Dictionary<string, Type> CustomKinds = new(StringComparer.Ordinal) { [ScaledObject.TypeKey] = typeof(ScaledObject) };
+
+    public static IReadOnlyList<object> Load(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomKinds, strict: true);
 
     /// <summary>The one object of a type (and name).</summary>
     public static T Single<T>(string? name = null)

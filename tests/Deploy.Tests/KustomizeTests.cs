@@ -3,7 +3,7 @@ using k8s.Models;
 namespace UNetPP.Cluster.Deploy.Tests;
 
 /// <summary>
-/// The kustomize files name files that exist, and the CPU overlay's patches reach into the base
+/// The kustomize files name files that exist, and the overlays' patches reach into the base
 /// objects at paths that are there (kustomize fails on a path that is not, or an image it cannot find
 /// is left as it was without a word).
 /// </summary>
@@ -11,6 +11,7 @@ public sealed class KustomizeTests
 {
     private const string Base = "deploy/kubernetes/base";
     private const string Cpu = "deploy/kubernetes/cpu";
+    private const string Autoscale = "deploy/kubernetes/autoscale";
 
     // The operations that need their path to be there already.
     private static readonly string[] Operations = ["remove", "replace"];
@@ -49,10 +50,12 @@ public sealed class KustomizeTests
         Assert.Contains(silos.Operations, o => o["op"].Text == "remove" && o["path"].Text.EndsWith("/limits/nvidia.com~1gpu", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void EveryPatchOfTheCpuOverlayFindsItsPath()
+    [Theory]
+    [InlineData(Cpu)]
+    [InlineData(Autoscale)]
+    public void EveryPatchOfAnOverlayFindsItsPath(string folder)
     {
-        var overlay = YamlNode.Load($"{Cpu}/kustomization.yaml");
+        var overlay = YamlNode.Load($"{folder}/kustomization.yaml");
         var targets = Repo.FilesUnder(Base, ".yaml")
             .Where(f => !f.EndsWith("/kustomization.yaml", StringComparison.Ordinal))
             .Select(YamlNode.Load)

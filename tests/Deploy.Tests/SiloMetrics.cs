@@ -17,6 +17,7 @@ internal static class SiloMetrics
         ["unetpp_device_busy_seconds_total"] = ["unetpp_device_busy_seconds_total"],
         ["unetpp_device_utilization_ratio"] = ["unetpp_device_utilization_ratio"],
         ["unetpp_leases_held"] = ["unetpp_leases_held"],
+        ["unetpp_images_waiting"] = ["unetpp_images_waiting"],
         ["unetpp_jobs"] = ["unetpp_jobs"],
         ["unetpp_job_images"] = ["unetpp_job_images"],
         ["unetpp_job_progress_ratio"] = ["unetpp_job_progress_ratio"],

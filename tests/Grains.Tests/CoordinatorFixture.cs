@@ -32,6 +32,17 @@ public sealed class CoordinatorFixture : IAsyncLifetime
     /// <summary>Deactivates a grain and waits until it is gone, so its next call reads its persisted state.</summary>
     public Task DeactivateAsync(IAddressable grain) => _cluster!.DeactivateAsync(grain);
 
+    /// <summary>Submits a job over a folder of its own holding <paramref name="images"/> files, and checks that it runs.</summary>
+    public async Task<(string Id, IJobGrain Job)> SubmitAsync(int images, int shardSize)
+    {
+        var id = Work.NewJobId();
+        var input = Temp.Folder(id, [.. Enumerable.Range(0, images).Select(i => $"img-{i:D2}.png")]);
+        var job = Job(id);
+        var status = await job.SubmitAsync(Work.Spec(input, Temp.File(id + "-out"), shardSize));
+        Assert.Equal(JobState.Running, status.State);
+        return (id, job);
+    }
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);

@@ -9,7 +9,7 @@ public sealed class LeasingTests(CoordinatorFixture cluster)
     [Fact]
     public async Task TwoWorkersNeverHoldTheSameShardAndGetNoMoreThanTheyAskFor()
     {
-        var (id, job) = await SubmitAsync(10, shardSize: 2);
+        var (id, job) = await cluster.SubmitAsync(10, shardSize: 2);
 
         var a = await job.LeaseAsync("worker-a", 2);
         var b = await job.LeaseAsync("worker-b", 2);
@@ -31,7 +31,7 @@ public sealed class LeasingTests(CoordinatorFixture cluster)
     [Fact]
     public async Task AReleasedShardGoesToTheNextWorkerAtOnce()
     {
-        var (_, job) = await SubmitAsync(2, shardSize: 2);
+        var (_, job) = await cluster.SubmitAsync(2, shardSize: 2);
         var held = Assert.Single(await job.LeaseAsync("worker-a", 1));
 
         await job.ReleaseAsync("worker-b", [held.Ref]); // not b's to release
@@ -48,7 +48,7 @@ public sealed class LeasingTests(CoordinatorFixture cluster)
     [Fact]
     public async Task TheJobIsActiveOnTheQueueWhileItHasWorkAndRetiresWhenDone()
     {
-        var (id, job) = await SubmitAsync(3, shardSize: 2);
+        var (id, job) = await cluster.SubmitAsync(3, shardSize: 2);
         Assert.Contains(id, await cluster.Queue.GetActiveAsync());
 
         foreach (var lease in await job.LeaseAsync("worker-a", 2))
@@ -75,15 +75,5 @@ public sealed class LeasingTests(CoordinatorFixture cluster)
         Assert.Empty(await job.LeaseAsync("worker-a", 4));
         var stray = new ShardLeaseRef(0, 0, Guid.NewGuid());
         Assert.Equal([stray], await job.RenewAsync("worker-a", [stray]));
-    }
-
-    private async Task<(string Id, IJobGrain Job)> SubmitAsync(int images, int shardSize)
-    {
-        var id = Work.NewJobId();
-        var input = cluster.Temp.Folder(id, [.. Enumerable.Range(0, images).Select(i => $"img-{i:D2}.png")]);
-        var job = cluster.Job(id);
-        var status = await job.SubmitAsync(Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize));
-        Assert.Equal(JobState.Running, status.State);
-        return (id, job);
     }
 }

@@ -23,7 +23,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
 
         Check(outcome.Logs, () =>
         {
-            AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
+            JobAssertions.FinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
             var expected = Dataset.Good.Select(i => Dataset.MaskOf(i.Name)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, outcome.Masks.Keys.Order(StringComparer.Ordinal));
             var manifests = Dataset.Good.Select(i => $".unetpp/manifests/{i.Name}.json");
@@ -40,7 +40,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             var report = outcome.Report!;
             Assert.Equal(JobState.CompletedWithFailures, report.State);
             Assert.Equal(new ReportCounts(Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count), report.Counts);
-            AssertCorruptFailures(report.Failures);
+            JobAssertions.CorruptFailures(report.Failures);
             Assert.Equal(Dataset.GoodCount, report.Images.Count);
             Assert.Equal(Dataset.GoodCount, report.ImagesBySilo.Values.Sum());
 
@@ -59,7 +59,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
         {
             var outcome = await fixture.RunJobAsync(cluster, "out-three", onStatus: null, deadline);
 
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
             var report = outcome.Report!;
             Assert.Equal(Dataset.GoodCount, report.ImagesBySilo.Values.Sum());
             Assert.True(report.ImagesBySilo.Count > 1, $"One silo did all the work: {string.Join(", ", report.ImagesBySilo)}.");
@@ -98,7 +98,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             Assert.NotNull(victim);
             Assert.True(victim.HasExited);
             Assert.True(atKill!.Done + atKill.Failed < atKill.Total, $"The job was already over when the silo was killed: {IntegrationFixture.Describe(atKill)}.");
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
         });
     }
 
@@ -137,7 +137,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             await replacing;
 
             Assert.True(kills.Count == moments.Length, $"Only {kills.Count} kills before the job ended: {string.Join(", ", kills)}.");
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
 
             // Each image once in the report, each mask once in the output, whoever did it and however often.
             var report = outcome.Report!;
@@ -166,7 +166,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
 
             var outcome = await fixture.RunJobAsync(cluster, "out-hang", onStatus: null, deadline);
 
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
             // Its worker took the device as hung once, after a run longer than the limit, and handed this job's shards back.
             var events = hanging.LogEvents();
             var hung = Assert.Single(events, e => e.Is(WorkerEvents.DeviceHung));
@@ -210,7 +210,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
 
             Assert.NotNull(atStop);
             var outcome = new JobOutcome(status, await fixture.ReadOutputAsync(folder, deadline), TimeSpan.Zero, cluster.Logs());
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
 
             // Work recorded as done before the stop stays done: the new silos segment exactly the rest
             // (killed, the shards the old silos held are among the rest: their results were never recorded).
@@ -277,7 +277,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             await restore!;
 
             // Only the four corrupt images failed, for their own reasons; every mask is the one-silo run's.
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
             var waits = cluster.Silos.Sum(s => s.LogEvents().Count(e => e.Is(WorkerEvents.StorageDidNotAnswer)));
             output.WriteLine($"Azurite stopped for 30 s at {atStop!.Done} done; {outcome.Status.Failed} failed (the corrupt ones), {waits} waits for storage in the logs");
         });
@@ -307,7 +307,7 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
             Assert.NotNull(victim);
             Assert.True(atKill!.Done + atKill.Failed < atKill.Total, $"The job was already over when the silo was killed: {IntegrationFixture.Describe(atKill)}.");
             Assert.NotEqual(victim.Endpoint, outcome.Status.Coordinator);
-            AssertSameAsReference(reference, outcome);
+            JobAssertions.SameAsReference(reference, outcome);
         });
     }
 
@@ -433,34 +433,5 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
         {
             throw new ClusterTestException($"{ex.Message}\n\n{logs}", ex);
         }
-    }
-
-    private static void AssertFinishedWithOnlyTheCorruptImagesFailed(JobStatus status)
-    {
-        Assert.True(status.State == JobState.CompletedWithFailures, $"The job ended {IntegrationFixture.Describe(status)}.");
-        Assert.Equal((Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count), (status.Total, status.Done, status.Failed));
-        AssertCorruptFailures(status.Failures);
-    }
-
-    private static void AssertCorruptFailures(IReadOnlyList<ImageFailure> failures)
-    {
-        Assert.Equal(Dataset.Corrupt.Keys.Order(StringComparer.Ordinal), failures.Select(f => f.Name).Order(StringComparer.Ordinal));
-        foreach (var failure in failures)
-        {
-            Assert.Contains(Dataset.Corrupt[failure.Name], failure.Reason, StringComparison.Ordinal);
-        }
-    }
-
-    private static void AssertSameAsReference(JobOutcome reference, JobOutcome outcome)
-    {
-        AssertFinishedWithOnlyTheCorruptImagesFailed(outcome.Status);
-        var missing = reference.Results.Keys.Except(outcome.Results.Keys).ToList();
-        var extra = outcome.Files.Keys.Except(reference.Files.Keys).ToList();
-        var different = reference.Results.Where(m => outcome.Results.TryGetValue(m.Key, out var bytes) && !bytes.AsSpan().SequenceEqual(m.Value)).Select(m => m.Key).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} result(s) missing: {string.Join(", ", missing.Take(10))}");
-        Assert.True(extra.Count == 0, $"{extra.Count} unexpected file(s): {string.Join(", ", extra.Take(10))}");
-        Assert.True(different.Count == 0, $"{different.Count} result(s) differ from the one-silo run's: {string.Join(", ", different.Take(10))}");
-        Assert.NotNull(outcome.Report);
-        Assert.Equal(new ReportCounts(Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count), outcome.Report.Counts);
     }
 }

@@ -60,6 +60,10 @@ public sealed class TelemetryTests(IntegrationFixture fixture)
         Assert.Equal((Dataset.Total, Dataset.GoodCount, Dataset.Corrupt.Count, 0), (Job("total"), Job("done"), Job("failed"), Job("in_progress")));
         Assert.Equal(1, Sum("unetpp_job_progress_ratio", s => s.Labels["job_id"] == run.JobId));
 
+        // Of two silos, only the coordinator's reports the job's waiting images: none, now it has ended.
+        var waiting = Assert.Single(samples, s => s.Name == "unetpp_images_waiting" && s.Labels["job_id"] == run.JobId);
+        Assert.Equal(0, waiting.Value);
+
         // Orleans', the runtime's and the process's metrics come along.
         foreach (var prefix in new[] { "orleans_", "dotnet_gc_", "process_cpu_time_seconds_total" })
         {

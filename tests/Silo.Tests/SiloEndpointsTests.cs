@@ -22,10 +22,27 @@ public sealed class SiloEndpointsTests
         var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(["cluster", "devices", "storage"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["cluster", "devices", "stopping", "storage"], checks.Keys.Order(StringComparer.Ordinal));
         Assert.All(checks.Values, c => Assert.Equal("Healthy", c.Status));
         Assert.Contains("is active", checks["cluster"].Description, StringComparison.Ordinal);
         Assert.Contains("nuclei-unetpp.onnx open on cpu", checks["devices"].Description, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadyzFailsAsSoonAsTheSiloIsToldToStop()
+    {
+        await using var silo = await RunningSilo.StartAsync([]);
+        await silo.WaitForReadyzAsync(HttpStatusCode.OK);
+
+        // The stop signal alone, as SIGTERM gives it: the silo has not begun to leave, and still answers.
+        silo.SignalStop();
+        var (status, checks) = await silo.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Unhealthy", checks["stopping"].Status);
+        Assert.StartsWith("stopping: leasing no more shards", checks["stopping"].Description, StringComparison.Ordinal);
+        Assert.Equal("Healthy", checks["cluster"].Status);
         Assert.Equal(HttpStatusCode.OK, (await silo.GetAsync("/healthz")).StatusCode);
     }
 
@@ -267,6 +284,9 @@ public sealed class SiloEndpointsTests
         }
 
         public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
+
+        /// <summary>What SIGTERM does first: tells the application it is stopping, before any service stops.</summary>
+        public void SignalStop() => _app.Lifetime.StopApplication();
 
         public async Task<HttpResponseMessage> GetAsync(string path, AuthenticationHeaderValue authorization)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Storage;
@@ -12,6 +13,9 @@ namespace UNetPP.Cluster.Grains.Hosting;
 
 public static class WorkerHostingExtensions
 {
+    /// <summary>What a stopping silo needs beyond its workers' grace: stopping the shards still running, handing them back, leaving the cluster.</summary>
+    private static readonly TimeSpan LeavingTime = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// Adds dataset storage and one device worker per configured device (settings <c>Inference:*</c>
     /// and <c>Storage:*</c>, validated at start so a bad one stops the silo with its name). Call after
@@ -29,6 +33,11 @@ public static class WorkerHostingExtensions
         // One instance, as a hosted service and as what the host asks which devices its workers settled on.
         services.TryAddSingleton<DeviceWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceWorkers>());
+
+        // The host gives its services this long to stop, 30 s unless told: too short for a worker that
+        // may let its shards run for Inference:ShutdownGrace, then hand them back and leave the cluster.
+        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, workers) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (workers.Value.ShutdownGrace + LeavingTime).Ticks)));
         return services;
     }
 

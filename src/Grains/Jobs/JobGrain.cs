@@ -176,6 +176,9 @@ public sealed partial class JobGrain(
             // Off the queue at once: workers see it within a poll and start no more of its images.
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
             LogCancelling(logger, JobId);
+
+            // Its images no longer wait for anyone: an autoscaler must not start silos for them.
+            Publish();
         }
 
         await EndCancelledWhenDrainedAsync();

@@ -20,8 +20,9 @@ public static class FailureKind
 
 /// <summary>
 /// This silo's figures of the cluster's work, on the project's meter: images finished and failed
-/// per device, leases its workers hold, and the jobs it coordinates with their progress. Each job is
-/// counted by the one silo its coordinator lives on, so summing over silos gives the cluster's jobs.
+/// per device, leases its workers hold, and the jobs it coordinates with their progress and the
+/// images they have waiting. Each job is counted by the one silo its coordinator lives on, so summing
+/// over silos gives the cluster's jobs, and its work waiting, once.
 /// </summary>
 public sealed class ClusterMetrics
 {
@@ -41,6 +42,9 @@ public sealed class ClusterMetrics
             unit: "{shard}", description: "Shards this silo's workers hold now.");
         meter.CreateObservableGauge("unetpp.jobs", ObserveJobs, unit: "{job}", description: "Jobs this silo coordinates, by state.");
         meter.CreateObservableGauge("unetpp.job.images", ObserveJobImages, unit: "{image}", description: "Images of each job this silo coordinates: total, done, failed, in progress.");
+        meter.CreateObservableGauge("unetpp.images.waiting", ObserveWaiting, unit: "{image}",
+            description: "Images of each job that no worker holds yet (none once it has ended or been cancelled): the work waiting for a device. "
+                + "Only the silo coordinating a job reports it, so sum over silos gives the cluster's (sum(unetpp_images_waiting)).");
         meter.CreateObservableGauge("unetpp.job.progress_ratio", () => _jobs.Values.Select(j => new Measurement<double>(Progress(j), Tag("job_id", j.JobId))),
             unit: "1", description: "Fraction of each job's images finished (done or failed).");
     }
@@ -65,6 +69,13 @@ public sealed class ClusterMetrics
     public static string Label(JobState state) =>
         string.Concat(state.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
+    /// <summary>
+    /// Images of a job that no worker holds: neither finished nor leased. A cancelled job leases no
+    /// more, so it has none waiting; nor has one still planning, whose images are not counted yet.
+    /// </summary>
+    public static int Waiting(JobStatus job) =>
+        job.State == JobState.Running && !job.Cancelling ? Math.Max(0, job.Total - job.Done - job.Failed - job.InProgress) : 0;
+
     private static double Progress(JobStatus job) => job.Total > 0 ? Math.Clamp((job.Done + job.Failed) / (double)job.Total, 0, 1) : job.IsFinished ? 1 : 0;
 
     private IEnumerable<Measurement<int>> ObserveJobs()
@@ -72,6 +83,9 @@ public sealed class ClusterMetrics
         var jobs = _jobs.Values.ToList();
         return States.Select(state => new Measurement<int>(jobs.Count(j => j.State == state), Tag("state", Label(state))));
     }
+
+    private IEnumerable<Measurement<int>> ObserveWaiting() =>
+        _jobs.Values.Select(j => new Measurement<int>(Waiting(j), Tag("job_id", j.JobId)));
 
     private IEnumerable<Measurement<int>> ObserveJobImages()
     {

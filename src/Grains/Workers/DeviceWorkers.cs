@@ -12,8 +12,9 @@ namespace UNetPP.Cluster.Grains.Workers;
 /// <summary>
 /// Runs one <see cref="DeviceWorker"/> per configured device on this silo. Registered after the
 /// silo, so it starts once the silo has joined and stops (handing its shards back) before the silo leaves.
-/// The devices are settled before anything starts (see <see cref="StartingAsync"/>). Each device
-/// first opens the warm-up model, if one is set, and is ready once it has.
+/// The devices are settled before anything starts (see <see cref="StartingAsync"/>), and drained
+/// before anything stops (see <see cref="StoppingAsync"/>). Each device first opens the warm-up
+/// model, if one is set, and is ready once it has.
 /// </summary>
 public sealed partial class DeviceWorkers(
     IOptions<WorkerOptions> options,
@@ -34,6 +35,9 @@ public sealed partial class DeviceWorkers(
 
     /// <summary>Each device's engines, made once the devices are settled.</summary>
     private IReadOnlyList<EngineCache> _caches = [];
+
+    /// <summary>Set when the host begins to stop: the workers lease no more and drain (see <see cref="StoppingAsync"/>).</summary>
+    private readonly CancellationTokenSource _leaving = new();
 
     /// <summary>
     /// Starts opening, on every device, the engine a job with <paramref name="spec"/> will need, so that its
@@ -69,12 +73,33 @@ public sealed partial class DeviceWorkers(
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Stops leasing and waits for the workers to finish or hand back their shards, before any service
+    /// stops: the web server stays up meanwhile, so <c>/readyz</c> says the silo is stopping and
+    /// <c>/metrics</c> still counts the jobs it coordinates, and the silo is still a member that can
+    /// take the results in. The host waits for this up to its shutdown timeout (see
+    /// <see cref="Hosting.WorkerHostingExtensions.AddDeviceWorkers"/>).
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await _leaving.CancelAsync();
+        if (ExecuteTask is { } running)
+        {
+            await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public override void Dispose()
+    {
+        _leaving.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _leaving.Token);
         var settings = options.Value;
         var devices = Devices;
         var siloName = silo.SiloAddress.Endpoint.ToString();
@@ -84,8 +109,8 @@ public sealed partial class DeviceWorkers(
             $"{siloName}/{device}", device.ToString(), grains, new ShardRunner(caches[i], storage, metrics, siloName, settings.StorageOutageTolerance, logger), metrics, readiness, settings, clock, logger)).ToList();
         try
         {
-            await Task.WhenAll(caches.Select(c => WarmUpAsync(c, settings.WarmupModel, logger, stoppingToken)));
-            await Task.WhenAll(workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
+            await Task.WhenAll(caches.Select(c => WarmUpAsync(c, settings.WarmupModel, logger, stopping.Token)));
+            await Task.WhenAll(workers.Select(w => Task.Run(() => w.RunAsync(stopping.Token), CancellationToken.None)));
         }
         finally
         {
