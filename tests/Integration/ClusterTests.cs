@@ -393,15 +393,11 @@ public sealed class ClusterTests(IntegrationFixture fixture, ITestOutputHelper o
     /// These silos plan pages of 40 images, so the job of 204 spans six pages and every fault meets
     /// several of them, and publish their liveness every 2 s.
     /// </summary>
-    private SiloClusterSetup Silos => fixture.Silos with
+    private SiloClusterSetup Silos => fixture.SilosForAWholeClusterCrash with
     {
-        Settings = new Dictionary<string, string>(fixture.Silos.Settings)
+        Settings = new Dictionary<string, string>(fixture.SilosForAWholeClusterCrash.Settings)
         {
             ["Jobs__ImagesPerPage"] = "40",
-            // After a whole-cluster crash the killed silos still read as active; a joining silo skips those
-            // whose last sign of life is older than two of these, rather than waiting to reach them.
-            ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
-            ["Cluster__Membership__NumMissedTableIAmAliveLimit"] = "2",
         },
     };
 

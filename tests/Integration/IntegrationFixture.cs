@@ -61,6 +61,20 @@ public sealed class IntegrationFixture : IAsyncLifetime
         ["Cluster__Messaging__ResponseTimeout"] = "00:00:10",
     });
 
+    /// <summary>
+    /// <see cref="Silos"/> for a test that crashes the whole cluster: the killed silos still read as active,
+    /// and a joining silo skips those whose last sign of life is older than two of these, rather than
+    /// waiting minutes to reach them.
+    /// </summary>
+    public SiloClusterSetup SilosForAWholeClusterCrash => Silos with
+    {
+        Settings = new Dictionary<string, string>(Silos.Settings)
+        {
+            ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
+            ["Cluster__Membership__NumMissedTableIAmAliveLimit"] = "2",
+        },
+    };
+
     public async Task InitializeAsync()
     {
         await Azurite.InitializeAsync();

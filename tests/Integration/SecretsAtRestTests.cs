@@ -30,7 +30,7 @@ public sealed class SecretsAtRestTests(IntegrationFixture fixture, ITestOutputHe
         var input = $"{fixture.Azurite.BlobEndpoint}/{Dataset.Container}/{Dataset.InputPrefix}";
         var outputLocation = $"{fixture.Azurite.BlobEndpoint}/{outputContainer.Name}/masks";
 
-        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-secrets", 2, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(fixture.SilosForAWholeClusterCrash, "it-secrets", 2, deadline.Token);
         var secrets = Secrets(inputSas, outputSas, cluster.CredentialKey);
         var jobId = SegmentationClient.NewJobId();
         var status = await cluster.Client.SubmitAsync(jobId, fixture.Spec("unused") with { Input = $"{input}?{inputSas}", Output = $"{outputLocation}?{outputSas}" });
@@ -82,7 +82,7 @@ public sealed class SecretsAtRestTests(IntegrationFixture fixture, ITestOutputHe
             Output = $"{fixture.Azurite.BlobEndpoint}/{outputContainer.Name}/masks?{SasAccessTests.Sas(outputContainer.Name, SasAccessTests.OutputRights)}",
         };
 
-        await using var cluster = await SiloCluster.StartAsync(fixture.Silos, "it-rekeyed", 1, deadline.Token);
+        await using var cluster = await SiloCluster.StartAsync(fixture.SilosForAWholeClusterCrash, "it-rekeyed", 1, deadline.Token);
         var jobId = SegmentationClient.NewJobId();
         var status = await cluster.Client.SubmitAsync(jobId, spec);
         while (!(status.State == JobState.Running && status.Done > 0))
