@@ -39,6 +39,10 @@ public sealed class FaultCampaignTests(IntegrationFixture fixture, ITestOutputHe
                 // first, and it lives on when it is thawed sooner, as after a long GC pause.
                 ["Cluster__Membership__ProbeTimeout"] = "00:00:02",
                 ["Cluster__Membership__NumMissedProbesLimit"] = "3",
+                // When every silo is gone at once, a joining one skips those whose last sign of life is older than
+                // two of these rather than waiting to reach them.
+                ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
+                ["Cluster__Membership__NumMissedTableIAmAliveLimit"] = "2",
             },
         };
         await using var cluster = await SiloCluster.StartAsync(setup, "campaign", Silos, deadline.Token);
