@@ -57,7 +57,7 @@ public sealed class FaultCampaignTests(IntegrationFixture fixture, ITestOutputHe
             {
                 outcome = await new ScheduleRun(fixture, cluster, injector, reference).RunAsync(schedule, deadline.Token);
             }
-            catch (Exception ex) when (!deadline.IsCancellationRequested)
+            catch (Exception ex)
             {
                 throw new ClusterTestException($"Seed {seed} could not be run ({ex.Message}); run it again with UNETPP_FAULT_SEED={seed}.\n\n{cluster.Logs()}", ex);
             }

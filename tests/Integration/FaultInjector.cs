@@ -11,7 +11,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, string clusterStorage, int healthySilos) : IAsyncDisposable
 {
     /// <summary>How long a hung device's silo takes to call it hung: short, so the campaign's jobs move on.</summary>
-    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(3);
 
     // A silo that joins reconnects the cluster's client: one join at a time.
     private readonly SemaphoreSlim _joining = new(1, 1);
@@ -23,15 +23,19 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
     /// <summary>
     /// Injects <paramref name="fault"/> now, into the job that <paramref name="status"/> last described; what
     /// ends it later (a replacement silo, a resume, a client's exit) runs on in the background. Returns
-    /// what was done, naming the silo.
+    /// what was done, naming the silo; null when the fault names a silo and none is healthy (all killed, their replacements starting).
     /// </summary>
-    public async Task<string> InjectAsync(Fault fault, int seed, JobStatus status, CancellationToken cancellationToken)
+    public async Task<string?> InjectAsync(Fault fault, int seed, JobStatus status, CancellationToken cancellationToken)
     {
         switch (fault.Kind)
         {
             case FaultKind.Kill:
             {
-                var victim = Target(fault, status);
+                if (Target(fault, status) is not { } victim)
+                {
+                    return null;
+                }
+
                 victim.Kill();
                 Later(fault.Duration, () => ReplaceAsync(cancellationToken), cancellationToken);
                 return $"SIGKILL {Describe(victim, status)}";
@@ -39,7 +43,11 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
 
             case FaultKind.Term:
             {
-                var victim = Target(fault, status);
+                if (Target(fault, status) is not { } victim)
+                {
+                    return null;
+                }
+
                 lock (_stopping)
                 {
                     _stopping.Add(victim);
@@ -75,7 +83,11 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
 
             case FaultKind.LeaseExpiry:
             {
-                var victim = Target(fault, status);
+                if (Target(fault, status) is not { } victim)
+                {
+                    return null;
+                }
+
                 await victim.PauseAsync();
                 Later(fault.Duration, victim.ResumeAsync, cancellationToken);
                 return $"SIGSTOP {Describe(victim, status)}";
@@ -165,12 +177,12 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
     private List<Task> Drain() => Drain(_pending);
 
     /// <summary>The live silo the fault names: the coordinator of the job, or one by start order; never one already stopping, nor a hung one, which the schedule put there itself.</summary>
-    private SiloProcess Target(Fault fault, JobStatus status)
+    private SiloProcess? Target(Fault fault, JobStatus status)
     {
         var live = Healthy();
         if (live.Count == 0)
         {
-            throw new InvalidOperationException($"No silo of cluster {cluster.Id} is live to inject {fault} into.");
+            return null;
         }
 
         return fault.Target == Fault.Coordinator && live.FirstOrDefault(s => s.Endpoint == status.Coordinator) is { } coordinator
@@ -214,6 +226,25 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
     /// <summary>A new silo in place of one that a fault took away, unless another replacement already made up the number.</summary>
     private Task ReplaceAsync(CancellationToken cancellationToken) => JoinAsync(null, null, cancellationToken, onlyIfShort: true);
 
+    /// <summary>
+    /// Starts a silo, and starts it again when it exits while starting, as its supervisor would: a silo that
+    /// finds storage gone while it joins stops, and is only started again once storage answers.
+    /// </summary>
+    private async Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string>? settings, string? program, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await cluster.AddSiloAsync(cancellationToken, settings, program);
+            }
+            catch (InvalidOperationException ex) when (attempt < 10 && ex.Message.Contains("exited with code", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            }
+        }
+    }
+
     private async Task JoinAsync(IReadOnlyDictionary<string, string>? settings, string? program, CancellationToken cancellationToken, bool onlyIfShort = false)
     {
         await _joining.WaitAsync(cancellationToken);
@@ -224,7 +255,7 @@ public sealed class FaultInjector(SiloCluster cluster, StorageProxy proxy, strin
                 return;
             }
 
-            var silo = await cluster.AddSiloAsync(cancellationToken, settings, program);
+            var silo = await StartAsync(settings, program, cancellationToken);
             if (program is not null)
             {
                 lock (_hung)

@@ -35,8 +35,10 @@ public sealed class ScheduleRun(IntegrationFixture fixture, SiloCluster cluster,
             while (next < schedule.Faults.Count && clock.Elapsed >= schedule.Faults[next].At)
             {
                 var fault = schedule.Faults[next++];
-                var action = await injector.InjectAsync(fault, schedule.Seed, status, cancellationToken);
-                injected.Add((fault, clock.Elapsed, Finished(status), action));
+                if (await injector.InjectAsync(fault, schedule.Seed, status, cancellationToken) is { } action)
+                {
+                    injected.Add((fault, clock.Elapsed, Finished(status), action));
+                }
             }
 
             if (clock.Elapsed - lastMove > StuckAfter)
