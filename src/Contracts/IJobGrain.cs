@@ -30,7 +30,13 @@ public interface IJobGrain : IGrainWithStringKey
     Task<IReadOnlyList<ShardLease>> LeaseAsync(string workerId, int maxShards);
 
     /// <summary>Extends the worker's leases; returns those it no longer holds (expired, re-leased or cancelled) so it stops them.</summary>
+    /// <remarks>
+    /// Answered between the turns of other calls: it only touches leases in memory, and a renewal sent in
+    /// time must not wait behind a lease or a result that waits on slow storage, while a lease round
+    /// queued before it expires the very lease it renews.
+    /// </remarks>
     [Alias("Renew")]
+    [AlwaysInterleave]
     Task<IReadOnlyList<ShardLeaseRef>> RenewAsync(string workerId, IReadOnlyList<ShardLeaseRef> leases);
 
     /// <summary>Takes a shard's results; results of a lease the worker no longer holds are ignored.</summary>

@@ -1,4 +1,5 @@
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -70,6 +71,46 @@ public sealed class LeaseExpiryTests(CoordinatorFixture cluster)
         // B's failed renewals did not extend anything: A's lease still ends on time.
         cluster.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
         Assert.Single(await job.LeaseAsync("worker-b", 1));
+    }
+
+    [Fact]
+    public async Task ARenewalSentInTimeIsHeardWhileTheJobWaitsOnItsStorage()
+    {
+        var id = Work.NewJobId();
+        var input = cluster.Temp.Folder(id, ["img-0.png", "img-1.png"]);
+        var job = cluster.Job(id);
+        await job.SubmitAsync(Work.Spec(input, cluster.Temp.File(id + "-out"), shardSize: 1));
+        var held = Assert.Single(await job.LeaseAsync("worker-a", 1));
+        cluster.Clock.Advance(Lease * 0.8);
+
+        // B's lease waits on a page write that storage is slow to take; C asks for work behind it, and A renews behind C.
+        var storage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = cluster.Storage.HoldWrites(cluster.Client.GetGrain<IJobPageGrain>(0, id).GetGrainId(), storage.Task);
+        var leasingB = job.LeaseAsync("worker-b", 1);
+        await waiting;
+        cluster.Clock.Advance(Lease * 0.15);
+        var leasingC = job.LeaseAsync("worker-c", 1);
+        // Calls to a grain are not ordered: this gives C's time to arrive first, as it would from its silo.
+        await Task.Delay(200);
+        var renewing = job.RenewAsync("worker-a", [held.Ref]);
+        try
+        {
+            // A renewed before its lease ran out: it is answered while the job still waits on storage, and keeps its shard.
+            Assert.Same(renewing, await Task.WhenAny(renewing, Task.Delay(TimeSpan.FromSeconds(10))));
+            Assert.Empty(await renewing);
+            cluster.Clock.Advance(Lease * 0.15);
+        }
+        finally
+        {
+            storage.TrySetResult();
+        }
+
+        Assert.Single(await leasingB);
+        Assert.Empty(await leasingC);
+        Assert.Empty(await job.RenewAsync("worker-a", [held.Ref]));
+
+        await Work.CompleteAllAsync(job, held, "worker-a");
+        Assert.Equal(0, (await job.GetStatusAsync()).Failed);
     }
 
     private async Task<(string Id, IJobGrain Job)> SubmitAsync(int images)

@@ -30,6 +30,19 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
     /// </summary>
     public void FailAfterNextWrite(GrainId grainId) => _failAfterWriting[grainId] = 1;
 
+    private readonly ConcurrentDictionary<GrainId, (Task Until, TaskCompletionSource Reached)> _heldWrites = new();
+
+    /// <summary>
+    /// Writes of that grain wait until <paramref name="until"/> completes, as writes to a slow store do.
+    /// Returns a task that completes when the first such write is waiting.
+    /// </summary>
+    public Task HoldWrites(GrainId grainId, Task until)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _heldWrites[grainId] = (until, reached);
+        return reached.Task;
+    }
+
     /// <summary>Puts a state in storage as a grain would have left it (one cut short by its silo's death, say).</summary>
     public void Store<T>(GrainId grainId, T state) => _states[grainId] = new Stored(_format.Serialize(state), Guid.NewGuid().ToString("N"));
 
@@ -45,8 +58,14 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (_heldWrites.TryGetValue(grainId, out var held))
+        {
+            held.Reached.TrySetResult();
+            await held.Until;
+        }
+
         var bytes = _format.Serialize(grainState.State);
         var etag = Guid.NewGuid().ToString("N");
         _states.AddOrUpdate(
@@ -57,9 +76,10 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
         _written.AddOrUpdate(grainId, _ => new Written(1, size, size), (_, w) => new Written(w.Writes + 1, w.Bytes + size, Math.Max(w.Largest, size)));
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return _failAfterWriting.TryRemove(grainId, out _)
-            ? Task.FromException(new TimeoutException($"the answer to writing {grainId} was lost (after it was written)"))
-            : Task.CompletedTask;
+        if (_failAfterWriting.TryRemove(grainId, out _))
+        {
+            throw new TimeoutException($"the answer to writing {grainId} was lost (after it was written)");
+        }
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -162,6 +162,31 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task AJobWhoseCoordinatorDiedAfterItEndedWritesItsReportWhenItNextActivates()
+    {
+        var (job, _) = await SubmitAsync(2, shardSize: 2);
+        var output = cluster.Temp.File(job.GetPrimaryKeyString() + "-out");
+        var lease = Assert.Single(await job.LeaseAsync("worker-a", 1));
+
+        // The write that ends the job lands, and its coordinator is gone before the report is written.
+        cluster.Storage.FailAfterNextWrite(job.GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => Work.CompleteAllAsync(job, lease, "worker-a"));
+        Assert.False(File.Exists(Path.Combine(output, JobReport.FileName)));
+        await cluster.DeactivateAsync(job);
+
+        var status = await job.GetStatusAsync();
+        for (var tries = 0; !status.IsFinished && tries < 100; tries++)
+        {
+            await Task.Delay(50);
+            status = await job.GetStatusAsync();
+        }
+
+        Assert.Equal((JobState.Completed, 2), (status.State, status.Done));
+        var report = await Work.ReadReportAsync(output);
+        Assert.Equal((JobState.Completed, 2), (report.State, report.Counts.Done));
+    }
+
+    [Fact]
     public async Task ALeaseAPageStoredButWhoseAnswerWasLostGoesBackWithoutCostingATry()
     {
         var (job, _) = await SubmitAsync(6, shardSize: 2);

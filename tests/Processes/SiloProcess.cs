@@ -220,16 +220,21 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>
+    /// SIGSTOP: the silo freezes where it is, as in a long GC pause or on a starved host; its leases and
+    /// membership probes lapse while it still believes it holds them. <see cref="ResumeAsync"/> lets it run on.
+    /// </summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: a silo that <see cref="PauseAsync"/> froze runs on from where it stopped.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     /// <summary>SIGTERM (a graceful shutdown), then a kill if it has not exited within <paramref name="grace"/>. Returns its exit code.</summary>
     public async Task<int> StopAsync(TimeSpan grace)
     {
         if (!_process.HasExited)
         {
-            Append($"--- SIGTERM {Name}");
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
+            await SignalAsync("TERM");
 
             using var timeout = new CancellationTokenSource(grace);
             try
@@ -244,6 +249,18 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         return _process.ExitCode;
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        Append($"--- SIG{signal} {Name}");
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>The last <paramref name="lines"/> lines the silo wrote, its log records as plain lines.</summary>

@@ -45,6 +45,7 @@ public sealed partial class JobGrain(
 
     /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
     private IGrainTimer? _planAgain;
+    private IGrainTimer? _reportAgain;
 
     /// <summary>Set while a cancelled job waits for the images being written to land (see <see cref="EndCancelledWhenDrainedAsync"/>).</summary>
     private IGrainTimer? _drain;
@@ -78,6 +79,12 @@ public sealed partial class JobGrain(
         else if (Job.State == JobState.Running)
         {
             await Leases.RecoverAsync();
+        }
+        else if (Job.ReportPending)
+        {
+            // Status says running until the report is there, as it did on the silo that died.
+            _reporting = true;
+            _reportAgain = this.RegisterGrainTimer(_ => ReportAgainAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
         else if (Job.State == JobState.Planning)
         {
@@ -364,26 +371,50 @@ public sealed partial class JobGrain(
         _reporting = true;
         try
         {
+            Job.ReportPending = true;
             await record.WriteStateAsync();
             TraceRun();
-            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
-            var pages = await Pages.ForEachAsync(Job.Pages.Count, (_, page) => page.GetOutcomeAsync());
-            var report = JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow());
-            var problems = (await Output.WriteObjectTableAsync(_spec!, report)).Concat(await Output.WriteReportAsync(_spec!, report)).ToList();
-            if (problems.Count > 0)
-            {
-                // The job's results stand without the report; its status still says everything.
-                Job.Error = string.Join("; ", problems);
-                await record.WriteStateAsync();
-            }
-
-            await Output.RemoveBandPartsAsync(_spec!, pages);
+            await ReportAsync();
         }
         finally
         {
             _reporting = false;
             Publish();
         }
+    }
+
+    /// <summary>The job ended, but its coordinator died before the report was written: it is written here.</summary>
+    private async Task ReportAgainAsync()
+    {
+        _reportAgain?.Dispose();
+        _reportAgain = null;
+        try
+        {
+            await ReportAsync();
+        }
+        finally
+        {
+            _reporting = false;
+            Publish();
+        }
+    }
+
+    /// <summary>Takes the ended job off the queue, writes its report and object tables, and removes its band parts: each step as often as it takes.</summary>
+    private async Task ReportAsync()
+    {
+        await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
+        var pages = await Pages.ForEachAsync(Job.Pages.Count, (_, page) => page.GetOutcomeAsync());
+        var report = JobReportBuilder.Build(JobId, Job, pages, clock.GetUtcNow());
+        var problems = (await Output.WriteObjectTableAsync(_spec!, report)).Concat(await Output.WriteReportAsync(_spec!, report)).ToList();
+        if (problems.Count > 0)
+        {
+            // The job's results stand without the report; its status still says everything.
+            Job.Error = string.Join("; ", problems);
+        }
+
+        await Output.RemoveBandPartsAsync(_spec!, pages);
+        Job.ReportPending = false;
+        await record.WriteStateAsync();
     }
 
     /// <summary>

@@ -45,4 +45,11 @@ public sealed class JobRecord
 
     /// <summary>The SAS of the spec's locations, sealed with the cluster's key (<see cref="CredentialSeal"/>); null when none carries one.</summary>
     [Id(13)] public string? SealedSas { get; set; }
+
+    /// <summary>
+    /// The job has ended, and its report, object tables and the removal of its band parts are still to be
+    /// done: set in the write that ends it, cleared once they are. A coordinator that dies in between
+    /// leaves it set, and the job's next activation does them.
+    /// </summary>
+    [Id(14)] public bool ReportPending { get; set; }
 }
