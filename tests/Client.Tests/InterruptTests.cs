@@ -54,7 +54,10 @@ public sealed class InterruptTests(InterruptTests.Nuclei nuclei) : IClassFixture
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var output = _temp.File("out");
-        await using var run = CommandLineProcess.Start(["segment", nuclei.Images, "--out", output, "--threads", "1"]);
+
+        // Batches of 32 on one thread take seconds each, so the clean stop that the first Ctrl-C starts
+        // (it finishes the batch in flight) is still going when the second arrives.
+        await using var run = CommandLineProcess.Start(["segment", nuclei.Images, "--out", output, "--threads", "1", "--batch", "32"]);
         await WaitForFirstMaskAsync(run, output, deadline.Token);
 
         await run.SignalAsync("INT");

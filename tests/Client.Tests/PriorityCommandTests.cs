@@ -20,9 +20,10 @@ public sealed class PriorityCommandTests(ClusterSiloFixture silo, ITestOutputHel
     public async Task AHighJobSubmittedWhileALowOneRunsFinishesFirstAndTheLowOneStillProgresses()
     {
         var (low, high) = ($"low-{Guid.NewGuid():N}"[..12], $"high-{Guid.NewGuid():N}"[..13]);
-        // The high job runs long enough for the low one's two steps to pass a few times; the low one has
-        // more images than the half of the high one's that the test lets it do meanwhile.
-        const int HighImages = 240;
+        // The high job runs long enough (about 50 images a second here) for the low one's two steps to
+        // pass several times; the low one has more images than the half of the high one's that the test
+        // lets it do meanwhile.
+        const int HighImages = 600;
         var lowSubmitted = await SubmitAsync(low, "low", silo.ManyImages(count: HighImages / 2 + 40, edge: 64));
         await UntilAsync(low, s => s.Done >= 1 || s.IsFinished);
 
