@@ -1,3 +1,5 @@
+using UNetPP.Cluster.Silo.Api;
+
 namespace UNetPP.Cluster.Silo;
 
 /// <summary>The silo process: Orleans and the device workers, with its HTTP endpoints for metrics, health and the dashboard.</summary>
@@ -40,6 +42,7 @@ public static class SiloApplication
         builder.AddSiloTelemetry(ClusterSettings.From(builder.Configuration).Endpoint);
         builder.Services.AddSiloHealth();
         builder.AddDashboardAccess();
+        builder.AddApiAccess();
         return builder;
     }
 
