@@ -35,6 +35,14 @@ public sealed class SegmentationClient(IGrainFactory grains)
 
     public Task<IReadOnlyList<JobEntry>> ListAsync() => grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).ListAsync();
 
+    /// <summary>Every job the cluster knows, newest first, each with its status now: what <c>unetpp list</c> shows.</summary>
+    public async Task<IReadOnlyList<(JobEntry Entry, JobStatus Status)>> ListStatusesAsync()
+    {
+        var entries = (await ListAsync()).OrderByDescending(e => e.Submitted).ToList();
+        var statuses = await Task.WhenAll(entries.Select(e => GetStatusAsync(e.JobId)));
+        return [.. entries.Zip(statuses)];
+    }
+
     public Task<IReadOnlyList<WorkerStatus>> GetWorkersAsync() => grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
 
     /// <summary>The job's status every <paramref name="interval"/>, ending with the first finished one.</summary>
