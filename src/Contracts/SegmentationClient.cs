@@ -17,6 +17,9 @@ public sealed class SegmentationClient(IGrainFactory grains)
 
     public Task<JobStatus> GetStatusAsync(string jobId) => Job(jobId).GetStatusAsync();
 
+    /// <summary>The job's report.json as it wrote it to its output; null until the job has ended and written it.</summary>
+    public Task<string?> GetReportAsync(string jobId) => Job(jobId).GetReportAsync();
+
     /// <summary>
     /// Cancels the job and waits while it finishes the images being written (a few seconds at most,
     /// bounded by the coordinator), so the status returned, like the report, counts them.
