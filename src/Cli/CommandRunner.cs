@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UNetPP.Cluster.Segmentation;
 using UNetPP.Cluster.Segmentation.Imaging;
 using UNetPP.Cluster.Segmentation.Model;
 

@@ -21,6 +21,13 @@ public interface IJobGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<JobStatus> GetStatusAsync();
 
+    /// <summary>
+    /// The job's report.json as it wrote it to its output, read with the job's own access to that output;
+    /// null until the job has ended and written it, or when another job has written its own there since.
+    /// </summary>
+    [Alias("GetReport")]
+    Task<string?> GetReportAsync();
+
     /// <summary>Stops handing out shards and tells the workers holding some to stop.</summary>
     [Alias("Cancel")]
     Task<JobStatus> CancelAsync();

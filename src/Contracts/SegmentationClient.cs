@@ -17,6 +17,9 @@ public sealed class SegmentationClient(IGrainFactory grains)
 
     public Task<JobStatus> GetStatusAsync(string jobId) => Job(jobId).GetStatusAsync();
 
+    /// <summary>The job's report.json as it wrote it to its output; null until the job has ended and written it.</summary>
+    public Task<string?> GetReportAsync(string jobId) => Job(jobId).GetReportAsync();
+
     /// <summary>
     /// Cancels the job and waits while it finishes the images being written (a few seconds at most,
     /// bounded by the coordinator), so the status returned, like the report, counts them.
@@ -34,6 +37,14 @@ public sealed class SegmentationClient(IGrainFactory grains)
     }
 
     public Task<IReadOnlyList<JobEntry>> ListAsync() => grains.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).ListAsync();
+
+    /// <summary>Every job the cluster knows, newest first, each with its status now: what <c>unetpp list</c> shows.</summary>
+    public async Task<IReadOnlyList<(JobEntry Entry, JobStatus Status)>> ListStatusesAsync()
+    {
+        var entries = (await ListAsync()).OrderByDescending(e => e.Submitted).ToList();
+        var statuses = await Task.WhenAll(entries.Select(e => GetStatusAsync(e.JobId)));
+        return [.. entries.Zip(statuses)];
+    }
 
     public Task<IReadOnlyList<WorkerStatus>> GetWorkersAsync() => grains.GetGrain<IClusterViewGrain>(IClusterViewGrain.Key).GetWorkersAsync();
 

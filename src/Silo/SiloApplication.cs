@@ -2,7 +2,7 @@ using UNetPP.Cluster.Silo.Api;
 
 namespace UNetPP.Cluster.Silo;
 
-/// <summary>The silo process: Orleans and the device workers, with its HTTP endpoints for metrics, health and the dashboard.</summary>
+/// <summary>The silo process: Orleans and the device workers, with its HTTP endpoints for metrics, health, the dashboard and the job API.</summary>
 public static class SiloApplication
 {
     /// <summary>The HTTP port when no URL is configured; deployment files publish and probe it.</summary>
@@ -43,6 +43,7 @@ public static class SiloApplication
         builder.Services.AddSiloHealth();
         builder.AddDashboardAccess();
         builder.AddApiAccess();
+        builder.AddJobApi();
         return builder;
     }
 
@@ -50,6 +51,7 @@ public static class SiloApplication
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        app.UseJobApiProblems();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSiloEndpoints();

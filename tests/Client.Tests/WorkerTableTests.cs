@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using UNetPP.Cluster.Client.Commands;
 using UNetPP.Cluster.Contracts;
 
@@ -38,7 +39,7 @@ public sealed class WorkerTableTests
     [Fact]
     public void JsonCarriesTheSameFields()
     {
-        var json = WorkerTable.ToJson(Workers);
+        var json = JsonNode.Parse(WorkerTable.ToJson(Workers))!.AsArray();
 
         var silent = json[1]!.AsObject();
         Assert.Equal("127.0.0.1:11112/cpu", (string?)silent["workerId"]);

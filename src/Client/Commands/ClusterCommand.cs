@@ -22,7 +22,7 @@ internal sealed class ClusterCommand : Command
         var workers = await connection.Client.GetWorkersAsync();
         if (parse.GetValue(json))
         {
-            await terminal.Output.WriteLineAsync(WorkerTable.ToJson(workers).ToJsonString(StatusCommand.Indented));
+            await terminal.Output.WriteLineAsync(WorkerTable.ToJson(workers));
             return ExitCodes.Success;
         }
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Client.Commands;
@@ -21,30 +21,23 @@ internal sealed class ListCommand : Command
     private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
     {
         await using var connection = await cluster.ConnectAsync(parse, cancellationToken);
-        var client = connection.Client;
-        var entries = (await client.ListAsync()).OrderByDescending(e => e.Submitted).ToList();
-        var statuses = await Task.WhenAll(entries.Select(e => client.GetStatusAsync(e.JobId)));
+        var jobs = await connection.Client.ListStatusesAsync();
         if (parse.GetValue(json))
         {
-            var array = new JsonArray([.. entries.Zip(statuses, (entry, status) =>
-            {
-                var item = StatusCommand.ToJson(status);
-                item["submitted"] = entry.Submitted;
-                return (JsonNode)item;
-            })]);
-            await terminal.Output.WriteLineAsync(array.ToJsonString(StatusCommand.Indented));
+            var views = jobs.Select(job => JobView.Of(job.Status, job.Entry.Submitted)).ToList();
+            await terminal.Output.WriteLineAsync(JsonSerializer.Serialize(views, StatusCommand.Indented));
             return ExitCodes.Success;
         }
 
-        if (entries.Count == 0)
+        if (jobs.Count == 0)
         {
             await terminal.Output.WriteLineAsync($"No jobs in {connection.Address.Describe()}.");
             return ExitCodes.Success;
         }
 
-        var width = Math.Max(3, entries.Max(e => e.JobId.Length));
+        var width = Math.Max(3, jobs.Max(j => j.Entry.JobId.Length));
         await terminal.Output.WriteLineAsync($"{"Job".PadRight(width)}  {"State",-21}  {"Priority",-8}  {"Done",7}  {"Failed",6}  {"Total",7}  Submitted");
-        foreach (var (entry, status) in entries.Zip(statuses))
+        foreach (var (entry, status) in jobs)
         {
             await terminal.Output.WriteLineAsync(StatusCommand.Invariant(
                 $"{entry.JobId.PadRight(width)}  {status.State,-21}  {JobPriority.Name(entry.Priority),-8}  {status.Done,7}  {status.Failed,6}  {status.Total,7}  {entry.Submitted:u}"));

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Workers;
+using UNetPP.Cluster.Segmentation;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Silo;
 using UNetPP.Cluster.Storage;
@@ -51,7 +52,7 @@ internal sealed class SegmentCommand : Command
         var asJson = parse.GetValue(json);
         var console = terminal.Human(asJson);
         var live = terminal.Interactive && !asJson;
-        var spec = job.Read(parse);
+        var spec = job.Request(parse).ToSpec();
         var deviceChoice = OptionValue.Read("--device", parse.GetRequiredValue(device), DeviceChoice.Parse);
         var threadCount = parse.GetValue(threads);
         if (threadCount < 0)

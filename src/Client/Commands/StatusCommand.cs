@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Storage;
 
@@ -10,7 +9,8 @@ namespace UNetPP.Cluster.Client.Commands;
 /// <summary><c>unetpp status &lt;job&gt;</c>: where one job stands: state, counts, throughput and every failure with its reason.</summary>
 internal sealed class StatusCommand : Command
 {
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>How <c>--json</c> prints the job API's shapes: its names, indented for people.</summary>
+    public static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly ClusterConnectionOptions cluster = new();
     private readonly Argument<string> job = new("job") { Description = "The job id that submit printed." };
@@ -32,7 +32,7 @@ internal sealed class StatusCommand : Command
         var status = RequireKnown(await connection.Client.GetStatusAsync(jobId), connection.Address);
         if (parse.GetValue(json))
         {
-            await terminal.Output.WriteLineAsync(ToJson(status).ToJsonString(Indented));
+            await terminal.Output.WriteLineAsync(ToJson(status));
         }
         else
         {
@@ -93,26 +93,8 @@ internal sealed class StatusCommand : Command
         }
     }
 
-    public static JsonObject ToJson(JobStatus status) => new()
-    {
-        ["jobId"] = status.JobId,
-        ["state"] = status.State.ToString(),
-        ["total"] = status.Total,
-        ["done"] = status.Done,
-        ["failed"] = status.Failed,
-        ["inProgress"] = status.InProgress,
-        ["skipped"] = status.Skipped,
-        ["leftOut"] = status.LeftOut,
-        ["cancelling"] = status.Cancelling,
-        ["imagesPerSecond"] = status.ImagesPerSecond,
-        ["started"] = status.Started,
-        ["finished"] = status.Finished,
-        ["input"] = status.Spec?.Input,
-        ["output"] = status.Spec?.Output,
-        ["priority"] = status.Spec?.Priority,
-        ["failures"] = new JsonArray([.. status.Failures.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["reason"] = f.Reason })]),
-        ["error"] = status.Error,
-    };
+    /// <summary>The status as <c>--json</c> prints it: the job API's shape, indented.</summary>
+    public static string ToJson(JobStatus status) => JsonSerializer.Serialize(JobView.Of(status), Indented);
 
     public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

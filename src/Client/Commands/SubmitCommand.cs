@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
 
 namespace UNetPP.Cluster.Client.Commands;
 
@@ -12,11 +13,11 @@ internal sealed class SubmitCommand : Command
 {
     private readonly JobSpecOptions job = new();
     private readonly ClusterConnectionOptions cluster = new();
-    private readonly Option<string?> id = new("--id") { Description = "The job id (default: a new one); submitting the same job under the same id again is harmless." };
+    private readonly Option<string?> id = new("--id") { Description = JobRequest.Describe(nameof(JobRequest.Id)) };
     private readonly Option<string> priority = new("--priority")
     {
-        Description = $"How soon workers take this job's shards beside other jobs': low, normal, high, or a whole number from {JobPriority.Lowest} to {JobPriority.Highest}; higher first. A job that waits rises one step per the silos' Jobs:PriorityAgeing (a minute), so none waits for ever. Submit only: segment runs its one job alone.",
-        DefaultValueFactory = _ => "normal",
+        Description = $"{JobRequest.Describe(nameof(JobRequest.Priority))} Submit only: segment runs its one job alone.",
+        DefaultValueFactory = _ => JobRequest.Defaults.Priority,
     };
     private readonly Option<bool> wait = new("--wait") { Description = "Follow the job until it finishes; exit 0 when every image is done, 1 when some failed." };
     private readonly Option<bool> json = new("--json") { Description = "Print {jobId, state} (with --wait, the final status) as JSON on stdout." };
@@ -35,13 +36,9 @@ internal sealed class SubmitCommand : Command
 
     private async Task<int> RunAsync(ParseResult parse, Terminal terminal, CancellationToken cancellationToken)
     {
-        var rank = OptionValue.Read("--priority", parse.GetRequiredValue(priority), JobPriority.Parse);
-        var spec = job.Read(parse) with { Priority = rank };
-        var jobId = parse.GetValue(id) is { } given ? given.Trim() : SegmentationClient.NewJobId();
-        if (jobId.Length == 0)
-        {
-            throw new UsageException("--id must not be empty.");
-        }
+        var request = job.Request(parse) with { Priority = parse.GetRequiredValue(priority), Id = parse.GetValue(id) };
+        var spec = request.ToSpec();
+        var jobId = request.JobId();
 
         var asJson = parse.GetValue(json);
         await using var connection = await cluster.ConnectAsync(parse, JobProgressView.Logs(terminal, asJson), cancellationToken);

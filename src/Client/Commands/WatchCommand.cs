@@ -50,7 +50,7 @@ internal sealed class WatchCommand : Command
         view.Summarise(status, ReadLocalReport(status.Spec?.Output));
         if (asJson)
         {
-            await terminal.Output.WriteLineAsync(StatusCommand.ToJson(status).ToJsonString(StatusCommand.Indented));
+            await terminal.Output.WriteLineAsync(StatusCommand.ToJson(status));
         }
 
         return JobProgressView.ExitCode(status);

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Client.Commands;
@@ -33,21 +33,8 @@ internal static class WorkerTable
             : $"{workers.Count} worker(s) on {silos} silo(s); {silent} not answering, shown with the figures of their last report.";
     }
 
-    public static JsonArray ToJson(IReadOnlyList<WorkerStatus> workers) =>
-        new([.. workers.Select(w => (JsonNode)new JsonObject
-        {
-            ["workerId"] = w.Report.WorkerId,
-            ["silo"] = w.Report.Silo,
-            ["device"] = w.Report.Device,
-            ["shards"] = new JsonArray([.. w.Report.Shards.Select(s => (JsonNode?)JsonValue.Create(s))]),
-            ["imagesDone"] = w.Report.ImagesDone,
-            ["tilesDone"] = w.Report.TilesDone,
-            ["tilesPerSecond"] = w.Report.TilesPerSecond,
-            ["at"] = w.Report.At,
-            ["updated"] = w.Updated,
-            ["updatedSecondsAgo"] = Math.Round(w.Age.TotalSeconds, 1),
-            ["answering"] = w.Answering,
-        })]);
+    /// <summary>The workers as <c>--json</c> prints them: the job API's shape, indented.</summary>
+    public static string ToJson(IReadOnlyList<WorkerStatus> workers) => JsonSerializer.Serialize(workers.Select(WorkerView.Of), StatusCommand.Indented);
 
     private static string Ago(TimeSpan age) =>
         age < TimeSpan.FromMinutes(2)

@@ -168,6 +168,9 @@ public sealed partial class JobGrain(
 
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
+    public async Task<string?> GetReportAsync() =>
+        Job.Spec is null || !Status().IsFinished ? null : await Output.ReadReportAsync(_spec!);
+
     public async Task<JobStatus> CancelAsync()
     {
         if (Job.Spec is null || Status().IsFinished)

@@ -122,6 +122,22 @@ public sealed partial class JobOutput(string jobId, IDatasetStorage storage, ILo
         return problems;
     }
 
+    /// <summary>The job's report.json as written to its output; null when none is there, or the one there is another job's.</summary>
+    public async Task<string?> ReadReportAsync(JobSpec spec)
+    {
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(await storage.ReadAsync(spec.Output, JobReport.FileName, CancellationToken.None));
+        }
+        catch (StorageObjectNotFoundException)
+        {
+            return null;
+        }
+
+        return JobReport.FromJson(text).JobId == jobId ? text : null;
+    }
+
     /// <summary>
     /// The images the report of the output's owner lists as failed: what --retry-failed runs again.
     /// Without that report there is nothing to retry, and the user is told what to give instead.

@@ -1,6 +1,9 @@
-namespace UNetPP.Cluster.Cli;
+namespace UNetPP.Cluster.Segmentation;
 
-/// <summary>Reads an option's word (a mode, a device) with the reader that knows its values, so a refusal names the option and the value.</summary>
+/// <summary>
+/// Reads a setting's word (a mode, a device, a priority) with the reader that knows its values, so a
+/// refusal names the setting and the value: the command line and the job API refuse it alike.
+/// </summary>
 public static class OptionValue
 {
     public static T Read<T>(string option, string value, Func<string, T> read)
@@ -11,11 +14,11 @@ public static class OptionValue
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
-            throw new UsageException($"{option} {value}: {Reason(ex)}");
+            throw new ArgumentException($"{option} {value}: {Reason(ex)}");
         }
     }
 
-    /// <summary>The message without the parameter name an argument exception appends: the user named an option, not a parameter.</summary>
+    /// <summary>The message without the parameter name an argument exception appends: the user named a setting, not a parameter.</summary>
     public static string Reason(Exception ex) =>
         ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
 }
