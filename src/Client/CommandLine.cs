@@ -20,6 +20,7 @@ internal static class CommandLine
             new ClusterCommand(terminal),
             ModelCommand.Create(terminal),
             new NucleiCommand(terminal),
+            new ApiKeyCommand(terminal),
         };
 
         return CommandRunner.RunAsync(root, "unetpp", args, terminal, ex => ex is ClusterUnavailableException, cancellationToken);

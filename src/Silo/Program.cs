@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using UNetPP.Cluster.Segmentation.Inference;
 using UNetPP.Cluster.Silo;
 
@@ -17,5 +18,15 @@ catch (DeviceUnavailableException ex)
 {
     // An operator fixes this from one line naming the setting and what failed to load, not from a stack trace.
     await Console.Error.WriteLineAsync($"error: Inference:Devices: {ex.Message}");
+    return 2;
+}
+catch (OptionsValidationException ex)
+{
+    // Each problem already names its setting; the operator needs those lines, not the exception around them.
+    foreach (var failure in ex.Failures)
+    {
+        await Console.Error.WriteLineAsync($"error: {failure}");
+    }
+
     return 2;
 }

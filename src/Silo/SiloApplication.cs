@@ -54,6 +54,9 @@ public static class SiloApplication
         app.UseJobApiProblems();
         app.UseAuthentication();
         app.UseAuthorization();
+
+        // After authorization, so a caller is counted by its key or token and a refused one costs nothing.
+        app.UseRateLimiter();
         app.MapSiloEndpoints();
         return app;
     }

@@ -33,7 +33,9 @@ public static class SiloUsage
                   Cluster:Id, Cluster:Clustering (Localhost | AzureStorage), Cluster:StorageConnection,
                   Cluster:SiloPort (11111), Cluster:GatewayPort (30000), Cluster:AdvertisedAddress (127.0.0.1),
                   Storage:BlobConnection, Inference:Devices (cpu, cuda:0,cuda:1), Inference:BatchSize (4), Inference:Threads (0: all cores)
-                HTTP (/metrics, /healthz, /readyz, /dashboard) on ASPNETCORE_URLS or --urls, http://127.0.0.1:{SiloApplication.DefaultHttpPort} by default.
+                HTTP (/metrics, /healthz, /readyz, /dashboard, the job API /v1) on ASPNETCORE_URLS or --urls, http://127.0.0.1:{SiloApplication.DefaultHttpPort} by default.
+                  Beyond loopback the job API needs Api:Keys:NAME:Hash and Api:Keys:NAME:Rights (unetpp api-key new), or Api:Jwt:Authority
+                  and Api:Jwt:Audience, or Api:Enabled=false; Api:RateLimit:Requests (20) per Api:RateLimit:Period (00:00:01), Api:RateLimit:Burst (40).
                 Ctrl-C or SIGTERM stops the silo: /readyz fails, it stops leasing, lets its shards finish (Inference:ShutdownGrace) and hands the rest back.
                 """);
             return true;

@@ -54,6 +54,7 @@ public sealed partial class DocumentedCommandsTests
     {
         Assert.NotNull(SettingNames.Problem("Cluster__AdvertiseAddress"));
         Assert.NotNull(SettingNames.Problem("Inference:ShutdownGrase"));
+        Assert.NotNull(SettingNames.Problem("Api__Key__notebook__Hash"));
         Assert.Null(SettingNames.Problem("Storage:BlobConnection"));
     }
 
@@ -83,6 +84,6 @@ public sealed partial class DocumentedCommandsTests
     [GeneratedRegex(@"(?:\bunetpp|run --rm(?: --no-deps)? (?<service>submit))[ \t]+(?<arguments>(?:[^\n|&;#\\]|\\\n)*)")]
     private static partial Regex Invocation();
 
-    [GeneratedRegex(@"\b(?:Cluster|Inference|Storage|Dashboard)(?::|__)[A-Z][A-Za-z]*")]
+    [GeneratedRegex(@"\b(?:Cluster|Inference|Storage|Dashboard|Api)(?::|__)[A-Z][A-Za-z]*")]
     private static partial Regex Setting();
 }

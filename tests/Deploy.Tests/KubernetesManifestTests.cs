@@ -38,7 +38,7 @@ public sealed class KubernetesManifestTests
     {
         var kinds = KubernetesManifests.All.Select(a => a.Object.GetType().Name).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["ScaledObject", "V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Secret", "V1Service"], kinds);
+        Assert.Equal(["ScaledObject", "V1ConfigMap", "V1Deployment", "V1Job", "V1Namespace", "V1PodDisruptionBudget", "V1Secret", "V1Secret", "V1Secret", "V1Service"], kinds);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class KubernetesManifestTests
         var secret = KubernetesManifests.Single<V1Secret>("unetpp-storage");
 
         Assert.Equal("AzureStorage", Settings.Data["Cluster__Clustering"]);
-        Assert.Equal(Settings.Metadata.Name, Assert.Single(SiloContainer.EnvFrom).ConfigMapRef.Name);
+        Assert.Equal(Settings.Metadata.Name, SiloContainer.EnvFrom[0].ConfigMapRef.Name);
         Assert.Equal("status.podIP", env["Cluster__AdvertisedAddress"].ValueFrom.FieldRef.FieldPath);
         var connection = env["Cluster__StorageConnection"].ValueFrom.SecretKeyRef;
         Assert.Equal(secret.Metadata.Name, connection.Name);

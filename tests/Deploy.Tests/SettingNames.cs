@@ -2,6 +2,7 @@ using System.Reflection;
 using UNetPP.Cluster.Grains.Jobs;
 using UNetPP.Cluster.Grains.Workers;
 using UNetPP.Cluster.Silo;
+using UNetPP.Cluster.Silo.Api;
 using UNetPP.Cluster.Storage;
 
 namespace UNetPP.Cluster.Deploy.Tests;
@@ -18,6 +19,7 @@ internal static class SettingNames
         [WorkerOptions.SectionName] = typeof(WorkerOptions),
         [StorageOptions.SectionName] = typeof(StorageOptions),
         [JobOptions.SectionName] = typeof(JobOptions),
+        [ApiSettings.SectionName] = typeof(ApiSettings),
     };
 
     /// <summary>Orleans' own options, bound from sub-sections of <c>Cluster</c> (see <c>SiloHosting</c>).</summary>

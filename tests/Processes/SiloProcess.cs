@@ -64,16 +64,17 @@ public sealed class SiloProcess : IAsyncDisposable
     /// the cluster and address settings; anything else is the silo's default. With <paramref name="core"/>
     /// the silo and every thread it starts run on that one core only (<c>taskset</c>), and .NET sizes itself for one core.
     /// <paramref name="program"/> is the built silo to run (<see cref="RepoPaths.FaultySiloDll"/>, say); <see cref="RepoPaths.SiloDll"/> when null.
+    /// HTTP is served on <paramref name="httpHost"/> (every address with <c>0.0.0.0</c>) and asked on loopback.
     /// </summary>
     public static async Task<SiloProcess> StartAsync(
         string name, string clusterId, string storageConnection, string logFolder, IReadOnlyDictionary<string, string> settings, int? core, CancellationToken cancellationToken,
-        string? program = null)
+        string? program = null, string httpHost = "127.0.0.1")
     {
         TestTier.StartingProcess($"a unetpp-silo process ({name})");
         for (var attempt = 1; ; attempt++)
         {
             var ports = FreePorts.Take(3);
-            var silo = Launch(program ?? RepoPaths.SiloDll, name, clusterId, storageConnection, ports[0], ports[1], ports[2], logFolder, settings, core);
+            var silo = Launch(program ?? RepoPaths.SiloDll, name, clusterId, storageConnection, ports[0], ports[1], ports[2], httpHost, logFolder, settings, core);
             try
             {
                 await silo.WaitUntilReadyAsync(cancellationToken);
@@ -93,7 +94,8 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     private static SiloProcess Launch(
-        string program, string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string logFolder, IReadOnlyDictionary<string, string> settings, int? core)
+        string program, string name, string clusterId, string storageConnection, int siloPort, int gatewayPort, int httpPort, string httpHost, string logFolder,
+        IReadOnlyDictionary<string, string> settings, int? core)
     {
         var start = new ProcessStartInfo(core is null ? RepoPaths.DotnetHost : "taskset")
         {
@@ -118,7 +120,7 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Cluster__AdvertisedAddress"] = "127.0.0.1",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+            ["ASPNETCORE_URLS"] = $"http://{httpHost}:{httpPort}",
             ["Inference__Devices"] = "cpu",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Orleans"] = "Warning",

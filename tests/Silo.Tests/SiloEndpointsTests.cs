@@ -12,8 +12,6 @@ namespace UNetPP.Cluster.Silo.Tests;
 /// <summary>The silo's HTTP side as probes, scrapers and operators see it: a real silo on loopback ports.</summary>
 public sealed class SiloEndpointsTests
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task ReadyzSaysReadyOnceJoinedWithTheModelOpenAndStorageAnswering()
     {
@@ -226,106 +224,6 @@ public sealed class SiloEndpointsTests
         {
             Interlocked.Increment(ref _opened);
             return OnnxInferenceRuntime.Instance.Open(model, options, logger);
-        }
-    }
-
-    /// <summary>A silo of its own one-silo cluster, its HTTP on a free loopback port; disposing stops it.</summary>
-    private sealed class RunningSilo : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly HttpClient _http;
-
-        private RunningSilo(WebApplication app, int port)
-        {
-            _app = app;
-            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        }
-
-        public static Dictionary<string, string?> Settings(int httpPort, Dictionary<string, string?> overrides)
-        {
-            var settings = new Dictionary<string, string?>
-            {
-                ["urls"] = $"http://127.0.0.1:{httpPort}",
-                ["Cluster:Id"] = $"unetpp-endpoints-{Guid.NewGuid():N}",
-                ["Cluster:Clustering"] = "Localhost",
-                ["Cluster:SiloPort"] = $"{FreePort()}",
-                ["Cluster:GatewayPort"] = $"{FreePort()}",
-                ["Inference:Devices"] = "cpu",
-                ["Inference:Threads"] = "1",
-                ["Inference:WarmupModel"] = "",
-                ["Logging:LogLevel:Default"] = "Warning",
-            };
-            foreach (var (key, value) in overrides)
-            {
-                settings[key] = value;
-            }
-
-            return settings;
-        }
-
-        /// <param name="compose">More for the silo's services before it is built, as a host of its own adds them.</param>
-        public static async Task<RunningSilo> StartAsync(Dictionary<string, string?> overrides, Action<WebApplicationBuilder>? compose = null)
-        {
-            var port = FreePort();
-            var builder = SiloApplication.CreateBuilder([], Settings(port, overrides));
-            compose?.Invoke(builder);
-            var app = SiloApplication.Build(builder);
-            try
-            {
-                await app.StartAsync();
-            }
-            catch
-            {
-                await app.DisposeAsync();
-                throw;
-            }
-
-            return new RunningSilo(app, port);
-        }
-
-        public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(new Uri(path, UriKind.Relative));
-
-        /// <summary>What SIGTERM does first: tells the application it is stopping, before any service stops.</summary>
-        public void SignalStop() => _app.Lifetime.StopApplication();
-
-        public async Task<HttpResponseMessage> GetAsync(string path, AuthenticationHeaderValue authorization)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative)) { Headers = { Authorization = authorization } };
-            return await _http.SendAsync(request);
-        }
-
-        /// <summary>Polls <c>/readyz</c> until it answers <paramref name="wanted"/> (and <paramref name="until"/> holds), or the time is up; returns the last answer.</summary>
-        public async Task<(HttpStatusCode Status, IReadOnlyDictionary<string, Check> Checks)> WaitForReadyzAsync(
-            HttpStatusCode wanted, Func<IReadOnlyDictionary<string, Check>, bool>? until = null)
-        {
-            var deadline = DateTime.UtcNow + ReadyTimeout;
-            while (true)
-            {
-                using var response = await GetAsync("/readyz");
-                var checks = Parse(await response.Content.ReadAsStringAsync());
-                if ((response.StatusCode == wanted && (until is null || until(checks))) || DateTime.UtcNow > deadline)
-                {
-                    return (response.StatusCode, checks);
-                }
-
-                await Task.Delay(100);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _http.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        private static Dictionary<string, Check> Parse(string json)
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.GetProperty("checks").EnumerateObject().ToDictionary(
-                c => c.Name,
-                c => new Check(c.Value.GetProperty("status").GetString()!, c.Value.GetProperty("description").GetString() ?? ""),
-                StringComparer.Ordinal);
         }
     }
 }
