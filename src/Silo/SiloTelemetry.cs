@@ -98,12 +98,16 @@ public static class SiloTelemetry
     /// <summary>Whether the Orleans dashboard is on: off unless asked for; it asks for a password only when one is set.</summary>
     public static bool DashboardEnabled(IConfiguration configuration) => configuration.GetValue("Dashboard:Enabled", false);
 
-    /// <summary>The silo's HTTP endpoints: <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, the job API under <c>/v1</c>, and <c>/dashboard</c> when enabled.</summary>
+    /// <summary>The silo's HTTP endpoints: <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, the job API under <c>/v1</c> unless <c>Api:Enabled</c> is false, and <c>/dashboard</c> when enabled.</summary>
     public static WebApplication MapSiloEndpoints(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint();
         app.MapSiloHealth();
-        app.MapJobApi();
+        if (ApiAccess.Enabled(app.Configuration))
+        {
+            app.MapJobApi();
+        }
+
         if (DashboardEnabled(app.Configuration))
         {
             var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
