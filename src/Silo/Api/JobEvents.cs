@@ -37,7 +37,7 @@ internal sealed class JobEvents(SegmentationClient jobs, JobStatus first, int fa
                 "text/event-stream: 'retry: 2000', then 'status' (data: the job's status, as GET /v1/jobs/{id}) at once and whenever its counts or state change; "
                 + "'failure' (data: {\"name\", \"reason\"}) once for each failed image the status lists (the first 100; report.json has every one); "
                 + "'end' (data: the final status) when the job has ended, after which the stream closes. Each event's id is 'processed:failuresSent' "
-                + "(processed = done + failed + skipped + leftOut): reconnecting with it as Last-Event-ID sends no failure already sent, a fresh status, and the end if the job has ended. "
+                + "(processed = done + failed + leftOut; done counts the skipped): reconnecting with it as Last-Event-ID sends no failure already sent, a fresh status, and the end if the job has ended. "
                 + "A ': keep-alive' comment comes after 15 s without an event.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -115,7 +115,7 @@ internal sealed class JobEvents(SegmentationClient jobs, JobStatus first, int fa
     }
 
     private static string Id(JobStatus status, int failuresSent) =>
-        FormattableString.Invariant($"{status.Done + status.Failed + status.Skipped + status.LeftOut}:{failuresSent}");
+        FormattableString.Invariant($"{status.Done + status.Failed + status.LeftOut}:{failuresSent}");
 
     /// <summary>The failures a reconnecting client has had, from the id of its last event; none when it gives no id of ours.</summary>
     private static int FailuresSent(string? lastEventId) =>
