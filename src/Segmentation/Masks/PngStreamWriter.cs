@@ -29,6 +29,11 @@ public sealed class PngStreamWriter : IRowWriter
     // Large IDAT chunks keep the per-chunk overhead negligible; a reader does not care about their size.
     private const int ChunkBytes = 1 << 20;
 
+    // A chunk's buffer starts this small and doubles up to ChunkBytes as deflated bytes arrive: a small
+    // mask (most of them) then never takes a megabyte from the large-object heap, which only a full
+    // garbage collection gives back. The chunks' boundaries, and so the file's bytes, do not change.
+    private const int FirstChunkBuffer = 16 * 1024;
+
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     private readonly Stream _output;
@@ -164,7 +169,7 @@ public sealed class PngStreamWriter : IRowWriter
     /// <summary>Cuts the deflate stream into IDAT chunks as it comes.</summary>
     private sealed class IdatStream(Stream output) : Stream
     {
-        private readonly byte[] _chunk = new byte[ChunkBytes];
+        private byte[] _chunk = new byte[FirstChunkBuffer];
         private int _length;
 
         public override bool CanRead => false;
@@ -184,11 +189,16 @@ public sealed class PngStreamWriter : IRowWriter
         {
             while (!buffer.IsEmpty)
             {
+                if (_length == _chunk.Length)
+                {
+                    Array.Resize(ref _chunk, Math.Min(ChunkBytes, _chunk.Length * 2));
+                }
+
                 var take = Math.Min(buffer.Length, _chunk.Length - _length);
                 buffer[..take].CopyTo(_chunk.AsSpan(_length));
                 _length += take;
                 buffer = buffer[take..];
-                if (_length == _chunk.Length)
+                if (_length == ChunkBytes)
                 {
                     Flush();
                 }

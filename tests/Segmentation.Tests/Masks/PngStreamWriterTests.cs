@@ -46,6 +46,51 @@ public sealed class PngStreamWriterTests
         }
     }
 
+    [Fact]
+    public void IdatChunksAreOneMebibyteEachWhateverTheImage()
+    {
+        // The chunks' sizes are part of the file's bytes: a mask stitched from bands must equal a
+        // one-machine one, and a mask written today must equal yesterday's, however the writer buffers.
+        foreach (var (width, height) in new[] { (48, 48), (1200, 1000), (3000, 1000) })
+        {
+            var random = new Random(width);
+            var row = new byte[width];
+            using var png = new MemoryStream();
+            using (var writer = new PngStreamWriter(png, width, height, PngPixels.Gray8, CompressionLevel.Fastest))
+            {
+                for (var y = 0; y < height; y++)
+                {
+                    random.NextBytes(row);
+                    writer.WriteRow(row);
+                }
+
+                writer.Finish();
+            }
+
+            var idat = IdatLengths(png.ToArray());
+            Assert.All(idat[..^1], length => Assert.Equal(1 << 20, length));
+            Assert.InRange(idat[^1], 1, 1 << 20);
+            Assert.Equal(width * height > 1 << 20, idat.Count > 1);
+        }
+    }
+
+    private static List<int> IdatLengths(byte[] png)
+    {
+        var lengths = new List<int>();
+        for (var at = 8; at < png.Length; )
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            if (System.Text.Encoding.ASCII.GetString(png, at + 4, 4) == "IDAT")
+            {
+                lengths.Add(length);
+            }
+
+            at += 12 + length;
+        }
+
+        return lengths;
+    }
+
     private static byte[] BigEndian(ushort[] samples) => [.. samples.SelectMany(v => new[] { (byte)(v >> 8), (byte)v })];
 
     [Fact]
