@@ -48,7 +48,7 @@ public static class SiloHosting
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort,
                     new IPEndPoint(address, settings.PrimarySiloPort ?? settings.SiloPort), settings.Id, settings.Id);
-                silo.AddMemoryGrainStorage(JobGrain.StorageName);
+                silo.AddJobStorageInMemory();
             }
             else
             {

@@ -52,7 +52,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         };
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => silo.AddMemoryGrainStorage(JobGrain.StorageName));
+        builder.ConfigureSilo((_, silo) => silo.AddJobStorageInMemory());
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(settings);

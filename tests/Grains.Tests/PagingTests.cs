@@ -48,6 +48,35 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task AFinishedPageLeavesMemoryAndTheReportReadsItBack()
+    {
+        // Three pages, finished one after the other: the silo keeps the pages still to run, but a finished
+        // page does not stay in its memory until the job ends, and the report is whole from pages read
+        // back from storage.
+        var images = 3 * ImagesPerPage;
+        var (job, _) = await SubmitAsync(images, shardSize: 8);
+        var held = new List<int>();
+        while (await job.LeaseAsync("worker-a", ImagesPerPage / 8) is { Count: > 0 } leases)
+        {
+            foreach (var lease in leases)
+            {
+                await Work.CompleteAllAsync(job, lease, "worker-a");
+            }
+
+            var open = 3 - (held.Count + 1);
+            held.Add(await PagesInMemoryAsync((await job.GetStatusAsync()).JobId, atMost: open));
+        }
+
+        var status = await job.GetStatusAsync();
+        Assert.Equal((JobState.Completed, images), (status.State, status.Done));
+        Assert.Equal(0, await PagesInMemoryAsync(status.JobId, atMost: 0));
+        Assert.Equal([2, 1, 0], held); // the job's pages in memory once each page's shards are all done: those still to run
+        var report = await Work.ReadReportAsync(status.Spec!.Output);
+        Assert.Equal(images, report.Images.Select(i => i.Name).Distinct().Count());
+        Assert.All(report.Images, image => Assert.Equal(OutputNames.For(OutputNames.Masks, image.Name), image.Mask));
+    }
+
+    [Fact]
     public async Task AJobThatActivatesAgainFindsItsHeldShardsAndFailuresInItsPages()
     {
         var (job, images) = await SubmitAsync(600, shardSize: 8);
@@ -215,6 +244,26 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
         var job = cluster.Job(id);
         await job.SubmitAsync(Work.Spec(cluster.Temp.Folder(id, names), cluster.Temp.File(id + "-out"), shardSize: shardSize) with { RegionSize = regionSize });
         return (job, images);
+    }
+
+    /// <summary>How many of a job's pages are active, once deactivations asked for have had a few seconds to happen.</summary>
+    private async Task<int> PagesInMemoryAsync(string jobId, int atMost)
+    {
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        var count = 0;
+        for (var wait = 0; wait < 50; wait++)
+        {
+            var active = await management.GetDetailedGrainStatistics();
+            count = active.Count(a => a.GrainType.Contains(nameof(JobPageGrain), StringComparison.Ordinal) && a.GrainId.ToString().Contains(jobId, StringComparison.Ordinal));
+            if (count <= atMost)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return count;
     }
 
     /// <summary>Runs a job of that many images to its end, a worker's way, and gives what its grains wrote.</summary>

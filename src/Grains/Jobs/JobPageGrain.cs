@@ -46,7 +46,12 @@ public sealed class JobPageGrain(
 
     public Task<PageRecovery> RecoverAsync(int failures) => Task.FromResult(Page.Recover(failures));
 
-    public Task<PageOutcome> GetOutcomeAsync() => Task.FromResult(Page.Outcome());
+    public Task<PageOutcome> GetOutcomeAsync()
+    {
+        var outcome = Page.Outcome();
+        LeaveWhenFinished();
+        return Task.FromResult(outcome);
+    }
 
     /// <summary>The answer, once a change behind it is stored.</summary>
     private async Task<T> SavedAsync<T>(T answer, bool changed)
@@ -54,9 +59,23 @@ public sealed class JobPageGrain(
         if (changed)
         {
             await SaveAsync();
+            LeaveWhenFinished();
         }
 
         return answer;
+    }
+
+    /// <summary>
+    /// A page with every shard done holds a summary of each of its images that nothing will change: it
+    /// leaves memory, and the report reads it back from storage. Otherwise a silo would hold every page
+    /// it coordinated until the job ended, memory that grows with the job's size.
+    /// </summary>
+    private void LeaveWhenFinished()
+    {
+        if (Page.Progress().Open == 0)
+        {
+            DeactivateOnIdle();
+        }
     }
 
     /// <summary>
