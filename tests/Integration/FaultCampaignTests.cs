@@ -9,7 +9,9 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// proxy: silos killed, stopped, frozen past their leases, a device that hangs, storage gone or slow and
 /// flaky, a watching client that goes away. After each schedule every image is in the report once, every
 /// result is the fault-free run's bytes, no band part is left and the job did not stick.
-/// <c>UNETPP_FAULT_SCHEDULES=N</c> runs seeds 1 to N; <c>UNETPP_FAULT_SEED=S</c> runs seed S alone.
+/// <c>UNETPP_FAULT_SCHEDULES=N</c> runs seeds 1 to N; <c>UNETPP_FAULT_SEED=S</c> runs seed S alone;
+/// <c>UNETPP_FAULT_LOG=FILE</c> appends each schedule's outcome to FILE as it ends, so a run of hours shows
+/// where it is, and what it did stays when it is stopped (the test's own output comes at its end only).
 /// </summary>
 [Trait(TestTier.Category, TestTier.External)]
 [Collection(IntegrationGroup.Name)]
@@ -64,6 +66,10 @@ public sealed class FaultCampaignTests(IntegrationFixture fixture, ITestOutputHe
 
             outcomes.Add(outcome);
             output.WriteLine(outcome.Summary());
+            if (Environment.GetEnvironmentVariable("UNETPP_FAULT_LOG") is { Length: > 0 } log)
+            {
+                await File.AppendAllTextAsync(log, $"{DateTime.UtcNow:HH:mm:ss} {outcome.Summary()}{Environment.NewLine}", deadline.Token);
+            }
         }
 
         output.WriteLine(ScheduleOutcome.Table(outcomes));

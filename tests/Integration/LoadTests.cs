@@ -36,6 +36,8 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         // Each silo's resident memory as the job passes each tenth of its images: flat means a plateau
         // after the first tenths, not a climb that lasts as long as the job.
         var tenths = new List<List<long>>();
+        var managed = new List<List<long>>();
+        using var http = new HttpClient();
         while (!status.IsFinished)
         {
             await Task.Delay(250, deadline.Token);
@@ -45,6 +47,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
             while (tenths.Count < 10 && status.Done * 10 >= (tenths.Count + 1) * Images)
             {
                 tenths.Add([.. cluster.Silos.Select(s => s.Memory().Resident)]);
+                managed.Add([.. await Task.WhenAll(cluster.Silos.Select(s => ManagedHeapAsync(http, s, deadline.Token)))]);
             }
         }
 
@@ -56,7 +59,8 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         for (var i = 0; i < cluster.Silos.Count; i++)
         {
             output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB; "
-                + $"at each tenth of the job {string.Join(" ", tenths.Select(t => Mib(t[i])))} MiB");
+                + $"at each tenth of the job {string.Join(" ", tenths.Select(t => Mib(t[i])))} MiB, "
+                + $"of which the managed heap {string.Join(" ", managed.Select(t => Mib(t[i])))} MiB");
         }
 
         output.WriteLine($"  status: {latencies.Count} calls, median {latencies[latencies.Count / 2]:F1} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:F1} ms, slowest {latencies[^1]:F1} ms");
@@ -79,6 +83,16 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         // The job's own state holds a page's counts per few hundred images, never the images themselves.
         Assert.Equal((Images + 255) / 256, state.Pages.Count); // pages of 256 images (16 shards of 16), the silos' default
         Assert.True(state.Job < 4096 + (state.Pages.Count * 64), $"the job's state is {state.Job} bytes");
+    }
+
+    /// <summary>
+    /// The memory the garbage collector held after its last collection, from the silo's own metrics: with
+    /// resident memory, it tells a managed heap that grows from native memory that does.
+    /// </summary>
+    private static async Task<long> ManagedHeapAsync(HttpClient http, SiloProcess silo, CancellationToken cancellationToken)
+    {
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics"), cancellationToken);
+        return (long)PrometheusText.Parse(text).Single(s => s.Name == "dotnet_gc_last_collection_memory_committed_size_bytes").Value;
     }
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
