@@ -50,12 +50,12 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
     [Fact]
     public async Task AFinishedPageLeavesMemoryAndTheReportReadsItBack()
     {
-        // Three pages, finished one after the other: the silo keeps the pages still to run, but a finished
-        // page does not stay in its memory until the job ends, and the report is whole from pages read
-        // back from storage.
+        // Three pages, finished one after the other: a finished page does not stay in the silo's memory
+        // until the job ends, and the report is whole from pages read back from storage.
         var images = 3 * ImagesPerPage;
         var (job, _) = await SubmitAsync(images, shardSize: 8);
-        var held = new List<int>();
+        var jobId = (await job.GetStatusAsync()).JobId;
+        var finished = new List<int>();
         while (await job.LeaseAsync("worker-a", ImagesPerPage / 8) is { Count: > 0 } leases)
         {
             foreach (var lease in leases)
@@ -63,14 +63,14 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
                 await Work.CompleteAllAsync(job, lease, "worker-a");
             }
 
-            var open = 3 - (held.Count + 1);
-            held.Add(await PagesInMemoryAsync((await job.GetStatusAsync()).JobId, atMost: open));
+            // Each round leases one page's shards whole, in page order.
+            finished.Add(finished.Count);
+            Assert.Empty(await PagesInMemoryAsync(jobId, finished));
         }
 
         var status = await job.GetStatusAsync();
         Assert.Equal((JobState.Completed, images), (status.State, status.Done));
-        Assert.Equal(0, await PagesInMemoryAsync(status.JobId, atMost: 0));
-        Assert.Equal([2, 1, 0], held); // the job's pages in memory once each page's shards are all done: those still to run
+        Assert.Equal([0, 1, 2], finished);
         var report = await Work.ReadReportAsync(status.Spec!.Output);
         Assert.Equal(images, report.Images.Select(i => i.Name).Distinct().Count());
         Assert.All(report.Images, image => Assert.Equal(OutputNames.For(OutputNames.Masks, image.Name), image.Mask));
@@ -246,16 +246,17 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
         return (job, images);
     }
 
-    /// <summary>How many of a job's pages are active, once deactivations asked for have had a few seconds to happen.</summary>
-    private async Task<int> PagesInMemoryAsync(string jobId, int atMost)
+    /// <summary>Which of these pages of a job are still active, once deactivations asked for have had a few seconds to happen.</summary>
+    private async Task<List<int>> PagesInMemoryAsync(string jobId, IReadOnlyCollection<int> pages)
     {
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
-        var count = 0;
+        var names = pages.ToDictionary(page => $"jobpage/{page}+{jobId}", page => page);
+        var active = new List<int>();
         for (var wait = 0; wait < 50; wait++)
         {
-            var active = await management.GetDetailedGrainStatistics();
-            count = active.Count(a => a.GrainType.Contains(nameof(JobPageGrain), StringComparison.Ordinal) && a.GrainId.ToString().Contains(jobId, StringComparison.Ordinal));
-            if (count <= atMost)
+            var grains = await management.GetDetailedGrainStatistics();
+            active = [.. grains.Select(g => g.GrainId.ToString()).Where(names.ContainsKey).Select(id => names[id])];
+            if (active.Count == 0)
             {
                 break;
             }
@@ -263,7 +264,7 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
             await Task.Delay(100);
         }
 
-        return count;
+        return active;
     }
 
     /// <summary>Runs a job of that many images to its end, a worker's way, and gives what its grains wrote.</summary>
