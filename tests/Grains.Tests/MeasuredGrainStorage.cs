@@ -43,11 +43,21 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
         return reached.Task;
     }
 
+    private readonly ConcurrentDictionary<GrainId, int> _failReads = new();
+
+    /// <summary>The next <paramref name="times"/> reads of that grain fail, as reads do while storage is out of reach.</summary>
+    public void FailReads(GrainId grainId, int times) => _failReads[grainId] = times;
+
     /// <summary>Puts a state in storage as a grain would have left it (one cut short by its silo's death, say).</summary>
     public void Store<T>(GrainId grainId, T state) => _states[grainId] = new Stored(_format.Serialize(state), Guid.NewGuid().ToString("N"));
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (_failReads.TryGetValue(grainId, out var failures) && failures > 0 && _failReads.TryUpdate(grainId, failures - 1, failures))
+        {
+            throw new TimeoutException($"storage could not be reached to read {grainId}");
+        }
+
         if (_states.TryGetValue(grainId, out var stored))
         {
             grainState.State = _format.Deserialize<T>(stored.Bytes);

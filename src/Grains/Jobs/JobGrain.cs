@@ -36,6 +36,9 @@ public sealed partial class JobGrain(
     /// <summary>How long a cancelled job waits, at most, for the images its workers are writing (less when its leases are shorter).</summary>
     public static readonly TimeSpan CancelDrain = TimeSpan.FromSeconds(10);
 
+    /// <summary>The first wait before a report that could not be written is written again.</summary>
+    public static readonly TimeSpan ReportRetry = TimeSpan.FromSeconds(2);
+
     /// <summary>The job's spec with its SAS, as submitted: in memory only, for workers and for the job's own storage calls.</summary>
     private JobSpec? _spec;
 
@@ -46,6 +49,7 @@ public sealed partial class JobGrain(
     /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
     private IGrainTimer? _planAgain;
     private IGrainTimer? _reportAgain;
+    private TimeSpan _reportWait = ReportRetry;
 
     /// <summary>Set while a cancelled job waits for the images being written to land (see <see cref="EndCancelledWhenDrainedAsync"/>).</summary>
     private IGrainTimer? _drain;
@@ -284,7 +288,7 @@ public sealed partial class JobGrain(
             var shards = plan.Pages.Sum(p => p.Shards.Count);
             LogPlanned(logger, JobId, plan.Total, shards, plan.Pages.Count);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
             Job.State = JobState.Failed;
             Job.Error = $"{Job.Spec!.Input}: {ex.Message}";
@@ -372,32 +376,41 @@ public sealed partial class JobGrain(
     private async Task EndAsync()
     {
         _reporting = true;
-        try
-        {
-            Job.ReportPending = true;
-            await record.WriteStateAsync();
-            TraceRun();
-            await ReportAsync();
-        }
-        finally
-        {
-            _reporting = false;
-            Publish();
-        }
+        Job.ReportPending = true;
+        TraceRun();
+        await ReportOrRetryAsync();
     }
 
-    /// <summary>The job ended, but its coordinator died before the report was written: it is written here.</summary>
+    /// <summary>The job ended, but its report is not written yet (its coordinator died first, or storage was out of reach): it is written here.</summary>
     private async Task ReportAgainAsync()
     {
         _reportAgain?.Dispose();
         _reportAgain = null;
+        await ReportOrRetryAsync();
+    }
+
+    /// <summary>
+    /// Writes the report of the ended job. A finished page is read back from storage for it, and the job's
+    /// end is persisted first: when storage is out of reach, a step fails, status goes on saying running,
+    /// and the report is written again after a wait that doubles up to a minute, until it is there.
+    /// </summary>
+    private async Task ReportOrRetryAsync()
+    {
         try
         {
+            await record.WriteStateAsync();
             await ReportAsync();
+            _reporting = false;
+            _reportWait = ReportRetry;
+        }
+        catch (Exception ex)
+        {
+            LogReportDelayed(logger, JobId, ex.Message, _reportWait.TotalSeconds);
+            _reportAgain = this.RegisterGrainTimer(_ => ReportAgainAsync(), _reportWait, Timeout.InfiniteTimeSpan);
+            _reportWait = TimeSpan.FromTicks(Math.Min(_reportWait.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
         }
         finally
         {
-            _reporting = false;
             Publish();
         }
     }
