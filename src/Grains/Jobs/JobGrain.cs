@@ -403,6 +403,13 @@ public sealed partial class JobGrain(
             _reporting = false;
             _reportWait = ReportRetry;
         }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            // Another activation of the job wrote its state (this one is a stale copy, on a silo leaving the
+            // cluster, say): this one goes, and the report is the other's to write.
+            DeactivateOnIdle();
+            throw;
+        }
         catch (Exception ex)
         {
             LogReportDelayed(logger, JobId, ex.Message, _reportWait.TotalSeconds);
