@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using NetVips;
@@ -35,8 +36,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
 
         // Each silo's resident memory as the job passes each tenth of its images: flat means a plateau
         // after the first tenths, not a climb that lasts as long as the job.
-        var tenths = new List<List<long>>();
-        var managed = new List<List<long>>();
+        var tenths = new List<List<SiloSample>>();
         using var http = new HttpClient();
         while (!status.IsFinished)
         {
@@ -46,8 +46,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
             latencies.Add(asked.Elapsed.TotalMilliseconds);
             while (tenths.Count < 10 && status.Done * 10 >= (tenths.Count + 1) * Images)
             {
-                tenths.Add([.. cluster.Silos.Select(s => s.Memory().Resident)]);
-                managed.Add([.. await Task.WhenAll(cluster.Silos.Select(s => ManagedHeapAsync(http, s, deadline.Token)))]);
+                tenths.Add([.. await Task.WhenAll(cluster.Silos.Select(s => SampleAsync(http, s, deadline.Token)))]);
             }
         }
 
@@ -58,9 +57,12 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
         output.WriteLine($"{Images} images of 48×48 on 3 silos: {IntegrationFixture.Describe(status)} in {elapsed.TotalSeconds:F1} s ({Images / elapsed.TotalSeconds:F1} images/s)");
         for (var i = 0; i < cluster.Silos.Count; i++)
         {
-            output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB; "
-                + $"at each tenth of the job {string.Join(" ", tenths.Select(t => Mib(t[i])))} MiB, "
-                + $"of which the managed heap {string.Join(" ", managed.Select(t => Mib(t[i])))} MiB");
+            string AtTenths(Func<SiloSample, string> value) => string.Join(" ", tenths.Select(t => value(t[i])));
+            output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB; at each tenth of the job:");
+            output.WriteLine($"    resident {AtTenths(s => Mib(s.Memory.Resident))} MiB");
+            output.WriteLine($"    of it anonymous {AtTenths(s => Mib(s.Memory.Anonymous))} MiB, pages of files {AtTenths(s => Mib(s.Memory.FileBacked))} MiB");
+            output.WriteLine($"    managed heap {AtTenths(s => Mib(s.ManagedHeap))} MiB, anonymous outside it {AtTenths(s => Mib(s.Memory.Anonymous - s.ManagedHeap))} MiB");
+            output.WriteLine($"    threads {AtTenths(s => s.Memory.Threads.ToString(CultureInfo.InvariantCulture))}; methods compiled {AtTenths(s => s.MethodsCompiled.ToString(CultureInfo.InvariantCulture))}");
         }
 
         output.WriteLine($"  status: {latencies.Count} calls, median {latencies[latencies.Count / 2]:F1} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:F1} ms, slowest {latencies[^1]:F1} ms");
@@ -86,16 +88,21 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
     }
 
     /// <summary>
-    /// The memory the garbage collector held after its last collection, from the silo's own metrics: with
-    /// resident memory, it tells a managed heap that grows from native memory that does.
+    /// A silo's memory as the kernel counts it, with the memory the garbage collector held after its last
+    /// collection and the methods the JIT has compiled, from the silo's own metrics: together they tell a
+    /// managed heap that grows from native memory that does, and that from code still being compiled or paged in.
     /// </summary>
-    private static async Task<long> ManagedHeapAsync(HttpClient http, SiloProcess silo, CancellationToken cancellationToken)
+    private static async Task<SiloSample> SampleAsync(HttpClient http, SiloProcess silo, CancellationToken cancellationToken)
     {
-        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics"), cancellationToken);
-        return (long)PrometheusText.Parse(text).Single(s => s.Name == "dotnet_gc_last_collection_memory_committed_size_bytes").Value;
+        var memory = silo.Memory();
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics"), cancellationToken));
+        long Metric(string name) => (long)metrics.Single(s => s.Name == name).Value;
+        return new SiloSample(memory, Metric("dotnet_gc_last_collection_memory_committed_size_bytes"), Metric("dotnet_jit_compiled_methods_total"));
     }
 
-    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+    private sealed record SiloSample(SiloMemory Memory, long ManagedHeap, long MethodsCompiled);
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", CultureInfo.InvariantCulture);
 
     /// <summary>Uploads <paramref name="count"/> small distinct PNGs under a prefix of their own.</summary>
     private async Task<string> UploadAsync(int count, CancellationToken cancellationToken)

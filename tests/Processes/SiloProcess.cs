@@ -43,12 +43,15 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The silo's resident memory now and its high-water mark, in bytes, as the kernel counts them.</summary>
-    public (long Resident, long Peak) Memory()
+    /// <summary>
+    /// The silo's resident memory now, its high-water mark and what the resident part is made of, in bytes,
+    /// and its threads, as the kernel counts them (<c>/proc/PID/status</c>).
+    /// </summary>
+    public SiloMemory Memory()
     {
         var status = File.ReadAllLines($"/proc/{_process.Id}/status");
-        long Field(string name) => long.Parse(status.Single(l => l.StartsWith(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        return (Field("VmRSS:"), Field("VmHWM:"));
+        long Field(string name) => long.Parse(status.Single(l => l.StartsWith(name, StringComparison.Ordinal)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return new SiloMemory(Field("VmRSS:") * 1024, Field("VmHWM:") * 1024, Field("RssAnon:") * 1024, Field("RssFile:") * 1024, (int)Field("Threads:"));
     }
 
     /// <summary>The CPU time the silo has used so far, on every core, user and system together.</summary>
