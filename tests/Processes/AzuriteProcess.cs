@@ -27,6 +27,9 @@ public class AzuriteProcess : IAsyncDisposable
 
     private readonly bool _keepDataOnRestart;
     private readonly StringBuilder _output = new();
+
+    /// <summary>The services whose "successfully closed" line Azurite has printed since it last started.</summary>
+    private readonly HashSet<string> _closedServices = new(StringComparer.Ordinal);
     private string? _workFolder;
     private Process? _process;
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -175,6 +178,7 @@ public class AzuriteProcess : IAsyncDisposable
         lock (_output)
         {
             _output.Clear();
+            _closedServices.Clear();
             _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
@@ -237,8 +241,11 @@ public class AzuriteProcess : IAsyncDisposable
             lock (_output)
             {
                 _output.AppendLine(line);
-                var text = _output.ToString();
-                if (Services.All(s => text.Contains($"Azurite {s} service successfully closed", StringComparison.Ordinal)))
+
+                // Each line is read alone: searching the whole output again at every line cost a campaign of hours
+                // gigabytes a second of copies, as Azurite's output grew, and slowed the silos beside it.
+                _closedServices.UnionWith(Services.Where(s => line.Contains($"Azurite {s} service successfully closed", StringComparison.Ordinal)));
+                if (_closedServices.Count == Services.Length)
                 {
                     _closed.TrySetResult();
                 }
