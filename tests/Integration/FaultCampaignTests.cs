@@ -9,7 +9,8 @@ namespace UNetPP.Cluster.Integration.Tests;
 /// proxy: silos killed, stopped, frozen past their leases, a device that hangs, storage gone or slow and
 /// flaky, a watching client that goes away. After each schedule every image is in the report once, every
 /// result is the fault-free run's bytes, no band part is left and the job did not stick.
-/// <c>UNETPP_FAULT_SCHEDULES=N</c> runs seeds 1 to N; <c>UNETPP_FAULT_SEED=S</c> runs seed S alone;
+/// <c>UNETPP_FAULT_SCHEDULES=N</c> runs seeds 1 to N, or N seeds from <c>UNETPP_FAULT_FIRST_SEED=F</c> on (a long
+/// run stopped part way goes on where it stopped); <c>UNETPP_FAULT_SEED=S</c> runs seed S alone;
 /// <c>UNETPP_FAULT_LOG=FILE</c> appends each schedule's outcome to FILE as it ends, so a run of hours shows
 /// where it is, and what it did stays when it is stopped (the test's own output comes at its end only).
 /// </summary>
@@ -90,6 +91,9 @@ public sealed class FaultCampaignTests(IntegrationFixture fixture, ITestOutputHe
         var count = Environment.GetEnvironmentVariable("UNETPP_FAULT_SCHEDULES") is { Length: > 0 } schedules
             ? int.Parse(schedules, CultureInfo.InvariantCulture)
             : DefaultSchedules;
-        return [.. Enumerable.Range(1, count)];
+        var first = Environment.GetEnvironmentVariable("UNETPP_FAULT_FIRST_SEED") is { Length: > 0 } from
+            ? int.Parse(from, CultureInfo.InvariantCulture)
+            : 1;
+        return [.. Enumerable.Range(first, count)];
     }
 }
