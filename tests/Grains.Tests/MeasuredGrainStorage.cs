@@ -48,6 +48,11 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
     /// <summary>The next <paramref name="times"/> reads of that grain fail, as reads do while storage is out of reach.</summary>
     public void FailReads(GrainId grainId, int times) => _failReads[grainId] = times;
 
+    private readonly ConcurrentDictionary<GrainId, int> _failWrites = new();
+
+    /// <summary>The next <paramref name="times"/> writes of that grain fail before they land, as writes do while storage is out of reach.</summary>
+    public void FailWrites(GrainId grainId, int times) => _failWrites[grainId] = times;
+
     /// <summary>Puts a state in storage as a grain would have left it (one cut short by its silo's death, say).</summary>
     public void Store<T>(GrainId grainId, T state) => _states[grainId] = new Stored(_format.Serialize(state), Guid.NewGuid().ToString("N"));
 
@@ -74,6 +79,11 @@ public sealed class MeasuredGrainStorage(Serializer serializer) : IGrainStorage
         {
             held.Reached.TrySetResult();
             await held.Until;
+        }
+
+        if (_failWrites.TryGetValue(grainId, out var failures) && failures > 0 && _failWrites.TryUpdate(grainId, failures - 1, failures))
+        {
+            throw new TimeoutException($"storage could not be reached to write {grainId}");
         }
 
         var bytes = _format.Serialize(grainState.State);

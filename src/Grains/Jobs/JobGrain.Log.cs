@@ -24,6 +24,9 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ended, but its report could not be written ({Reason}); trying again in {Seconds} s.")]
     private static partial void LogReportDelayed(ILogger logger, string jobId, string reason, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is running, but the cluster's queue could not take it ({Reason}); trying again in {Seconds} s.")]
+    private static partial void LogAnnounceDelayed(ILogger logger, string jobId, string reason, double seconds);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} cancelled: no more leases; waiting for the images being written.")]
     private static partial void LogCancelling(ILogger logger, string jobId);
 }

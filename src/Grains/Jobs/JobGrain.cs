@@ -51,6 +51,10 @@ public sealed partial class JobGrain(
     private IGrainTimer? _reportAgain;
     private TimeSpan _reportWait = ReportRetry;
 
+    /// <summary>Set while the job waits to be put on the cluster's queue again (see <see cref="AnnounceOrRetryAsync"/>).</summary>
+    private IGrainTimer? _announceAgain;
+    private TimeSpan _announceWait = ReportRetry;
+
     /// <summary>Set while a cancelled job waits for the images being written to land (see <see cref="EndCancelledWhenDrainedAsync"/>).</summary>
     private IGrainTimer? _drain;
 
@@ -83,6 +87,9 @@ public sealed partial class JobGrain(
         else if (Job.State == JobState.Running)
         {
             await Leases.RecoverAsync();
+
+            // On the queue again, in case the silo that planned it died, or the queue refused it, before it was there.
+            _announceAgain = this.RegisterGrainTimer(_ => AnnounceAgainAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
         else if (Job.ReportPending)
         {
@@ -301,8 +308,39 @@ public sealed partial class JobGrain(
         Publish();
         if (Job.State == JobState.Running)
         {
-            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId, spec.Priority);
+            await AnnounceOrRetryAsync();
             await FinishIfDoneAsync();
+        }
+    }
+
+    private async Task AnnounceAgainAsync()
+    {
+        _announceAgain?.Dispose();
+        _announceAgain = null;
+        if (Job.State == JobState.Running && Job.CancelRequested is null)
+        {
+            await AnnounceOrRetryAsync();
+        }
+    }
+
+    /// <summary>
+    /// Puts the running job on the cluster's queue, where workers find it. When the queue cannot take it now
+    /// (storage out of reach, the queue moving between silos), the job is planned and stored all the same,
+    /// and is put on the queue again after a wait that doubles up to a minute, until it is there: a job left
+    /// off the queue would wait for ever with no worker knowing of it.
+    /// </summary>
+    private async Task AnnounceOrRetryAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId, Job.Spec!.Priority);
+            _announceWait = ReportRetry;
+        }
+        catch (Exception ex)
+        {
+            LogAnnounceDelayed(logger, JobId, ex.Message, _announceWait.TotalSeconds);
+            _announceAgain = this.RegisterGrainTimer(_ => AnnounceAgainAsync(), _announceWait, Timeout.InfiniteTimeSpan);
+            _announceWait = TimeSpan.FromTicks(Math.Min(_announceWait.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
         }
     }
 

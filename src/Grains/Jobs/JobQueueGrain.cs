@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using UNetPP.Cluster.Contracts;
 
 namespace UNetPP.Cluster.Grains.Jobs;
@@ -40,37 +41,76 @@ public sealed class JobQueueGrain(
 
     public async Task AnnounceAsync(string jobId, int priority)
     {
-        var index = record.State.Jobs.FindIndex(j => j.JobId == jobId);
-        if (index >= 0 && record.State.Jobs[index].Active)
-        {
-            return;
-        }
-
         var now = clock.GetUtcNow();
-        var entry = new JobEntry(jobId, index >= 0 ? record.State.Jobs[index].Submitted : now, Active: true, priority);
-        if (index >= 0)
+        if (await SetAsync(jobId, entry => entry is { Active: true } ? null : new JobEntry(jobId, entry?.Submitted ?? now, Active: true, priority)))
         {
-            record.State.Jobs[index] = entry;
+            _waitingSince[jobId] = now;
         }
-        else
-        {
-            record.State.Jobs.Add(entry);
-        }
-
-        await record.WriteStateAsync();
-        _waitingSince[jobId] = now;
     }
 
     public async Task RetireAsync(string jobId)
     {
-        var index = record.State.Jobs.FindIndex(j => j.JobId == jobId);
-        if (index >= 0 && record.State.Jobs[index].Active)
-        {
-            record.State.Jobs[index] = record.State.Jobs[index] with { Active = false };
-            await record.WriteStateAsync();
-        }
-
+        await SetAsync(jobId, entry => entry is { Active: true } ? entry with { Active = false } : null);
         _waitingSince.Remove(jobId);
+    }
+
+    /// <summary>
+    /// Changes one job's entry (<paramref name="change"/> gives the new entry, or null for none to make) and
+    /// writes the list; true when it wrote. When another activation of the queue wrote the list since this one
+    /// read it (two live for a moment while the cluster's membership changes), the list is read again and the
+    /// change made to that, so neither's jobs are lost, and this activation then leaves. A write that fails otherwise puts the entry back as
+    /// it was, so the list in memory stays what storage holds and a caller that tries again makes the change
+    /// again rather than finding it made.
+    /// </summary>
+    private async Task<bool> SetAsync(string jobId, Func<JobEntry?, JobEntry?> change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var jobs = record.State.Jobs;
+            var index = jobs.FindIndex(j => j.JobId == jobId);
+            var before = index >= 0 ? jobs[index] : null;
+            if (change(before) is not { } after)
+            {
+                return false;
+            }
+
+            if (before is null)
+            {
+                jobs.Add(after);
+            }
+            else
+            {
+                jobs[index] = after;
+            }
+
+            try
+            {
+                await record.WriteStateAsync();
+                return true;
+            }
+            catch (Exception ex)
+            {
+                if (before is null)
+                {
+                    jobs.RemoveAt(jobs.Count - 1);
+                }
+                else
+                {
+                    jobs[index] = before;
+                }
+
+                if (ex is not InconsistentStateException || attempt > 1)
+                {
+                    throw;
+                }
+            }
+
+            // This activation's list was stale, so jobs announced through the other may be missing from what it
+            // hands workers: it reads the list again now, and leaves once this call is done, so that the next
+            // call reaches the queue the cluster's directory names, with the list as stored.
+            await record.ReadStateAsync();
+            DeactivateOnIdle();
+        }
     }
 
     public Task<IReadOnlyList<string>> GetActiveAsync()
