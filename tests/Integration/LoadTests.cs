@@ -60,7 +60,7 @@ public sealed class LoadTests(IntegrationFixture fixture, ITestOutputHelper outp
             string AtTenths(Func<SiloSample, string> value) => string.Join(" ", tenths.Select(t => value(t[i])));
             output.WriteLine($"  {cluster.Silos[i].Name}: start {Mib(start[i])} MiB, peak {Mib(end[i].Peak)} MiB, end {Mib(end[i].Resident)} MiB; at each tenth of the job:");
             output.WriteLine($"    resident {AtTenths(s => Mib(s.Memory.Resident))} MiB");
-            output.WriteLine($"    of it anonymous {AtTenths(s => Mib(s.Memory.Anonymous))} MiB, pages of files {AtTenths(s => Mib(s.Memory.FileBacked))} MiB");
+            output.WriteLine($"    of it anonymous {AtTenths(s => Mib(s.Memory.Anonymous))} MiB, pages of files {AtTenths(s => Mib(s.Memory.FileBacked))} MiB, the JIT's code {AtTenths(s => Mib(s.Memory.Shared))} MiB");
             output.WriteLine($"    managed heap {AtTenths(s => Mib(s.ManagedHeap))} MiB, anonymous outside it {AtTenths(s => Mib(s.Memory.Anonymous - s.ManagedHeap))} MiB");
             output.WriteLine($"    threads {AtTenths(s => s.Memory.Threads.ToString(CultureInfo.InvariantCulture))}; methods compiled {AtTenths(s => s.MethodsCompiled.ToString(CultureInfo.InvariantCulture))}");
         }

@@ -1,8 +1,9 @@
 namespace UNetPP.Cluster.Processes;
 
 /// <summary>
-/// A silo's memory as the kernel counts it: resident now and at its peak, and of the resident part what is
-/// anonymous (heaps, the JIT's code, thread stacks) and what is pages of mapped files (the runtime's and the
-/// native libraries' code, paged in as it first runs); with its threads, in bytes.
+/// A silo's memory as the kernel counts it, in bytes: resident now and at its peak, and the resident part by
+/// kind — anonymous (heaps, thread stacks), pages of mapped files (the runtime's and the native libraries'
+/// code, paged in as it first runs) and shared memory (in a .NET process, the JIT's code, which the runtime
+/// maps twice so that no page is writable and executable at once) — with its threads.
 /// </summary>
-public sealed record SiloMemory(long Resident, long Peak, long Anonymous, long FileBacked, int Threads);
+public sealed record SiloMemory(long Resident, long Peak, long Anonymous, long FileBacked, long Shared, int Threads);

@@ -51,7 +51,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var status = File.ReadAllLines($"/proc/{_process.Id}/status");
         long Field(string name) => long.Parse(status.Single(l => l.StartsWith(name, StringComparison.Ordinal)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        return new SiloMemory(Field("VmRSS:") * 1024, Field("VmHWM:") * 1024, Field("RssAnon:") * 1024, Field("RssFile:") * 1024, (int)Field("Threads:"));
+        return new SiloMemory(Field("VmRSS:") * 1024, Field("VmHWM:") * 1024, Field("RssAnon:") * 1024, Field("RssFile:") * 1024, Field("RssShmem:") * 1024, (int)Field("Threads:"));
     }
 
     /// <summary>The CPU time the silo has used so far, on every core, user and system together.</summary>
