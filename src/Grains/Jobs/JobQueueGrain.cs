@@ -56,10 +56,11 @@ public sealed class JobQueueGrain(
 
     /// <summary>
     /// Changes one job's entry (<paramref name="change"/> gives the new entry, or null for none to make) and
-    /// writes the list; true when it wrote. When another activation of the queue wrote the list since this one
-    /// read it (two live for a moment while the cluster's membership changes), the list is read again and the
-    /// change made to that, so neither's jobs are lost, and this activation then leaves. A write that fails otherwise puts the entry back as
-    /// it was, so the list in memory stays what storage holds and a caller that tries again makes the change
+    /// writes the list; true when it wrote. When the stored list was written since this activation read it
+    /// (another activation, live for a moment while the cluster's membership changes, or an earlier write
+    /// that landed though its answer was lost), the list is read again and the change made to that, so no
+    /// job is lost, and this activation then leaves. A write that fails otherwise puts the entry back as it
+    /// was, so the list in memory stays what storage holds and a caller that tries again makes the change
     /// again rather than finding it made.
     /// </summary>
     private async Task<bool> SetAsync(string jobId, Func<JobEntry?, JobEntry?> change)
