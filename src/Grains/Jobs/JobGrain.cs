@@ -36,9 +36,6 @@ public sealed partial class JobGrain(
     /// <summary>How long a cancelled job waits, at most, for the images its workers are writing (less when its leases are shorter).</summary>
     public static readonly TimeSpan CancelDrain = TimeSpan.FromSeconds(10);
 
-    /// <summary>The first wait before a report that could not be written is written again.</summary>
-    public static readonly TimeSpan ReportRetry = TimeSpan.FromSeconds(2);
-
     /// <summary>The job's spec with its SAS, as submitted: in memory only, for workers and for the job's own storage calls.</summary>
     private JobSpec? _spec;
 
@@ -49,11 +46,11 @@ public sealed partial class JobGrain(
     /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
     private IGrainTimer? _planAgain;
     private IGrainTimer? _reportAgain;
-    private TimeSpan _reportWait = ReportRetry;
+    private readonly RetryWait _reportWait = new();
 
     /// <summary>Set while the job waits to be put on the cluster's queue again (see <see cref="AnnounceOrRetryAsync"/>).</summary>
     private IGrainTimer? _announceAgain;
-    private TimeSpan _announceWait = ReportRetry;
+    private readonly RetryWait _announceWait = new();
 
     /// <summary>Set while a cancelled job waits for the images being written to land (see <see cref="EndCancelledWhenDrainedAsync"/>).</summary>
     private IGrainTimer? _drain;
@@ -334,13 +331,13 @@ public sealed partial class JobGrain(
         try
         {
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).AnnounceAsync(JobId, Job.Spec!.Priority);
-            _announceWait = ReportRetry;
+            _announceWait.Reset();
         }
         catch (Exception ex)
         {
-            LogAnnounceDelayed(logger, JobId, ex.Message, _announceWait.TotalSeconds);
-            _announceAgain = this.RegisterGrainTimer(_ => AnnounceAgainAsync(), _announceWait, Timeout.InfiniteTimeSpan);
-            _announceWait = TimeSpan.FromTicks(Math.Min(_announceWait.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            LogAnnounceDelayed(logger, JobId, ex.Message, _announceWait.Current.TotalSeconds);
+            _announceAgain = this.RegisterGrainTimer(_ => AnnounceAgainAsync(), _announceWait.Current, Timeout.InfiniteTimeSpan);
+            _announceWait.Lengthen();
         }
     }
 
@@ -439,7 +436,7 @@ public sealed partial class JobGrain(
             await record.WriteStateAsync();
             await ReportAsync();
             _reporting = false;
-            _reportWait = ReportRetry;
+            _reportWait.Reset();
         }
         catch (Orleans.Storage.InconsistentStateException)
         {
@@ -450,9 +447,9 @@ public sealed partial class JobGrain(
         }
         catch (Exception ex)
         {
-            LogReportDelayed(logger, JobId, ex.Message, _reportWait.TotalSeconds);
-            _reportAgain = this.RegisterGrainTimer(_ => ReportAgainAsync(), _reportWait, Timeout.InfiniteTimeSpan);
-            _reportWait = TimeSpan.FromTicks(Math.Min(_reportWait.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            LogReportDelayed(logger, JobId, ex.Message, _reportWait.Current.TotalSeconds);
+            _reportAgain = this.RegisterGrainTimer(_ => ReportAgainAsync(), _reportWait.Current, Timeout.InfiniteTimeSpan);
+            _reportWait.Lengthen();
         }
         finally
         {
