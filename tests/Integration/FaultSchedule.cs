@@ -30,6 +30,10 @@ public enum FaultKind
 /// <summary>
 /// One fault of a schedule: when (from the job's submission), what, on which silo, for how long.
 /// </summary>
+/// <param name="At">
+/// When it lands at the latest, on the job's clock; it lands sooner where the job gets as far through its
+/// images first (<see cref="Share"/>), so a job that runs faster than the schedule's clock still meets every fault.
+/// </param>
 /// <param name="Target">Which live silo, counted in start order (wrapping round); <see cref="Coordinator"/> for the job's coordinator.</param>
 /// <param name="Severity">
 /// From 0 to 1, what the kind makes of it: slow storage's latency and share of reset connections, the model
@@ -38,6 +42,9 @@ public enum FaultKind
 public sealed record Fault(TimeSpan At, FaultKind Kind, int Target, TimeSpan Duration, double Severity)
 {
     public const int Coordinator = -1;
+
+    /// <summary>The share of the job's images finished by which it lands at the latest: its moment's place in the horizon, up to 90 %.</summary>
+    public double Share => 0.9 * At / FaultSchedule.Horizon;
 
     /// <summary>Slow storage's delay on every chunk: 20 to 200 ms.</summary>
     public TimeSpan Latency => TimeSpan.FromMilliseconds(20 + (180 * Severity));
@@ -74,7 +81,7 @@ public sealed record Fault(TimeSpan At, FaultKind Kind, int Target, TimeSpan Dur
 /// </summary>
 public sealed record FaultSchedule(int Seed, IReadOnlyList<Fault> Faults)
 {
-    /// <summary>Faults land within this much of the job's submission, while a fault-free job would still be running.</summary>
+    /// <summary>Faults land within this much of the job's submission, or within 90 % of its images where it gets that far sooner.</summary>
     public static readonly TimeSpan Horizon = TimeSpan.FromSeconds(20);
 
     /// <summary>A frozen silo stays frozen longer than the campaign's lease, so its leases lapse under it.</summary>

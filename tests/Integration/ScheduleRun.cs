@@ -6,7 +6,7 @@ namespace UNetPP.Cluster.Integration.Tests;
 
 /// <summary>
 /// One schedule of the fault campaign: a fresh job (new id, new output) on the cluster, its faults injected
-/// at their moments, the job followed to its end, the cluster restored, and the output held to the
+/// at their moments or shares of the job, the job followed to its end, the cluster restored, and the output held to the
 /// fault-free run's: every image once in the report, every result the same bytes, no band parts left.
 /// </summary>
 public sealed class ScheduleRun(IntegrationFixture fixture, SiloCluster cluster, FaultInjector injector, JobOutcome reference)
@@ -32,7 +32,7 @@ public sealed class ScheduleRun(IntegrationFixture fixture, SiloCluster cluster,
         var next = 0;
         while (!status.IsFinished)
         {
-            while (next < schedule.Faults.Count && clock.Elapsed >= schedule.Faults[next].At)
+            while (next < schedule.Faults.Count && Due(schedule.Faults[next], clock.Elapsed, status))
             {
                 var fault = schedule.Faults[next++];
                 if (await injector.InjectAsync(fault, schedule.Seed, status, cancellationToken) is { } action)
@@ -88,6 +88,10 @@ public sealed class ScheduleRun(IntegrationFixture fixture, SiloCluster cluster,
     }
 
     private static int Finished(JobStatus status) => status.Done + status.Failed;
+
+    /// <summary>A fault lands at its moment or at its share of the job, whichever comes first: the job's clock runs on through an outage, its images do not.</summary>
+    private static bool Due(Fault fault, TimeSpan elapsed, JobStatus status) =>
+        elapsed >= fault.At || (status.Total > 0 && Finished(status) >= fault.Share * status.Total);
 
     /// <summary>Submits the job, asking again where the silo that took the call died before it answered (a job the cluster has is never submitted twice).</summary>
     private async Task<JobStatus> SubmitAsync(string jobId, JobSpec spec, CancellationToken cancellationToken)
