@@ -138,6 +138,29 @@ public sealed class LeaseTableTests
     }
 
     [Fact]
+    public async Task AShardLentThroughAnotherActivationOfTheJobIsFoundAndLentAgainWithoutCostingATry()
+    {
+        var page = PageInMemory.Of(Spec, Images("a.png"), Images("b.png"));
+        var (live, job, _) = Table(page);
+
+        // A second activation of the job, live for a moment while the cluster's membership changed, lends a
+        // shard; the live one never hears of it, and its worker's results and renewals come to the live one.
+        var (other, _, _) = Table(page);
+        var lent = Assert.Single((await other.LeaseAsync("worker-a", 1)).Shards);
+        var mine = Assert.Single((await live.LeaseAsync("worker-b", 2)).Shards);
+        await live.CompleteAsync(Result(mine, "worker-b", Work.Segmented("b.png")));
+        Assert.Equal((1, 0, 0), (job.Pages[0].Open, job.Pages[0].Pending, live.ImagesInProgress()));
+
+        var round = await live.LeaseAsync("worker-c", 2);
+
+        Assert.True(round.Changed, "the page was read back");
+        var again = Assert.Single(round.Shards);
+        Assert.Equal(lent.Shard.ShardId, again.Shard.ShardId);
+        Assert.Empty(page.Record.Shards[lent.Shard.ShardId].Attempts);
+        Assert.False(live.Holds("worker-a", Ref(lent)));
+    }
+
+    [Fact]
     public async Task ABandThatFailsForGoodClosesItsImagesOtherBandsUnderTheirWorkers()
     {
         var (table, job, _) = Table(PageInMemory.Of(Spec, Band("big.tif", 0, 3), Band("big.tif", 1, 3), Band("big.tif", 2, 3)));

@@ -229,16 +229,32 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
         Assert.False(File.Exists(Path.Combine(output, JobReport.FileName)));
         await cluster.DeactivateAsync(job);
 
-        var status = await job.GetStatusAsync();
-        for (var tries = 0; !status.IsFinished && tries < 100; tries++)
-        {
-            await Task.Delay(50);
-            status = await job.GetStatusAsync();
-        }
+        var status = await Work.WaitUntilFinishedAsync(job, TimeSpan.FromSeconds(5));
 
         Assert.Equal((JobState.Completed, 2), (status.State, status.Done));
         var report = await Work.ReadReportAsync(output);
         Assert.Equal((JobState.Completed, 2), (report.State, report.Counts.Done));
+    }
+
+    [Fact]
+    public async Task AJobWhoseLastShardFinishedOnItsPageWhileItMovedEndsWhenItActivatesAgain()
+    {
+        var (job, _) = await SubmitAsync(4, shardSize: 2);
+        var id = job.GetPrimaryKeyString();
+        var output = cluster.Temp.File(id + "-out");
+        var leases = await job.LeaseAsync("worker-a", 2);
+        Assert.Equal(2, leases.Count);
+        await Work.CompleteAllAsync(job, leases[0], "worker-a");
+
+        // The last result reaches its page, but the answer never comes back to the job, whose silo then dies.
+        var last = leases[1];
+        await cluster.Client.GetGrain<IJobPageGrain>(last.Page, id).CompleteAsync(Work.Result(last, "worker-a", last.Images.Select(i => Work.Segmented(i))));
+        await cluster.DeactivateAsync(job);
+
+        var status = await Work.WaitUntilFinishedAsync(job, TimeSpan.FromSeconds(5));
+
+        Assert.Equal((JobState.Completed, 4), (status.State, status.Done));
+        Assert.Equal((JobState.Completed, 4), ((await Work.ReadReportAsync(output)).State, (await Work.ReadReportAsync(output)).Counts.Done));
     }
 
     [Fact]

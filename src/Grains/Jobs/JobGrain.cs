@@ -85,7 +85,8 @@ public sealed partial class JobGrain(
         {
             await Leases.RecoverAsync();
 
-            // On the queue again, in case the silo that planned it died, or the queue refused it, before it was there.
+            // On the queue again, in case the silo that planned it died, or the queue refused it, before it was
+            // there; and ended, if its pages finished while it moved.
             _announceAgain = this.RegisterGrainTimer(_ => AnnounceAgainAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
         else if (Job.ReportPending)
@@ -317,6 +318,10 @@ public sealed partial class JobGrain(
         if (Job.State == JobState.Running && Job.CancelRequested is null)
         {
             await AnnounceOrRetryAsync();
+
+            // Its last shards may have finished on their pages while its coordinator moved, their answers
+            // lost on the way: nothing is open when it activates again, and no result will come to end it.
+            await FinishIfDoneAsync();
         }
     }
 

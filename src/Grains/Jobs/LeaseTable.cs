@@ -29,6 +29,7 @@ internal sealed partial class LeaseTable(string jobId, JobRecord job, JobPages p
     /// </summary>
     public async Task<LeaseRound> LeaseAsync(string workerId, int maxShards)
     {
+        DoubtPagesWithShardsOutUnknownHere();
         var settled = await SettleAsync();
         var changed = await ExpireAsync() || settled;
         var expires = clock.GetUtcNow() + LeaseDuration;
@@ -145,6 +146,23 @@ internal sealed partial class LeaseTable(string jobId, JobRecord job, JobPages p
         {
             _unsure.Add(index);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A page with more shards out than this job holds of it lent them through another activation of the
+    /// job (live for a moment while the cluster's membership changed), or finished them with an answer
+    /// that never came back here. Nothing here would ever expire or count them, so the page is read back.
+    /// </summary>
+    private void DoubtPagesWithShardsOutUnknownHere()
+    {
+        var held = _held.Keys.CountBy(key => key.Page).ToDictionary();
+        for (var index = 0; index < job.Pages.Count; index++)
+        {
+            if (job.Pages[index].Open > job.Pages[index].Pending + held.GetValueOrDefault(index))
+            {
+                _unsure.Add(index);
+            }
         }
     }
 
