@@ -9,6 +9,7 @@ using Orleans.Storage;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Grains.Hosting;
 using UNetPP.Cluster.Grains.Jobs;
+using UNetPP.Cluster.Segmentation;
 
 namespace UNetPP.Cluster.Silo;
 
@@ -22,6 +23,8 @@ public static class SiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddSegmentationSilo(this IHostApplicationBuilder builder)
     {
+        // Before the native libraries allocate much: a silo runs for days, and their freed blocks must not stay resident.
+        NativeHeap.KeepFreedBlocksReturnable();
         var settings = ClusterSettings.From(builder.Configuration);
         var tls = settings.Tls;
         var problems = settings.Problems().Concat(tls.Problems()).ToList();
