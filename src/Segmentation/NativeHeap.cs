@@ -17,22 +17,19 @@ namespace UNetPP.Cluster.Segmentation;
 public static partial class NativeHeap
 {
     /// <summary>The size from which a block gets a mapping of its own: glibc's default start, kept fixed.</summary>
-    public const int MappedFrom = 128 * 1024;
+    private const int MappedFrom = 128 * 1024;
 
     private const int ArenaMaxOption = -8; // M_ARENA_MAX
     private const int MmapThresholdOption = -3; // M_MMAP_THRESHOLD
     private const int Arenas = 2;
 
-    private static int applied;
+    private static readonly Lazy<bool> Applied = new(Apply);
 
-    /// <summary>Applies the settings once for the process; false where the C library is not glibc (nothing to set).</summary>
-    public static bool KeepFreedBlocksReturnable()
+    /// <summary>Applies the settings, once for the process; false where the C library is not glibc (nothing to set) or refused them.</summary>
+    public static bool KeepFreedBlocksReturnable() => Applied.Value;
+
+    private static bool Apply()
     {
-        if (Interlocked.Exchange(ref applied, 1) == 1)
-        {
-            return true;
-        }
-
         try
         {
             return MallOpt(MmapThresholdOption, MappedFrom) == 1 && MallOpt(ArenaMaxOption, Arenas) == 1;
