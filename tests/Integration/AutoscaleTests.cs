@@ -56,8 +56,9 @@ public sealed class AutoscaleTests(IntegrationFixture fixture, ITestOutputHelper
             Assert.NotEmpty(scaler.Stopped);
             Assert.All(scaler.Stopped, s => Assert.True(s.Exit.Result == 0, $"{s.Silo.Name} exited with {s.Exit.Result} after SIGTERM."));
 
-            // Each job is reported by its coordinator's silo alone, so the sum over silos counts it once.
-            Assert.Equal(1, scaler.MostReportersOfAJob);
+            // Each job is reported by its coordinator's silo alone, so the sum over silos counts it once (or, for
+            // the one round in which its coordinator moves, on the silo it left and the one it came to).
+            Assert.Empty(scaler.JobsReportedTwiceInARow);
         }
         catch (Exception ex)
         {

@@ -47,8 +47,16 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
         }
     }
 
-    /// <summary>The most silos of one scrape round that reported the same job: 1 when every job is reported once.</summary>
-    public int MostReportersOfAJob { get; private set; }
+    /// <summary>
+    /// Jobs that more than one silo reported in two scrape rounds in a row. A job whose coordinator moves
+    /// between silos can be scraped on both within one round (the old one before it left, the new one
+    /// after it came); an activation that stayed beside the live one would be there the round after too.
+    /// </summary>
+    public IReadOnlyCollection<string> JobsReportedTwiceInARow => _twiceInARow;
+
+    private readonly HashSet<string> _twiceInARow = new(StringComparer.Ordinal);
+
+    private HashSet<string> _twiceLastRound = new(StringComparer.Ordinal);
 
     /// <summary>Whether a silo is starting: not yet ready, so not yet capacity.</summary>
     public bool Starting => _starting is not null;
@@ -145,7 +153,9 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
             }
         }
 
-        MostReportersOfAJob = Math.Max(MostReportersOfAJob, series.GroupBy(s => s.Labels["job_id"]).Select(g => g.Count()).DefaultIfEmpty(0).Max());
+        var twice = series.GroupBy(s => s.Labels["job_id"]).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        _twiceInARow.UnionWith(twice.Intersect(_twiceLastRound));
+        _twiceLastRound = twice;
         return series.Sum(s => s.Value);
     }
 }
