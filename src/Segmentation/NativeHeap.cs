@@ -10,8 +10,8 @@ namespace UNetPP.Cluster.Segmentation;
 /// <remarks>
 /// By default glibc raises that threshold each time such a block is freed, up to 32 MiB; from then on blocks
 /// of that size come from its arenas, where memory freed between live blocks stays resident, one arena per
-/// thread that allocated at once. A silo's memory outside the managed heap grew 8-27 MiB through a
-/// 10,000-image job that way and stayed within 6 MiB with these settings (<c>docs/performance.md</c>). The
+/// thread that allocated at once. A silo's memory outside the managed heap grew 3-16 MiB from 30 % of a
+/// 10,000-image job to its end that way, and −1 to +9 MiB with these settings (<c>docs/performance.md</c>). The
 /// settings are glibc's own (<c>mallopt(3)</c>): no library sets them for a process.
 /// </remarks>
 public static partial class NativeHeap
