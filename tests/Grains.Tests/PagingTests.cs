@@ -102,6 +102,36 @@ public sealed class PagingTests(CoordinatorFixture cluster, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task AJobWhosePagesCannotTakeThePlanYetStartsWhenTheyCan()
+    {
+        // A page cannot store its part of the plan (storage out of reach, or the page placed on a silo
+        // that just left): that is the cluster's trouble, not the input's, so the job waits and starts.
+        var id = Work.NewJobId();
+        var names = Enumerable.Range(0, 2 * ImagesPerPage).Select(i => $"img-{i:D5}.png").ToArray();
+        var job = cluster.Job(id);
+        cluster.Storage.FailWrites(cluster.Client.GetGrain<IJobPageGrain>(1, id).GetGrainId(), times: 2);
+
+        var submitted = await job.SubmitAsync(Work.Spec(cluster.Temp.Folder(id, names), cluster.Temp.File(id + "-out"), shardSize: 8));
+        var running = submitted;
+        for (var wait = 0; wait < 300 && running.State == JobState.Planning; wait++)
+        {
+            await Task.Delay(100);
+            running = await job.GetStatusAsync();
+        }
+
+        Assert.Equal((JobState.Planning, null), (submitted.State, submitted.Error));
+        Assert.Equal((JobState.Running, 2 * ImagesPerPage), (running.State, running.Total));
+        var leases = await job.LeaseAsync("worker-a", 2 * ImagesPerPage / 8);
+        foreach (var lease in leases)
+        {
+            await Work.CompleteAllAsync(job, lease, "worker-a");
+        }
+
+        var status = await Work.WaitUntilFinishedAsync(job, TimeSpan.FromSeconds(30));
+        Assert.Equal((JobState.Completed, 2 * ImagesPerPage), (status.State, status.Done));
+    }
+
+    [Fact]
     public async Task AJobThatActivatesAgainFindsItsHeldShardsAndFailuresInItsPages()
     {
         var (job, images) = await SubmitAsync(600, shardSize: 8);

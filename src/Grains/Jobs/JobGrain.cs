@@ -43,8 +43,9 @@ public sealed partial class JobGrain(
     private LeaseTable? _leases;
     private JobOutput? _output;
 
-    /// <summary>Set while a plan cut short by a silo's death waits to be made again (see <see cref="PlanAgainAsync"/>).</summary>
+    /// <summary>Set while a plan waits to be made again (see <see cref="PlanAgainAsync"/>) or its pages to take it (see <see cref="StartOrRetryAsync"/>).</summary>
     private IGrainTimer? _planAgain;
+    private readonly RetryWait _planWait = new();
     private IGrainTimer? _reportAgain;
     private readonly RetryWait _reportWait = new();
 
@@ -275,23 +276,15 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// Lists the input, stores the plan's pages and starts the job, or fails it with the reason. Pages
-    /// take their plan again whole, so a plan cut short by its silo's death is simply made again.
+    /// Lists the input and stores the plan's pages, or fails the job with what is wrong with its input.
+    /// Pages take their plan again whole, so a plan cut short by its silo's death is simply made again.
     /// </summary>
     private async Task PlanAsync(Activity? span)
     {
-        var spec = _spec!;
+        JobPlan plan;
         try
         {
-            var plan = await JobPlan.CreateAsync(spec, options.Value.ImagesPerPage, datasets, Job.Retry, CancellationToken.None);
-            var rules = PageRules.Of(spec);
-            Job.Pages = [.. await Pages.ForEachAsync(plan.Pages.Count, (index, page) => page.PlanAsync(rules, plan.Pages[index]))];
-            Job.Total = plan.Total;
-            Job.FirstFailures = [.. plan.Pages.SelectMany(p => p.Refused).Take(JobStatus.FailuresListed)];
-            Job.State = JobState.Running;
-            Job.Started = clock.GetUtcNow();
-            var shards = plan.Pages.Sum(p => p.Shards.Count);
-            LogPlanned(logger, JobId, plan.Total, shards, plan.Pages.Count);
+            plan = await JobPlan.CreateAsync(_spec!, options.Value.ImagesPerPage, datasets, Job.Retry, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -300,14 +293,54 @@ public sealed partial class JobGrain(
             span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
+            await record.WriteStateAsync();
+            Publish();
+            return;
         }
 
+        await StartOrRetryAsync(plan);
+    }
+
+    /// <summary>
+    /// Gives each page its part of the plan and starts the job. A page that cannot take it now (placed on a
+    /// silo that just left the cluster, storage out of reach) is the cluster's trouble, not the input's: the
+    /// job stays planning and gives the pages the same plan again after a wait that doubles up to a minute.
+    /// </summary>
+    private async Task StartOrRetryAsync(JobPlan plan)
+    {
+        try
+        {
+            var rules = PageRules.Of(_spec!);
+            Job.Pages = [.. await Pages.ForEachAsync(plan.Pages.Count, (index, page) => page.PlanAsync(rules, plan.Pages[index]))];
+            _planWait.Reset();
+        }
+        catch (Exception ex)
+        {
+            LogPlanDelayed(logger, JobId, ex.Message, _planWait.Current.TotalSeconds);
+            _planAgain = this.RegisterGrainTimer(_ => StartAgainAsync(plan), _planWait.Current, Timeout.InfiniteTimeSpan);
+            _planWait.Lengthen();
+            return;
+        }
+
+        Job.Total = plan.Total;
+        Job.FirstFailures = [.. plan.Pages.SelectMany(p => p.Refused).Take(JobStatus.FailuresListed)];
+        Job.State = JobState.Running;
+        Job.Started = clock.GetUtcNow();
+        var shards = plan.Pages.Sum(p => p.Shards.Count);
+        LogPlanned(logger, JobId, plan.Total, shards, plan.Pages.Count);
         await record.WriteStateAsync();
         Publish();
-        if (Job.State == JobState.Running)
+        await AnnounceOrRetryAsync();
+        await FinishIfDoneAsync();
+    }
+
+    private async Task StartAgainAsync(JobPlan plan)
+    {
+        _planAgain?.Dispose();
+        _planAgain = null;
+        if (Job.State == JobState.Planning)
         {
-            await AnnounceOrRetryAsync();
-            await FinishIfDoneAsync();
+            await StartOrRetryAsync(plan);
         }
     }
 
