@@ -72,7 +72,9 @@ internal sealed class SubmitCommand : Command
             await terminal.Output.WriteLineAsync(jobId);
             if (!status.IsFinished)
             {
-                await terminal.Error.WriteLineAsync($"Job {jobId} is {status.State}: {status.Total} image(s). Follow it with 'unetpp watch {jobId}'.");
+                // A job still planning has no count yet: its pages are waiting for the cluster to store them.
+                var what = status.State == JobState.Planning ? "being planned" : $"{status.State}: {status.Total} image(s)";
+                await terminal.Error.WriteLineAsync($"Job {jobId} is {what}. Follow it with 'unetpp watch {jobId}'.");
             }
         }
 
