@@ -32,9 +32,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new NestedUNetOptions { Filters = [4, 8, 16, 32, 64], DeepSupervision = true };
-        var card = ModelCard.ForNestedUNet(options) with { TileSize = 64 };
-        ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), Model);
+        WriteSmallModel(Model);
         Expected = [.. Enumerable.Range(0, ImageCount).Select(i => (i % 3 == 0 ? $"plate-{i % 2}/img-{i:D2}.png" : $"img-{i:D2}.png", 40 + (i * 3), 36 + (i * 2)))];
         foreach (var (name, width, height) in Expected)
         {
@@ -70,6 +68,15 @@ public sealed class EndToEndFixture : IAsyncLifetime
         }
 
         Temp.Dispose();
+    }
+
+    /// <summary>A small UNet++ (filters 4 to 64, 64-pixel tiles) with its first weights, quick to run on the CPU; returns its path.</summary>
+    public static string WriteSmallModel(string path)
+    {
+        var options = new NestedUNetOptions { Filters = [4, 8, 16, 32, 64], DeepSupervision = true };
+        var card = ModelCard.ForNestedUNet(options) with { TileSize = 64 };
+        ModelFile.Save(NestedUNetBuilder.Build(options, NestedUNetWeights.CreateInitial(options, 3), card), path);
+        return path;
     }
 
     /// <summary>Bright discs on a ramp with noise: something for the model to respond to, different in every image.</summary>

@@ -1,6 +1,4 @@
-using System.Diagnostics.Metrics;
 using UNetPP.Cluster.Contracts;
-using UNetPP.Cluster.Grains.Telemetry;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -49,31 +47,5 @@ public sealed class ImagesWaitingTests(CoordinatorFixture cluster)
     }
 
     /// <summary>The job's <c>unetpp.images.waiting</c> as a scrape would read it now, from the one silo that reports it.</summary>
-    private static int Waiting(string jobId)
-    {
-        var values = new List<int>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ClusterTelemetry.Name && instrument.Name == "unetpp.images.waiting")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "job_id" && (string?)tag.Value == jobId)
-                {
-                    values.Add(value);
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return Assert.Single(values);
-    }
+    private static int Waiting(string jobId) => Gauge.Read("unetpp.images.waiting", "job_id", jobId);
 }

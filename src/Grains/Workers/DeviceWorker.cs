@@ -26,7 +26,11 @@ public sealed partial class DeviceWorker(
     /// <summary>How often the worker tells the cluster view what it holds and how fast it goes.</summary>
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<(string JobId, string Shard), HeldShard> _held = new();
+    /// <summary>
+    /// Held shards by their lease, not by shard alone: a shard whose lease expired while its result was on
+    /// its way may be leased to this worker again, and the old run ending must not drop the new holding.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string JobId, ShardLeaseRef Lease), HeldShard> _held = new();
     private readonly CancellationTokenSource _abandon = new();
     private long _images;
     private long _tiles;
@@ -143,7 +147,7 @@ public sealed partial class DeviceWorker(
     {
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         var held = new HeldShard(lease, cancel);
-        _held[(lease.JobId, lease.Ref.Shard)] = held;
+        _held[(lease.JobId, lease.Ref)] = held;
         held.Running = Task.Run(() => RunShardAsync(held));
     }
 
@@ -176,7 +180,7 @@ public sealed partial class DeviceWorker(
         }
         finally
         {
-            _held.TryRemove((lease.JobId, lease.Ref.Shard), out _);
+            _held.TryRemove((lease.JobId, lease.Ref), out _);
             held.Cancel.Dispose();
         }
     }
@@ -230,7 +234,7 @@ public sealed partial class DeviceWorker(
                     foreach (var gone in lost)
                     {
                         // A shard whose result is on its way was taken off the job's leases by that very result.
-                        if (_held.TryGetValue((job.Key, gone.Shard), out var held) && held.Lease.LeaseId == gone.LeaseId && !held.Reporting)
+                        if (_held.TryGetValue((job.Key, gone), out var held) && !held.Reporting)
                         {
                             LogLeaseLost(logger, workerId, job.Key, gone.Shard);
                             await StopAsync(held);
@@ -301,7 +305,7 @@ public sealed partial class DeviceWorker(
                     WorkerId = workerId,
                     Silo = workerId[..workerId.LastIndexOf('/')],
                     Device = device,
-                    Shards = [.. _held.Keys.Select(k => $"{k.JobId}/{k.Shard}").Order(StringComparer.Ordinal)],
+                    Shards = [.. _held.Keys.Select(k => $"{k.JobId}/{k.Lease.Shard}").Distinct().Order(StringComparer.Ordinal)],
                     ImagesDone = Interlocked.Read(ref _images),
                     TilesDone = tiles,
                     TilesPerSecond = seconds > 0 ? (tiles - lastTiles) / seconds : 0,
