@@ -46,6 +46,10 @@ public sealed class FaultCampaignTests(IntegrationFixture fixture, ITestOutputHe
                 // two of these rather than waiting to reach them.
                 ["Cluster__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
                 ["Cluster__Membership__NumMissedTableIAmAliveLimit"] = "2",
+                // Every killed silo leaves a row in the membership table; hours of schedules would leave hundreds
+                // for every joining silo and every snapshot to read.
+                ["Cluster__Membership__DefunctSiloExpiration"] = "00:02:00",
+                ["Cluster__Membership__DefunctSiloCleanupPeriod"] = "00:01:00",
             },
         };
         await using var cluster = await SiloCluster.StartAsync(setup, "campaign", Silos, deadline.Token);

@@ -194,6 +194,19 @@ public sealed class IntegrationFixture : IAsyncLifetime
         return new SortedDictionary<string, byte[]>(files, StringComparer.Ordinal);
     }
 
+    /// <summary>Deletes every blob under an output prefix: a campaign of hundreds of jobs keeps the store at one job's size.</summary>
+    public async Task DeleteOutputAsync(string output, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var blob in Data.GetBlobsAsync(new GetBlobsOptions { Prefix = output + "/" }, cancellationToken))
+        {
+            names.Add(blob.Name);
+        }
+
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (name, ct) =>
+            await Data.DeleteBlobIfExistsAsync(name, cancellationToken: ct));
+    }
+
     private async Task<JobOutcome> RunReferenceAsync()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));

@@ -84,6 +84,12 @@ public sealed class ScheduleRun(IntegrationFixture fixture, SiloCluster cluster,
             CheckOutput(outcome, problems);
         }
 
+        if (problems.Count == 0)
+        {
+            // A failed schedule's output stays, to be read.
+            await fixture.DeleteOutputAsync(output, cancellationToken);
+        }
+
         return new ScheduleOutcome(schedule, recoveries, images, lost, duplicated, elapsed, problems);
     }
 
