@@ -77,13 +77,20 @@ else
   dotnet test UNetPP.Cluster.sln -c Release --nologo ${args[@]+"${args[@]}"} 2>&1 | tee "$log" || status=$?
 fi
 
-# One closing line for every runner's counts together.
+# One closing line for every runner's counts together. A runner prints its counts on one line, or, with
+# --logger "console;verbosity=detailed", as a block under "Total tests:".
 awk '
   /(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+/ {
     gsub(",", ""); for (i = 1; i <= NF; i++) {
       if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
     }
   }
+  /^Total tests: +[0-9]+/ { block = 1; next }
+  block && /^ +(Passed|Failed|Skipped): +[0-9]+ *$/ {
+    if ($1 == "Failed:") f += $2; if ($1 == "Passed:") p += $2; if ($1 == "Skipped:") s += $2
+    next
+  }
+  { block = 0 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
 ' "$log"
 exit "$status"
