@@ -44,8 +44,8 @@ public sealed class AutoscaleManifestTests
         Assert.Equal(["unetpp_images_waiting"], PromQl.MetricNames(query));
         Assert.Contains(SiloMetrics.Families["unetpp_images_waiting"][0], SiloMetrics.Names);
 
-        // Each job is reported by one silo only: the cluster's figure is the sum, never a max or a mean.
-        Assert.StartsWith("sum(unetpp_images_waiting{", query, StringComparison.Ordinal);
+        // A job is reported by one silo, for a moment by two: the cluster's figure is the sum over jobs of each one's max.
+        Assert.StartsWith("sum(max by (job_id) (unetpp_images_waiting{", query, StringComparison.Ordinal);
         Assert.Contains($"job=\"{PrometheusConfig.SiloJobName}\"", query, StringComparison.Ordinal);
         Assert.True(Uri.TryCreate(Trigger.Metadata["serverAddress"], UriKind.Absolute, out _), $"serverAddress {Trigger.Metadata["serverAddress"]} is not a URL.");
     }

@@ -18,7 +18,7 @@ public sealed record ScalingStep(TimeSpan At, int Silos, double Waiting, string?
 
 /// <summary>
 /// Plays KEDA's Prometheus scaler against real silo processes: it reads <c>unetpp_images_waiting</c>
-/// from every running silo's <c>/metrics</c> and sums it, as the ScaledObject's query does; starts one
+/// from every running silo's <c>/metrics</c> and sums each job's largest, as the ScaledObject's query does; starts one
 /// silo at a time while more are wanted, counting it only once its <c>/readyz</c> is green, and polls on
 /// meanwhile; and stops
 /// the newest silo with SIGTERM, as a Deployment scaling in does, once fewer have been wanted for a while.
@@ -48,15 +48,12 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
     }
 
     /// <summary>
-    /// Jobs that more than one silo reported in two scrape rounds in a row. A job whose coordinator moves
-    /// between silos can be scraped on both within one round (the old one before it left, the new one
-    /// after it came); an activation that stayed beside the live one would be there the round after too.
+    /// The polls in which more than one silo reported a job, and which silos: a job whose coordinator moves
+    /// is scraped on both silos within one round, and Orleans may run it on two while silos join or leave.
     /// </summary>
-    public IReadOnlyCollection<string> JobsReportedTwiceInARow => _twiceInARow;
+    public IReadOnlyList<(TimeSpan At, string JobId, IReadOnlyList<string> Silos)> ReportedByTwo => _reportedByTwo;
 
-    private readonly HashSet<string> _twiceInARow = new(StringComparer.Ordinal);
-
-    private HashSet<string> _twiceLastRound = new(StringComparer.Ordinal);
+    private readonly List<(TimeSpan, string, IReadOnlyList<string>)> _reportedByTwo = [];
 
     /// <summary>Whether a silo is starting: not yet ready, so not yet capacity.</summary>
     public bool Starting => _starting is not null;
@@ -95,7 +92,7 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
     private async Task StepAsync(CancellationToken cancellationToken)
     {
         var at = _clock.Elapsed;
-        var waiting = await ScrapeWaitingAsync(cancellationToken);
+        var waiting = await ScrapeWaitingAsync(at, cancellationToken);
         var actions = new List<string>();
         if (_starting is { IsCompleted: true } started)
         {
@@ -129,19 +126,19 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
     }
 
     /// <summary>
-    /// The sum over every running silo (a stopping one too: it still coordinates its jobs while its
-    /// workers drain) of <c>unetpp_images_waiting</c>; a silo that does not answer counts nothing, as
-    /// a target Prometheus cannot scrape.
+    /// The ScaledObject's query over every running silo (a stopping one too: it still coordinates its jobs
+    /// while its workers drain): each job's largest <c>unetpp_images_waiting</c>, summed over jobs. A silo
+    /// that does not answer counts nothing, as a target Prometheus cannot scrape.
     /// </summary>
-    private async Task<double> ScrapeWaitingAsync(CancellationToken cancellationToken)
+    private async Task<double> ScrapeWaitingAsync(TimeSpan at, CancellationToken cancellationToken)
     {
-        var series = new List<Sample>();
+        var series = new List<(string Silo, Sample Sample)>();
         foreach (var silo in cluster.Silos.Where(s => !s.HasExited))
         {
             try
             {
                 var text = await _http.GetStringAsync(new Uri($"http://127.0.0.1:{silo.HttpPort}/metrics"), cancellationToken);
-                series.AddRange(PrometheusText.Parse(text).Where(s => s.Name == "unetpp_images_waiting"));
+                series.AddRange(PrometheusText.Parse(text).Where(s => s.Name == "unetpp_images_waiting").Select(s => (silo.Name, s)));
             }
             catch (HttpRequestException)
             {
@@ -153,9 +150,8 @@ public sealed class Autoscaler(SiloCluster cluster, ScalingRules rules) : IDispo
             }
         }
 
-        var twice = series.GroupBy(s => s.Labels["job_id"]).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
-        _twiceInARow.UnionWith(twice.Intersect(_twiceLastRound));
-        _twiceLastRound = twice;
-        return series.Sum(s => s.Value);
+        var jobs = series.GroupBy(s => s.Sample.Labels["job_id"], StringComparer.Ordinal).ToList();
+        _reportedByTwo.AddRange(jobs.Where(g => g.Count() > 1).Select(g => (at, g.Key, (IReadOnlyList<string>)[.. g.Select(s => s.Silo)])));
+        return jobs.Sum(g => g.Max(s => s.Sample.Value));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using UNetPP.Cluster.Processes;
+using YamlDotNet.RepresentationModel;
 
 namespace UNetPP.Cluster.Integration.Tests;
 
@@ -64,6 +65,30 @@ public sealed class PrometheusServer : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The deployment's own <c>deploy/prometheus/prometheus.yml</c> with its silo job pointed at these
+    /// silos and scraping every second, so the test runs Prometheus on the configuration operators get.
+    /// </summary>
+    public static string SiloScrapeConfig(IReadOnlyList<string> instances)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(Path.Combine(RepoPaths.Root, "deploy", "prometheus", "prometheus.yml")))
+        {
+            yaml.Load(reader);
+        }
+
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        ((YamlMappingNode)root["global"]).Children[new YamlScalarNode("scrape_interval")] = new YamlScalarNode("1s");
+        var job = ((YamlSequenceNode)root["scrape_configs"]).Children.Cast<YamlMappingNode>()
+            .Single(c => ((YamlScalarNode)c["job_name"]).Value == "unetpp-silo");
+        job.Children[new YamlScalarNode("scrape_interval")] = new YamlScalarNode("1s");
+        job.Children[new YamlScalarNode("static_configs")] = new YamlSequenceNode(
+            new YamlMappingNode(new YamlScalarNode("targets"), new YamlSequenceNode(instances.Select(i => new YamlScalarNode(i)))));
+        using var writer = new StringWriter();
+        yaml.Save(writer, assignAnchors: false);
+        return writer.ToString();
     }
 
     public string Output

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using UNetPP.Cluster.Processes;
 using UNetPP.Cluster.TestSupport;
-using YamlDotNet.RepresentationModel;
 
 namespace UNetPP.Cluster.Integration.Tests;
 
@@ -51,7 +50,7 @@ public sealed record TelemetryRun(
         var folder = Directory.CreateDirectory(Path.Combine(fixture.WorkFolder, "prometheus-" + cluster.Id)).FullName;
         var instances = cluster.Silos.Select(s => $"127.0.0.1:{s.HttpPort}").ToList();
         var config = Path.Combine(folder, "prometheus.yml");
-        File.WriteAllText(config, ScrapeConfigFor(instances));
+        File.WriteAllText(config, PrometheusServer.SiloScrapeConfig(instances));
         await using var prometheus = await PrometheusServer.StartAsync(config, Path.Combine(folder, "data"), deadline.Token);
         try
         {
@@ -95,30 +94,6 @@ public sealed record TelemetryRun(
         {
             throw new InvalidOperationException($"The telemetry run failed: {ex.Message}\n{cluster.Logs()}\n--- prometheus ---\n{prometheus.Output}", ex);
         }
-    }
-
-    /// <summary>
-    /// The deployment's own <c>deploy/prometheus/prometheus.yml</c> with its silo job pointed at these
-    /// silos and scraping every second, so the test runs Prometheus on the configuration operators get.
-    /// </summary>
-    private static string ScrapeConfigFor(IReadOnlyList<string> instances)
-    {
-        var yaml = new YamlStream();
-        using (var reader = new StreamReader(Path.Combine(RepoPaths.Root, "deploy", "prometheus", "prometheus.yml")))
-        {
-            yaml.Load(reader);
-        }
-
-        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
-        ((YamlMappingNode)root["global"]).Children[new YamlScalarNode("scrape_interval")] = new YamlScalarNode("1s");
-        var job = ((YamlSequenceNode)root["scrape_configs"]).Children.Cast<YamlMappingNode>()
-            .Single(c => ((YamlScalarNode)c["job_name"]).Value == "unetpp-silo");
-        job.Children[new YamlScalarNode("scrape_interval")] = new YamlScalarNode("1s");
-        job.Children[new YamlScalarNode("static_configs")] = new YamlSequenceNode(
-            new YamlMappingNode(new YamlScalarNode("targets"), new YamlSequenceNode(instances.Select(i => new YamlScalarNode(i)))));
-        using var writer = new StringWriter();
-        yaml.Save(writer, assignAnchors: false);
-        return writer.ToString();
     }
 
     /// <summary><c>promtool check metrics</c> on one scrape: its exit code and what it said.</summary>

@@ -44,7 +44,7 @@ public sealed class ClusterMetrics
         meter.CreateObservableGauge("unetpp.job.images", ObserveJobImages, unit: "{image}", description: "Images of each job this silo coordinates: total, done, failed, in progress.");
         meter.CreateObservableGauge("unetpp.images.waiting", ObserveWaiting, unit: "{image}",
             description: "Images of each job that no worker holds yet (none once it has ended or been cancelled): the work waiting for a device. "
-                + "Only the silo coordinating a job reports it, so sum over silos gives the cluster's (sum(unetpp_images_waiting)).");
+                + "The silo coordinating a job reports it (two, for a moment, while its coordinator moves): the cluster's is sum(max by (job_id) (unetpp_images_waiting)).");
         meter.CreateObservableGauge("unetpp.job.progress_ratio", () => _jobs.Values.Select(j => new Measurement<double>(Progress(j), Tag("job_id", j.JobId))),
             unit: "1", description: "Fraction of each job's images finished (done or failed).");
     }
