@@ -7,7 +7,10 @@ namespace UNetPP.Cluster.Grains.Tests;
 internal static class Gauge
 {
     /// <summary>The value of <paramref name="instrument"/> with the tag <paramref name="tag"/> = <paramref name="value"/>: exactly one must be reported.</summary>
-    public static int Read(string instrument, string tag, string value)
+    public static int Read(string instrument, string tag, string value) => Assert.Single(ReadAll(instrument, tag, value));
+
+    /// <summary>Every value of <paramref name="instrument"/> reported with the tag <paramref name="tag"/> = <paramref name="value"/>: none when nothing reports it.</summary>
+    public static IReadOnlyList<int> ReadAll(string instrument, string tag, string value)
     {
         var values = new List<int>();
         using var listener = new MeterListener
@@ -32,6 +35,6 @@ internal static class Gauge
         });
         listener.Start();
         listener.RecordObservableInstruments();
-        return Assert.Single(values);
+        return values;
     }
 }

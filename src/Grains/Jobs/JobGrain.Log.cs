@@ -30,6 +30,12 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is running, but the cluster's queue could not take it ({Reason}); trying again in {Seconds} s.")]
     private static partial void LogAnnounceDelayed(ILogger logger, string jobId, string reason, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({State}) is coordinated on this silo from now on.")]
+    private static partial void LogCoordinatingHere(ILogger logger, string jobId, JobState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} changed in storage since this silo read it (another silo coordinates it now, or a write retried after it landed); this silo stops coordinating it, and its next call reads it afresh.")]
+    private static partial void LogSuperseded(ILogger logger, string jobId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} cancelled: no more leases; waiting for the images being written.")]
     private static partial void LogCancelling(ILogger logger, string jobId);
 }

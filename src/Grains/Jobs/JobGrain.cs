@@ -39,6 +39,9 @@ public sealed partial class JobGrain(
     /// <summary>The job's spec with its SAS, as submitted: in memory only, for workers and for the job's own storage calls.</summary>
     private JobSpec? _spec;
 
+    /// <summary>Set once another activation of the job is found to have written its state (see <see cref="SaveAsync"/>).</summary>
+    private bool _superseded;
+
     private JobPages? _pages;
     private LeaseTable? _leases;
     private JobOutput? _output;
@@ -103,6 +106,11 @@ public sealed partial class JobGrain(
         }
 
         // A job whose coordinator moved here (its silo died) is counted here from now on.
+        if (Job.State is JobState.Planning or JobState.Running || Job.ReportPending)
+        {
+            LogCoordinatingHere(logger, JobId, Job.State);
+        }
+
         Publish();
     }
 
@@ -170,7 +178,7 @@ public sealed partial class JobGrain(
         Job.State = JobState.Planning;
         Job.Submitted = clock.GetUtcNow();
         Job.TraceParent = span?.Id;
-        await record.WriteStateAsync();
+        await SaveAsync();
         Publish();
         await PlanAsync(span);
         return Status();
@@ -191,7 +199,7 @@ public sealed partial class JobGrain(
         if (Job.CancelRequested is null)
         {
             Job.CancelRequested = clock.GetUtcNow();
-            await record.WriteStateAsync();
+            await SaveAsync();
 
             // Off the queue at once: workers see it within a poll and start no more of its images.
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
@@ -293,7 +301,7 @@ public sealed partial class JobGrain(
             span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
-            await record.WriteStateAsync();
+            await SaveAsync();
             Publish();
             return;
         }
@@ -328,7 +336,7 @@ public sealed partial class JobGrain(
         Job.Started = clock.GetUtcNow();
         var shards = plan.Pages.Sum(p => p.Shards.Count);
         LogPlanned(logger, JobId, plan.Total, shards, plan.Pages.Count);
-        await record.WriteStateAsync();
+        await SaveAsync();
         Publish();
         await AnnounceOrRetryAsync();
         await FinishIfDoneAsync();
@@ -471,19 +479,12 @@ public sealed partial class JobGrain(
     {
         try
         {
-            await record.WriteStateAsync();
+            await SaveAsync();
             await ReportAsync();
             _reporting = false;
             _reportWait.Reset();
         }
-        catch (Orleans.Storage.InconsistentStateException)
-        {
-            // Another activation of the job wrote its state (this one is a stale copy, on a silo leaving the
-            // cluster, say): this one goes, and the report is the other's to write.
-            DeactivateOnIdle();
-            throw;
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (!_superseded)
         {
             LogReportDelayed(logger, JobId, ex.Message, _reportWait.Current.TotalSeconds);
             _reportAgain = this.RegisterGrainTimer(_ => ReportAgainAsync(), _reportWait.Current, Timeout.InfiniteTimeSpan);
@@ -510,7 +511,7 @@ public sealed partial class JobGrain(
 
         await Output.RemoveBandPartsAsync(_spec!, pages);
         Job.ReportPending = false;
-        await record.WriteStateAsync();
+        await SaveAsync();
     }
 
     /// <summary>
@@ -536,17 +537,39 @@ public sealed partial class JobGrain(
             Job.State = JobState.Failed;
             Job.Error = $"job {JobId} cannot reach its data: {ex.Message} Its finished images stay; submit it again with --resume and the SAS.";
             Job.Finished = clock.GetUtcNow();
-            await record.WriteStateAsync();
+            await SaveAsync();
             await GrainFactory.GetGrain<IJobQueueGrain>(IJobQueueGrain.Key).RetireAsync(JobId);
             LogFailed(logger, JobId, Job.Error);
             return false;
         }
     }
 
-    /// <summary>Puts the job's progress in this silo's metrics.</summary>
+    /// <summary>
+    /// Persists the job's state. Storage refuses the write when another activation of the job has written
+    /// since this one read it: while the cluster's membership changes, Orleans can briefly run a grain on two
+    /// silos. This one is then a stale copy: it stops counting the job in this silo's metrics at once (the
+    /// other silo counts it), schedules nothing more, and leaves, so the next call finds the live state.
+    /// </summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            _superseded = true;
+            metrics.JobGone(JobId);
+            LogSuperseded(logger, JobId);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    /// <summary>Puts the job's progress in this silo's metrics, unless this activation is a stale copy.</summary>
     private void Publish()
     {
-        if (Job.Spec is not null)
+        if (Job.Spec is not null && !_superseded)
         {
             metrics.JobChanged(Status());
         }
