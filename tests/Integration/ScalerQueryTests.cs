@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -76,19 +75,9 @@ public sealed class ScalerQueryTests
     }
 
     /// <summary>Waits until Prometheus's latest scrapes give <paramref name="promql"/> the value <paramref name="expected"/>.</summary>
-    private static async Task WaitForAsync(PrometheusServer prometheus, string promql, double expected, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        while ((await prometheus.QueryAsync(promql)).Vector is not [(_, var value)] || value != expected)
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for {promql} to be {expected}.\n--- prometheus ---\n{prometheus.Output}");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
+    private static Task WaitForAsync(PrometheusServer prometheus, string promql, double expected, CancellationToken cancellationToken) =>
+        Condition.WaitForAsync(
+            async () => (await prometheus.QueryAsync(promql)).Vector is [(_, var value)] && value == expected, $"{promql} to be {expected}", cancellationToken);
 
     /// <summary>A silo's <c>/metrics</c> on a loopback port, serving whatever <see cref="Text"/> says now.</summary>
     private sealed class MetricsEndpoint : IDisposable

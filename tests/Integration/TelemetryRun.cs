@@ -54,7 +54,7 @@ public sealed record TelemetryRun(
         await using var prometheus = await PrometheusServer.StartAsync(config, Path.Combine(folder, "data"), deadline.Token);
         try
         {
-            await WaitForAsync(async () => (await prometheus.QueryAsync(SilosUp)).Vector is [(_, 2)], "Prometheus to see both silos up", deadline.Token);
+            await Condition.WaitForAsync(async () => (await prometheus.QueryAsync(SilosUp)).Vector is [(_, 2)], "Prometheus to see both silos up", deadline.Token);
 
             var outcome = await fixture.RunJobAsync(cluster, "out-telemetry", onStatus: null, deadline.Token);
             var jobId = outcome.Status.JobId;
@@ -71,7 +71,7 @@ public sealed record TelemetryRun(
                 promtool.Add(await CheckMetricsAsync(text, deadline.Token));
             }
 
-            await WaitForAsync(
+            await Condition.WaitForAsync(
                 async () => (await prometheus.QueryAsync(TilesBySilo)).Vector.Sum(v => v.Value) >= outcome.Report!.Throughput.Tiles,
                 "Prometheus to scrape the final tile counts", deadline.Token);
             var dashboard = PromQl.DashboardExpressions(File.ReadAllText(DashboardFile));
@@ -84,7 +84,7 @@ public sealed record TelemetryRun(
 
             // A graceful stop flushes the silos' last spans to the receiver.
             await cluster.StopAsync();
-            await WaitForAsync(() => Task.FromResult(receiver.Spans.Any(s => s.Name == "job.run")), "the job's run span", deadline.Token);
+            await Condition.WaitForAsync(() => Task.FromResult(receiver.Spans.Any(s => s.Name == "job.run")), "the job's run span", deadline.Token);
             var logs = cluster.Silos.SelectMany(s => File.ReadAllLines(s.LogPath)).ToList();
             return new TelemetryRun(
                 outcome, jobId, [.. cluster.Silos.Select(s => s.Endpoint)], instances, scrapes, promtool, queries,
@@ -117,19 +117,4 @@ public sealed record TelemetryRun(
         await process.WaitForExitAsync(cancellationToken);
         return (process.ExitCode, await output + await error);
     }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"Waited 60 s for {what}.");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
-
 }
