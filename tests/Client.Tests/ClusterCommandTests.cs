@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Client.Tests;
 
@@ -57,7 +58,7 @@ public sealed class ClusterCommandTests(ClusterSiloFixture silo)
     [InlineData("status", "some-job")]
     public async Task NoSiloAtTheGatewayIsOneMessageNamingIt(params string[] command)
     {
-        var gateway = $"127.0.0.1:{ClusterSiloFixture.FreePort()}";
+        var gateway = $"127.0.0.1:{FreePorts.Take(1)[0]}";
         var clock = Stopwatch.StartNew();
 
         var result = await CliRunner.RunAsync([.. command, "--gateway", gateway, "--connect-timeout", "1"]);

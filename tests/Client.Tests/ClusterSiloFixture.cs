@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,6 +6,7 @@ using NetVips;
 using UNetPP.Cluster.Contracts;
 using UNetPP.Cluster.Segmentation.Model;
 using UNetPP.Cluster.Silo;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Client.Tests;
 
@@ -65,13 +64,14 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
         TestImages.WriteDiscs(Path.Combine(Images, "plate-1", "b.png"), 40, 50, bands: 1);
         TestImages.WriteDiscs(Path.Combine(Images, "c.png"), 70, 70, bands: 3);
 
-        var gatewayPort = FreePort();
+        var ports = FreePorts.Take(2);
+        var gatewayPort = ports[1];
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:Id"] = ClusterId,
             ["Cluster:Clustering"] = nameof(ClusteringKind.Localhost),
-            ["Cluster:SiloPort"] = $"{FreePort()}",
+            ["Cluster:SiloPort"] = $"{ports[0]}",
             ["Cluster:GatewayPort"] = $"{gatewayPort}",
             ["Inference:Devices"] = "cpu",
             ["Inference:Threads"] = "1",
@@ -96,14 +96,6 @@ public sealed class ClusterSiloFixture : IAsyncLifetime, IDisposable
     }
 
     public void Dispose() => _temp.Dispose();
-
-    /// <summary>A loopback port nothing listens on (at the moment it is returned).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The test classes that share one running silo; they run one after another.</summary>

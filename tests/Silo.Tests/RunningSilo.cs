@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Silo.Tests;
 
@@ -21,13 +22,15 @@ internal sealed class RunningSilo : IAsyncDisposable
 
     public static Dictionary<string, string?> Settings(int httpPort, Dictionary<string, string?> overrides)
     {
+        // Taken together so they differ from each other; the HTTP port was taken apart, so skip it if it comes back.
+        var ports = FreePorts.Take(3).Where(p => p != httpPort).Take(2).ToArray();
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{httpPort}",
             ["Cluster:Id"] = $"unetpp-endpoints-{Guid.NewGuid():N}",
             ["Cluster:Clustering"] = "Localhost",
-            ["Cluster:SiloPort"] = $"{SiloEndpointsTests.FreePort()}",
-            ["Cluster:GatewayPort"] = $"{SiloEndpointsTests.FreePort()}",
+            ["Cluster:SiloPort"] = $"{ports[0]}",
+            ["Cluster:GatewayPort"] = $"{ports[1]}",
             ["Inference:Devices"] = "cpu",
             ["Inference:Threads"] = "1",
             ["Inference:WarmupModel"] = "",
@@ -46,7 +49,7 @@ internal sealed class RunningSilo : IAsyncDisposable
     public static async Task<RunningSilo> StartAsync(
         Dictionary<string, string?> overrides, Action<WebApplicationBuilder>? compose = null, Action<WebApplication>? map = null)
     {
-        var port = SiloEndpointsTests.FreePort();
+        var port = FreePorts.Take(1)[0];
         var builder = SiloApplication.CreateBuilder([], Settings(port, overrides));
         compose?.Invoke(builder);
         var app = SiloApplication.Build(builder);

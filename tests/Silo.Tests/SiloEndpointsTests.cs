@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UNetPP.Cluster.Segmentation.Inference;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Silo.Tests;
 
@@ -101,7 +102,7 @@ public sealed class SiloEndpointsTests
     public async Task ReadyzSaysStorageIsUnreachableWithoutQuotingItsKey()
     {
         const string key = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWstaW50by1wcm9iZXM=";
-        var closed = FreePort();
+        var closed = FreePorts.Take(1)[0];
         await using var silo = await RunningSilo.StartAsync(new()
         {
             ["Storage:BlobConnection"] = $"DefaultEndpointsProtocol=http;AccountName=probe;AccountKey={key};BlobEndpoint=http://127.0.0.1:{closed}/probe",
@@ -170,7 +171,7 @@ public sealed class SiloEndpointsTests
     public void AUserNameWithoutAPasswordStopsTheSiloNamingBothSettings()
     {
         var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
-            SiloApplication.Build([], RunningSilo.Settings(FreePort(), new() { ["Dashboard:Enabled"] = "true", ["Dashboard:Username"] = "operator" })));
+            SiloApplication.Build([], RunningSilo.Settings(FreePorts.Take(1)[0], new() { ["Dashboard:Enabled"] = "true", ["Dashboard:Username"] = "operator" })));
 
         Assert.Contains("Dashboard:Username and Dashboard:Password go together", error.Message, StringComparison.Ordinal);
     }
@@ -199,16 +200,9 @@ public sealed class SiloEndpointsTests
     [InlineData("Telemetry:OtlpProtocol", "udp", "Telemetry:OtlpProtocol 'udp': use grpc or http/protobuf")]
     public void ABadTelemetrySettingStopsTheSiloAndIsNamed(string key, string value, string expected)
     {
-        var failure = Assert.ThrowsAny<Exception>(() => SiloApplication.Build([], RunningSilo.Settings(FreePort(), new() { [key] = value })));
+        var failure = Assert.ThrowsAny<Exception>(() => SiloApplication.Build([], RunningSilo.Settings(FreePorts.Take(1)[0], new() { [key] = value })));
 
         Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public sealed record Check(string Status, string Description);

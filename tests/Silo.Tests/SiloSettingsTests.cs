@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using UNetPP.Cluster.Grains.Workers;
+using UNetPP.Cluster.Processes;
 
 namespace UNetPP.Cluster.Silo.Tests;
 
@@ -118,7 +117,8 @@ public sealed class SiloSettingsTests
     [Fact]
     public async Task GoodSettingsStartAnActiveSiloWithThemThatStopsCleanly()
     {
-        var (siloPort, gatewayPort) = (SiloEndpointsTests.FreePort(), SiloEndpointsTests.FreePort());
+        var ports = FreePorts.Take(2);
+        var (siloPort, gatewayPort) = (ports[0], ports[1]);
         using var host = Build(new() { ["Cluster:SiloPort"] = $"{siloPort}", ["Cluster:GatewayPort"] = $"{gatewayPort}", ["Inference:BatchSize"] = "8" });
 
         await host.StartAsync();
@@ -128,27 +128,13 @@ public sealed class SiloSettingsTests
         Assert.Equal(("unetpp-silo-tests", siloPort, gatewayPort), (silo.ClusterId, silo.SiloAddress.Endpoint.Port, silo.GatewayAddress?.Endpoint.Port));
         Assert.Equal(SiloStatus.Active, host.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(silo.SiloAddress));
         Assert.Equal(("cpu", 1, 8, TimeSpan.FromMilliseconds(100)), (inference.Devices, inference.Threads, inference.BatchSize, inference.PollInterval));
-        Assert.True(await AcceptsAsync(gatewayPort), $"nothing listens on the gateway port {gatewayPort}");
+        Assert.True(await FreePorts.AcceptsAsync(gatewayPort, CancellationToken.None), $"nothing listens on the gateway port {gatewayPort}");
 
         await host.StopAsync();
 
         Assert.Equal(SiloStatus.Dead, host.Services.GetRequiredService<ISiloStatusOracle>().CurrentStatus);
-        Assert.False(await AcceptsAsync(siloPort), $"the stopped silo still listens on its silo port {siloPort}");
-        Assert.False(await AcceptsAsync(gatewayPort), $"the stopped silo still listens on its gateway port {gatewayPort}");
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        Assert.False(await FreePorts.AcceptsAsync(siloPort, CancellationToken.None), $"the stopped silo still listens on its silo port {siloPort}");
+        Assert.False(await FreePorts.AcceptsAsync(gatewayPort, CancellationToken.None), $"the stopped silo still listens on its gateway port {gatewayPort}");
     }
 
     /// <summary>Builds and starts a silo with some settings changed from a good local set; returns every message of what stopped it.</summary>
@@ -180,20 +166,14 @@ public sealed class SiloSettingsTests
     private static IHost Build(Dictionary<string, string?> overrides)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        // Two free ports asked for one after the other can be the same one, which the silo rightly refuses.
-        var siloPort = SiloEndpointsTests.FreePort();
-        var gatewayPort = SiloEndpointsTests.FreePort();
-        while (gatewayPort == siloPort)
-        {
-            gatewayPort = SiloEndpointsTests.FreePort();
-        }
+        var ports = FreePorts.Take(2);
 
         var settings = new Dictionary<string, string?>
         {
             ["Cluster:Id"] = "unetpp-silo-tests",
             ["Cluster:Clustering"] = "Localhost",
-            ["Cluster:SiloPort"] = $"{siloPort}",
-            ["Cluster:GatewayPort"] = $"{gatewayPort}",
+            ["Cluster:SiloPort"] = $"{ports[0]}",
+            ["Cluster:GatewayPort"] = $"{ports[1]}",
             ["Inference:Devices"] = "cpu",
             ["Inference:Threads"] = "1",
             ["Inference:PollInterval"] = "00:00:00.100",

@@ -154,12 +154,13 @@ internal sealed class SegmentCommand : Command
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        var ports = FreePorts();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:Id"] = "unetpp-embedded",
             ["Cluster:Clustering"] = nameof(ClusteringKind.Localhost),
-            ["Cluster:SiloPort"] = $"{FreePort()}",
-            ["Cluster:GatewayPort"] = $"{FreePort()}",
+            ["Cluster:SiloPort"] = $"{ports.Silo}",
+            ["Cluster:GatewayPort"] = $"{ports.Gateway}",
             ["Inference:Devices"] = device.ToString(),
             ["Inference:Threads"] = $"{threads}",
             ["Inference:BatchSize"] = $"{batch ?? 4}",
@@ -177,11 +178,14 @@ internal sealed class SegmentCommand : Command
         return builder.Build();
     }
 
-    private static int FreePort()
+    /// <summary>Two different free loopback ports: both are held while asking, since one freed port is often handed out again next.</summary>
+    private static (int Silo, int Gateway) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var silo = new TcpListener(IPAddress.Loopback, 0);
+        using var gateway = new TcpListener(IPAddress.Loopback, 0);
+        silo.Start();
+        gateway.Start();
+        return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
     }
 
     private static JobReport? ReadReport(string output)
