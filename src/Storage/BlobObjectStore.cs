@@ -250,9 +250,15 @@ public sealed class BlobObjectStore : IObjectStore
 
     private Exception Failure(string verb, string name, RequestFailedException e)
     {
-        var what = $"{verb} '{name}' in {_description}";
-        return e.Status == 403
-            ? new UnauthorizedAccessException($"{what} was refused ({e.ErrorCode}): the credential ({Authentication}) does not allow it.", e)
-            : new IOException($"{what} failed: HTTP {e.Status} {e.ErrorCode}.", e);
+        // A listing of the whole location has no name of its own.
+        var what = name.Length == 0 ? $"{verb} {_description}" : $"{verb} '{name}' in {_description}";
+        return e.Status switch
+        {
+            403 => new UnauthorizedAccessException($"{what} was refused ({e.ErrorCode}): the credential ({Authentication}) does not allow it.", e),
+            // No HTTP answer at all: what the connection said is the reason, not a status of 0.
+            0 => new IOException($"{what} failed: the storage service did not answer ({e.GetBaseException().Message.TrimEnd('.')}).", e),
+            _ => new IOException($"{what} failed: HTTP {e.Status} {e.ErrorCode}.", e),
+        };
     }
+
 }
