@@ -41,6 +41,9 @@ public sealed class StorageProxy : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{_azurite.QueuePort}/{AzuriteProcess.AccountName};" +
         $"TableEndpoint=http://127.0.0.1:{Port(_table)}/{AzuriteProcess.AccountName};";
 
+    /// <summary>The emulator account's blob endpoint on this proxy, for a location a job reaches through it.</summary>
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{Port(_blob)}/{AzuriteProcess.AccountName}");
+
     /// <summary>Connections this proxy reset on purpose so far, by outages and by slow storage's flakiness together.</summary>
     public int Resets => Volatile.Read(ref _resets);
 

@@ -12,6 +12,9 @@ public sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was being planned when its silo stopped; planning it again.")]
     private static partial void LogPlanningAgain(ILogger logger, string jobId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the storage of its input did not answer ({Reason}); listing it again in {Seconds} s.")]
+    private static partial void LogInputUnanswered(ILogger logger, string jobId, string reason, double seconds);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is planned, but its pages could not be stored ({Reason}); trying again in {Seconds} s.")]
     private static partial void LogPlanDelayed(ILogger logger, string jobId, string reason, double seconds);
 

@@ -26,6 +26,7 @@ public sealed partial class JobGrain(
     ClusterMetrics metrics,
     Orleans.Runtime.ILocalSiloDetails silo,
     Microsoft.Extensions.Options.IOptions<JobOptions> options,
+    Microsoft.Extensions.Options.IOptions<Workers.WorkerOptions> workers,
     CredentialSeal seal,
     TimeProvider clock,
     ILogger<JobGrain> logger) : Grain, IJobGrain
@@ -49,6 +50,9 @@ public sealed partial class JobGrain(
     /// <summary>Set while a plan waits to be made again (see <see cref="PlanAgainAsync"/>) or its pages to take it (see <see cref="StartOrRetryAsync"/>).</summary>
     private IGrainTimer? _planAgain;
     private readonly RetryWait _planWait = new();
+
+    /// <summary>When listing the input first found its storage not answering, while it still does not (see <see cref="PlanAsync"/>).</summary>
+    private DateTimeOffset? _inputUnanswered;
     private IGrainTimer? _reportAgain;
     private readonly RetryWait _reportWait = new();
 
@@ -102,6 +106,7 @@ public sealed partial class JobGrain(
         else if (Job.State == JobState.Planning)
         {
             // In a turn of its own, as soon as the activation is done: planning lists the whole input.
+            LogPlanningAgain(logger, JobId);
             _planAgain = this.RegisterGrainTimer(_ => PlanAgainAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
@@ -286,6 +291,8 @@ public sealed partial class JobGrain(
     /// <summary>
     /// Lists the input and stores the plan's pages, or fails the job with what is wrong with its input.
     /// Pages take their plan again whole, so a plan cut short by its silo's death is simply made again.
+    /// Storage that does not answer is waited out as workers wait it out (<c>Inference:StorageOutageTolerance</c>):
+    /// the job stays planning and lists again after a wait that doubles up to a minute.
     /// </summary>
     private async Task PlanAsync(Activity? span)
     {
@@ -293,11 +300,21 @@ public sealed partial class JobGrain(
         try
         {
             plan = await JobPlan.CreateAsync(_spec!, options.Value.ImagesPerPage, datasets, Job.Retry, CancellationToken.None);
+            _inputUnanswered = null;
+            _planWait.Reset();
+        }
+        catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && WaitsOutStorage())
+        {
+            LogInputUnanswered(logger, JobId, ex.Message, _planWait.Current.TotalSeconds);
+            _planAgain = this.RegisterGrainTimer(_ => PlanAgainAsync(), _planWait.Current, Timeout.InfiniteTimeSpan);
+            _planWait.Lengthen();
+            return;
         }
         catch (Exception ex)
         {
+            var unanswered = StorageFaults.IsUnavailable(ex) && _inputUnanswered is { } since ? $"its storage did not answer for {(int)(clock.GetUtcNow() - since).TotalSeconds} s: " : "";
             Job.State = JobState.Failed;
-            Job.Error = $"{Job.Spec!.Input}: {ex.Message}";
+            Job.Error = $"{Job.Spec!.Input}: {unanswered}{ex.Message}";
             span?.SetStatus(ActivityStatusCode.Error, Job.Error);
             Job.Finished = clock.GetUtcNow();
             LogFailed(logger, JobId, Job.Error);
@@ -307,6 +324,13 @@ public sealed partial class JobGrain(
         }
 
         await StartOrRetryAsync(plan);
+    }
+
+    /// <summary>Whether planning goes on waiting for the input's storage: not past <c>Inference:StorageOutageTolerance</c> since it first did not answer.</summary>
+    private bool WaitsOutStorage()
+    {
+        _inputUnanswered ??= clock.GetUtcNow();
+        return clock.GetUtcNow() - _inputUnanswered.Value < workers.Value.StorageOutageTolerance;
     }
 
     /// <summary>
@@ -387,14 +411,13 @@ public sealed partial class JobGrain(
         }
     }
 
-    /// <summary>The silo this job was being planned on died before its plan was stored: it is planned again here.</summary>
+    /// <summary>The job is planned again: its silo died before the plan was stored, or its input's storage did not answer.</summary>
     private async Task PlanAgainAsync()
     {
         _planAgain?.Dispose();
         _planAgain = null;
-        if (Job.State == JobState.Planning)
+        if (Job.State == JobState.Planning && Job.CancelRequested is null)
         {
-            LogPlanningAgain(logger, JobId);
             await PlanAsync(null);
         }
     }
