@@ -53,9 +53,18 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
     /// <summary>The closing lines: the outcome, every failure with its reason, and where the results are.</summary>
     public void Summarise(JobStatus status, JobReport? report)
     {
-        var seconds = ((status.Finished ?? DateTimeOffset.UtcNow) - (status.Started ?? DateTimeOffset.UtcNow)).TotalSeconds;
-        console.MarkupLineInterpolated(
-            $"Done: {status.Done} of {status.Total} image(s) in {seconds:F1} s ({status.ImagesPerSecond:F2} images/s); job {status.JobId} {status.State}.");
+        if (status.Started is { } started)
+        {
+            var seconds = ((status.Finished ?? DateTimeOffset.UtcNow) - started).TotalSeconds;
+            console.MarkupLineInterpolated(
+                $"Done: {status.Done} of {status.Total} image(s) in {seconds:F1} s ({status.ImagesPerSecond:F2} images/s); job {status.JobId} {status.State}.");
+        }
+        else
+        {
+            // Ended before its images were planned (its input refused, or stopped while it waited for it): no time, no rate to speak of.
+            console.MarkupLineInterpolated($"Done: no image was segmented; job {status.JobId} {status.State} while it was being planned.");
+        }
+
         if (status.Skipped > 0 || status.LeftOut > 0 || report?.Resume?.Redone.Count > 0)
         {
             console.MarkupLineInterpolated(
@@ -95,9 +104,13 @@ internal sealed class JobProgressView(IAnsiConsole console, bool live)
             console.MarkupLineInterpolated($"[red]error[/] {status.Error}");
         }
 
-        if (status.Spec is { } spec)
+        if (status.Spec is { } spec && status.Started is not null)
         {
             console.MarkupLineInterpolated($"Masks, {JobReport.FileName} and {JobReport.PageFileName} are in {StorageLocation.RedactSignature(spec.Output)}.");
+        }
+        else if (status.Spec is { } planned && report is not null)
+        {
+            console.MarkupLineInterpolated($"{JobReport.FileName} and {JobReport.PageFileName} are in {StorageLocation.RedactSignature(planned.Output)}.");
         }
     }
 

@@ -343,6 +343,25 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AFolderWithoutImagesEndsTheJobAtPlanningSayingSoAndWhy()
+    {
+        var empty = Directory.CreateDirectory(_temp.File("no-images")).FullName;
+        File.WriteAllText(Path.Combine(empty, "notes.txt"), "plate map");
+        var output = _temp.File("out-none");
+
+        var result = await CliRunner.RunAsync("segment", empty, "--out", output, "--model", _model);
+
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.Contains("Done: no image was segmented; job ", result.Output, StringComparison.Ordinal);
+        Assert.Contains(" Failed while it was being planned.", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"{empty}: no PNG, JPEG or TIFF images there.", result.Output, StringComparison.Ordinal);
+
+        // Neither a time nor a place for masks that were never made.
+        Assert.DoesNotContain(" s (", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Masks,", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMissingInputIsAUsageError()
     {
         var result = await CliRunner.RunAsync("segment", _temp.File("nowhere"), "--out", _temp.File("out"), "--model", _model);

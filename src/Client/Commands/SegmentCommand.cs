@@ -102,7 +102,11 @@ internal sealed class SegmentCommand : Command
 
             var report = ReadReport(spec.Output);
             view.Summarise(status, report);
-            if (interrupted)
+            if (interrupted && status.Started is null)
+            {
+                console.WriteLine("Interrupted while the job was being planned: no image was segmented.");
+            }
+            else if (interrupted)
             {
                 console.MarkupLineInterpolated(
                     $"Interrupted: {status.Done} of {status.Total} image(s) were done, and their masks stay in {StorageLocation.RedactSignature(spec.Output)}; the rest were not segmented.");
