@@ -80,7 +80,7 @@ public sealed class BlobObjectStore : IObjectStore
                     // An output container that was never written to is an empty listing, like a missing folder.
                     yield break;
                 }
-                catch (RequestFailedException e)
+                catch (Exception e) when (Answer(e) is not null)
                 {
                     throw Failure("Listing", prefix, e);
                 }
@@ -115,7 +115,7 @@ public sealed class BlobObjectStore : IObjectStore
         {
             throw new StorageObjectNotFoundException(name, _description, e);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (Answer(e) is not null)
         {
             throw Failure("Reading", name, e);
         }
@@ -134,7 +134,7 @@ public sealed class BlobObjectStore : IObjectStore
         {
             throw new StorageObjectNotFoundException(name, _description, e);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (Answer(e) is not null)
         {
             throw Failure("Reading", name, e);
         }
@@ -147,7 +147,7 @@ public sealed class BlobObjectStore : IObjectStore
         {
             return (await blob.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (Answer(e) is not null)
         {
             throw Failure("Checking", name, e);
         }
@@ -216,7 +216,7 @@ public sealed class BlobObjectStore : IObjectStore
                 await upload(blob, options, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (Answer(e) is not null)
         {
             throw Failure("Writing", name, e);
         }
@@ -233,7 +233,7 @@ public sealed class BlobObjectStore : IObjectStore
         {
             // Nothing to delete where there is no container.
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (Answer(e) is not null)
         {
             throw Failure("Deleting", name, e);
         }
@@ -248,16 +248,27 @@ public sealed class BlobObjectStore : IObjectStore
         return _container.GetBlobClient(Prefix + name);
     }
 
-    private Exception Failure(string verb, string name, RequestFailedException e)
+    /// <summary>What the storage service said: its one answer, or the last of the SDK's tries once its retries are spent.</summary>
+    private static RequestFailedException? Answer(Exception e) => e switch
     {
+        RequestFailedException answer => answer,
+        AggregateException { InnerExceptions: [.., RequestFailedException last] } => last,
+        _ => null,
+    };
+
+    /// <summary>The failure in the user's words, naming the object and the location; <paramref name="e"/> stays inside for <see cref="StorageFaults"/>.</summary>
+    private Exception Failure(string verb, string name, Exception e)
+    {
+        var answer = Answer(e)!;
         // A listing of the whole location has no name of its own.
         var what = name.Length == 0 ? $"{verb} {_description}" : $"{verb} '{name}' in {_description}";
-        return e.Status switch
+        var tries = e is AggregateException all ? $" in {all.InnerExceptions.Count} tries" : "";
+        return answer.Status switch
         {
-            403 => new UnauthorizedAccessException($"{what} was refused ({e.ErrorCode}): the credential ({Authentication}) does not allow it.", e),
+            403 => new UnauthorizedAccessException($"{what} was refused ({answer.ErrorCode}): the credential ({Authentication}) does not allow it.", e),
             // No HTTP answer at all: what the connection said is the reason, not a status of 0.
-            0 => new IOException($"{what} failed: the storage service did not answer ({e.GetBaseException().Message.TrimEnd('.')}).", e),
-            _ => new IOException($"{what} failed: HTTP {e.Status} {e.ErrorCode}.", e),
+            0 => new IOException($"{what} failed: the storage service did not answer{tries} ({answer.GetBaseException().Message.TrimEnd('.')}).", e),
+            _ => new IOException($"{what} failed{tries}: HTTP {answer.Status} {answer.ErrorCode}.", e),
         };
     }
 
