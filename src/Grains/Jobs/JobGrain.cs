@@ -305,7 +305,7 @@ public sealed partial class JobGrain(
         }
         catch (Exception ex) when (StorageFaults.IsUnavailable(ex) && WaitsOutStorage())
         {
-            LogInputUnanswered(logger, JobId, ex.Message, _planWait.Current.TotalSeconds);
+            LogInputUnanswered(logger, JobId, ex.Message.TrimEnd('.'), _planWait.Current.TotalSeconds);
             _planAgain = this.RegisterGrainTimer(_ => PlanAgainAsync(), _planWait.Current, Timeout.InfiniteTimeSpan);
             _planWait.Lengthen();
             return;
