@@ -1,4 +1,5 @@
 using UNetPP.Cluster.Contracts;
+using UNetPP.Cluster.Grains.Jobs;
 
 namespace UNetPP.Cluster.Grains.Tests;
 
@@ -62,6 +63,29 @@ public sealed class CancelTests(CoordinatorFixture cluster)
         Assert.Equal(JobState.Cancelled, status.State);
         Assert.Equal(0, (await job.GetStatusAsync()).Done);
         Assert.Equal(new ReportCounts(2, 0, 0), (await Work.ReadReportAsync(output)).Counts);
+    }
+
+    [Fact]
+    public async Task AJobCancelledWhileBeingPlannedWhoseCoordinatorDiedEndsCancelledInsteadOfBeingPlannedAgain()
+    {
+        // What a coordinator that died between storing the cancel and ending the job leaves (its input's storage was out).
+        var id = Work.NewJobId();
+        var output = cluster.Temp.File(id + "-out");
+        var spec = Work.Spec(cluster.Temp.Folder(id, "a.png", "b.png"), output);
+        var job = cluster.Job(id);
+        var now = cluster.Clock.GetUtcNow();
+        cluster.Storage.Store(job.GetGrainId(), new JobRecord { Spec = spec, State = JobState.Planning, Submitted = now, CancelRequested = now });
+
+        var status = await job.GetStatusAsync();
+        for (var tries = 0; !status.IsFinished && tries < 100; tries++)
+        {
+            await Task.Delay(50);
+            status = await job.GetStatusAsync();
+        }
+
+        Assert.Equal((JobState.Cancelled, 0, 0), (status.State, status.Total, status.Done));
+        Assert.Empty(await job.LeaseAsync("worker-a", 4));
+        Assert.Equal(new ReportCounts(0, 0, 0), (await Work.ReadReportAsync(output)).Counts);
     }
 
     [Fact]

@@ -84,9 +84,10 @@ public sealed partial class JobGrain(
             return;
         }
 
-        if (Job.State == JobState.Running && Job.CancelRequested is not null)
+        if (Job.State is JobState.Running or JobState.Planning && Job.CancelRequested is not null)
         {
-            // Cancelled on a silo that died during the drain: the images being written then are lost to it.
+            // Cancelled on a silo that died during the drain (the images being written then are lost to it), or
+            // before a job still being planned had ended: it ends now rather than being planned again.
             _drain = this.RegisterGrainTimer(_ => EndCancelledAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
         else if (Job.State == JobState.Running)
